@@ -1,0 +1,19 @@
+"""The one console command, `vallokal`, that fronts every part of the house."""
+
+from __future__ import annotations
+
+import click
+
+from . import __version__
+from .demo import demo
+from .kiosk.cli import station
+
+
+@click.group()
+@click.version_option(__version__, prog_name="vallokal")
+def cli() -> None:
+    """Vallokal: accessible in-person voting for participatory budgeting."""
+
+
+cli.add_command(demo)
+cli.add_command(station)

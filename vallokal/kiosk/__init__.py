@@ -1,0 +1,93 @@
+"""The station: a Flask app on a site's device, serving the voting tablets."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import device, errors, headers, i18n, staff, store, voter
+from .extensions import babel, csrf, db, migrate
+from .sqlite import configure as configure_sqlite
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.PathLike[str] | None = None) -> Flask:
+    """Build a station app whose data (database, device key, config) live in `data_dir`.
+
+    Configuration comes, each overriding the one before, from the defaults
+    here, `station.toml` in the data folder, `VALLOKAL_*` environment variables
+    and `test_config`.
+    """
+    folder = Path(data_dir or os.environ.get("VALLOKAL_DATA", "instance")).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    app = Flask(
+        __name__,
+        instance_path=str(folder),
+        instance_relative_config=True,
+        template_folder=str(PACKAGE_ROOT / "templates"),
+        static_folder=str(PACKAGE_ROOT / "static"),
+    )
+    app.config.from_mapping(
+        STATION_NAME="Vallokal",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'station.sqlite3'}",
+        AUTHORITY_KEY=None,
+        IDLE_SECONDS=180,
+        IDLE_WARNING_SECONDS=45,
+        RECEIPT_SECONDS=90,
+        STAFF_SESSION_MINUTES=15,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_FORM_PARTS=600,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_NAME="vallokal_station",
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="sv",
+        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_ROOT / "translations"),
+    )
+    app.config.from_file("station.toml", load=tomllib.load, text=False, silent=True)
+    app.config.from_prefixed_env("VALLOKAL")
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(folder)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    app.extensions["vallokal_device_key"] = device.load_or_create(folder)
+
+    i18n.init_app(app)
+    headers.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(voter.blueprint)
+    app.register_blueprint(staff.blueprint)
+    return app
+
+
+def prepare(app: Flask) -> None:
+    """Bring the database to the latest schema and make sure the station row exists."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS))
+        store.ensure_station(app.config["STATION_NAME"], device.device_id_for(app.extensions["vallokal_device_key"]))
+
+
+def _secret_key(folder: Path) -> str:
+    """A per-device session key, made on the first start and kept in the data folder."""
+    path = folder / "secret-key"
+    if not path.exists():
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

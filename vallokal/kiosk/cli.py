@@ -1,0 +1,100 @@
+"""`vallokal station …`: the commands a station's staff or installer runs on the device."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from ..election.package import PackageError
+from . import create_app, prepare, store
+
+data_option = click.option(
+    "--data",
+    "data_dir",
+    envvar="VALLOKAL_DATA",
+    default="instance",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The station's data folder (database, device key, station.toml).",
+)
+
+
+def station_app(data_dir: Path) -> Flask:
+    app = create_app(data_dir=data_dir)
+    prepare(app)
+    return app
+
+
+@click.group("station")
+def station() -> None:
+    """Run and look after a voting station on this device."""
+
+
+@station.command("serve")
+@data_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+def serve(data_dir: Path, host: str, port: int, threads: int) -> None:
+    """Serve the voter and staff pages under waitress."""
+    import waitress
+
+    app = station_app(data_dir)
+    click.echo(f"Station serving on http://{host}:{port}/ (data in {data_dir.resolve()})")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="vallokal")
+
+
+@station.command("load-package")
+@data_option
+@click.argument("package_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_package(data_dir: Path, package_file: Path) -> None:
+    """Verify a signed election package and install it on this station."""
+    app = station_app(data_dir)
+    with app.app_context():
+        try:
+            package = store.load_package(package_file.read_bytes(), datetime.now(timezone.utc))
+        except PackageError as error:
+            raise click.ClickException(f"the package was refused: {error}") from None
+    click.echo(f"Loaded election {package.id} (package sha256 {package.hash}).")
+
+
+@station.command("set-pin")
+@data_option
+@click.option("--pin", prompt="New staff PIN", hide_input=True, confirmation_prompt=True, help="4 to 32 digits.")
+def set_pin(data_dir: Path, pin: str) -> None:
+    """Set the staff PIN (stored only as a scrypt hash)."""
+    app = station_app(data_dir)
+    with app.app_context():
+        try:
+            store.set_pin(pin)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--pin") from None
+    click.echo("The staff PIN is set.")
+
+
+@station.command("status")
+@data_option
+@click.option("--json", "as_json", is_flag=True, help="Print one line of JSON.")
+def status(data_dir: Path, as_json: bool) -> None:
+    """Show the loaded election, the polls and the ballots cast."""
+    app = station_app(data_dir)
+    with app.app_context():
+        package = store.current_package()
+        facts = {
+            "station": store.station().name,
+            "device_id": store.station().device_id,
+            "election": package.id if package else None,
+            "package_sha256": package.hash if package else None,
+            "polls": store.station().polls,
+            "ballots_cast": store.ballots_cast(),
+            "chain_head": store.chain_head(),
+        }
+    if as_json:
+        click.echo(json.dumps(facts))
+    else:
+        for key, value in facts.items():
+            click.echo(f"{key}: {value}")

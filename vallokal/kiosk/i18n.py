@@ -1,0 +1,126 @@
+"""Languages: the interface through gettext catalogues, the package's texts per language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, current_app, session
+from flask_babel import format_decimal, get_locale, gettext, lazy_gettext, ngettext
+from markupsafe import Markup, escape
+
+from ..election.rules import Violation
+
+LANGUAGES = {"sv": "Svenska", "en": "English"}
+RIGHT_TO_LEFT = {"ar"}
+
+
+def select_locale() -> str:
+    language = session.get("language")
+    return language if language in LANGUAGES else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    return str(get_locale() or "sv")
+
+
+def money(amount: int) -> str:
+    """An amount in whole kronor, grouped the way the voter's language writes it."""
+    return gettext("%(amount)s kr", amount=format_decimal(amount))
+
+
+def package_text(text: Mapping[str, str] | None, fallback: str = "sv") -> Markup:
+    """A package text in the voter's language; a fallback is marked with its own lang."""
+    if not text:
+        return Markup("")
+    language = current_language()
+    if text.get(language):
+        return escape(text[language])
+    used = fallback if text.get(fallback) else next(iter(text))
+    return Markup('<span lang="{}">{}</span>').format(used, text[used])
+
+
+def plain_text(text: Mapping[str, str] | None, fallback: str = "sv") -> str:
+    if not text:
+        return ""
+    language = current_language()
+    return text.get(language) or text.get(fallback) or next(iter(text.values()))
+
+
+REASONS = {
+    "no_package": lazy_gettext("This station has no election loaded yet. Please ask the staff."),
+    "polls_closed": lazy_gettext("Voting is closed at this station right now. Please ask the staff."),
+    "not_yet_open": lazy_gettext("Voting has not started yet."),
+    "vote_ended": lazy_gettext("Voting has ended."),
+    "code_used": lazy_gettext("This voting code has already been used."),
+    "already_open": lazy_gettext("The polls are already open."),
+    "already_closed": lazy_gettext("The polls are already closed."),
+}
+
+
+def reason(code: str) -> str:
+    return str(REASONS.get(code, lazy_gettext("Something went wrong. Please ask the staff.")))
+
+
+def violation_message(violation: Violation, project_titles: Mapping[str, str]) -> str:
+    """A sentence a voter understands, saying what to change."""
+    values: dict[str, Any] = dict(violation.values)
+    names = ", ".join(project_titles.get(project, project) for project in values.get("projects", []))
+    code = violation.code
+    if code == "too_few":
+        return ngettext(
+            "Choose at least %(num)d project.", "Choose at least %(num)d projects.", values["minimum"]
+        )
+    if code == "too_many":
+        return ngettext(
+            "You can choose at most %(num)d project. Remove one or more.",
+            "You can choose at most %(num)d projects. Remove one or more.",
+            values["maximum"],
+        )
+    if code == "over_budget":
+        return gettext(
+            "Your choices cost %(spent)s, which is %(over)s more than the budget of %(budget)s. Remove a project.",
+            spent=money(values["spent"]),
+            over=money(values["over"]),
+            budget=money(values["budget"]),
+        )
+    if code == "under_min_spend":
+        return gettext(
+            "Your choices must cost at least %(minimum)s. Add a project.", minimum=money(values["minimum"])
+        )
+    if code == "over_points":
+        return gettext(
+            "You gave %(total)s points but have only %(maximum)s. Take some away.",
+            total=values["total"],
+            maximum=values["maximum"],
+        )
+    if code == "points_left":
+        return gettext(
+            "Give out all %(required)s points. You have given %(total)s.",
+            required=values["required"],
+            total=values["total"],
+        )
+    if code == "over_project_cap":
+        return gettext(
+            "Each project can get at most %(maximum)s points: %(projects)s.", maximum=values["maximum"], projects=names
+        )
+    if code == "negative_points":
+        return gettext("Points cannot be below zero: %(projects)s.", projects=names)
+    if code == "repeated_project":
+        return gettext("Each project can be chosen only once: %(projects)s.", projects=names)
+    if code == "unknown_project":
+        return gettext("This ballot has a project that is not in this vote. Please start again.")
+    return gettext("This ballot does not follow the rules of the vote. Please check your choices.")
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _helpers() -> dict[str, Any]:
+        language = current_language()
+        return {
+            "languages": LANGUAGES,
+            "language": language,
+            "direction": "rtl" if language in RIGHT_TO_LEFT else "ltr",
+            "money": money,
+            "ptext": package_text,
+        }

@@ -1,0 +1,102 @@
+"""What a station keeps: its settings, the loaded package, the ballot chain and its log.
+
+Ballot records are append-only (database triggers refuse UPDATE and DELETE);
+they hold choices only sealed to the office. Nothing here names a voter.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .extensions import db
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Station(db.Model):
+    """The single row of this device's settings and polls state."""
+
+    __tablename__ = "station"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("polls IN ('closed', 'open')", name="polls_state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    name: Mapped[str] = mapped_column(String(200))
+    device_id: Mapped[str] = mapped_column(String(64))
+    pin_hash: Mapped[str | None] = mapped_column(String(300))
+    failed_pin_attempts: Mapped[int] = mapped_column(default=0)
+    pin_locked_until: Mapped[datetime | None]
+    polls: Mapped[str] = mapped_column(String(10), default="closed")
+
+
+class LoadedPackage(db.Model):
+    """The package this station runs: the signed file as received, and its hash."""
+
+    __tablename__ = "election_package"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    election_id: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    file: Mapped[bytes] = mapped_column(LargeBinary)
+    loaded_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class BallotRecord(db.Model):
+    """One cast ballot as signed by this device; see election.envelope.BallotRecord."""
+
+    __tablename__ = "ballot_record"
+
+    sequence: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    election_id: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str] = mapped_column(String(64))
+    ballot_id: Mapped[str] = mapped_column(String(32), unique=True)
+    sealed: Mapped[str] = mapped_column(Text)
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    cast_minute: Mapped[str] = mapped_column(String(17))
+    record_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    signature: Mapped[str] = mapped_column(String(100))
+
+
+class SpentCheckIn(db.Model):
+    """A voter session that has cast, so that a double tap or reload stores one ballot."""
+
+    __tablename__ = "spent_check_in"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sequence: Mapped[int] = mapped_column(ForeignKey("ballot_record.sequence"))
+
+
+EVENT_KINDS = (
+    "station_created",
+    "package_loaded",
+    "polls_opened",
+    "polls_closed",
+    "ballot_cast",
+    "pin_changed",
+    "pin_failed",
+    "pin_locked",
+    "error",
+)
+
+
+class Event(db.Model):
+    """The station's log. A ballot_cast event names its sequence, never its content."""
+
+    __tablename__ = "event"
+    __table_args__ = (
+        CheckConstraint("kind IN (" + ", ".join(f"'{kind}'" for kind in EVENT_KINDS) + ")", name="event_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utc_now)
+    kind: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str] = mapped_column(Text, default="{}")

@@ -1,0 +1,347 @@
+"""Every query and every transaction of the station: nothing else writes to its database.
+
+Writers run in BEGIN IMMEDIATE transactions (see sqlite.py), so the ballot
+chain's head is read and extended by one writer at a time, and a ballot is
+either committed with its receipt or not stored at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import current_app
+
+from ..election import envelope, package as packages, rules
+from . import pin as pins
+from .extensions import db
+from .models import BallotRecord, Event, LoadedPackage, SpentCheckIn, Station
+
+PIN_ATTEMPTS_BEFORE_LOCK = 5
+PIN_FIRST_LOCK = timedelta(minutes=1)
+PIN_LONGEST_LOCK = timedelta(hours=1)
+
+
+class StationError(Exception):
+    """A request the station refuses in its current state; `reason` names why."""
+
+    status = 409
+
+    def __init__(self, reason: str, **values: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.values = values
+
+
+class InvalidBallot(StationError):
+    status = 422
+
+    def __init__(self, violations: list[rules.Violation]) -> None:
+        super().__init__("invalid_ballot")
+        self.violations = violations
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back without a zone; they were stored in UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """One write transaction that holds the database's write lock from its start."""
+    db.session.commit()
+    db.session.connection(execution_options={"immediate": True})
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def log(kind: str, **detail: Any) -> None:
+    """Add an event to the current transaction. Callers never pass ballot content."""
+    db.session.add(Event(kind=kind, detail=json.dumps(detail, sort_keys=True)))
+
+
+def station() -> Station:
+    row = db.session.get(Station, 1)
+    if row is None:
+        raise RuntimeError("the station is not set up: run its migrations first")
+    return row
+
+
+def ensure_station(name: str, device_id: str) -> Station:
+    """Create the settings row on first start; later starts keep what is there."""
+    with writing():
+        row = db.session.get(Station, 1)
+        if row is None:
+            db.session.add(Station(id=1, name=name, device_id=device_id, polls="closed", failed_pin_attempts=0))
+            log("station_created", device_id=device_id, name=name)
+        elif row.name != name:
+            row.name = name
+    return station()
+
+
+# The package ---------------------------------------------------------------
+
+
+def current_package() -> packages.ElectionPackage | None:
+    """The loaded package, verified once per process and then cached by its hash."""
+    digest = db.session.scalar(sa.select(LoadedPackage.sha256))
+    if digest is None:
+        return None
+    cache = current_app.extensions.setdefault("vallokal_package_cache", {})
+    if digest not in cache:
+        row = db.session.get(LoadedPackage, 1)
+        signed = packages.read_file(row.file, current_app.config["AUTHORITY_KEY"])
+        cache.clear()
+        cache[digest] = signed
+    return cache[digest].package
+
+
+def package_asset(name: str) -> bytes | None:
+    if current_package() is None:
+        return None
+    digest = db.session.scalar(sa.select(LoadedPackage.sha256))
+    return current_app.extensions["vallokal_package_cache"][digest].assets.get(name)
+
+
+def load_package(file: bytes, now: datetime) -> packages.ElectionPackage:
+    """Verify and install a package; refuse to swap packages once ballots exist."""
+    trusted = current_app.config.get("AUTHORITY_KEY")
+    if not trusted:
+        raise packages.PackageError("config: AUTHORITY_KEY is not set, so no package can be trusted")
+    signed = packages.read_file(file, trusted)
+    packages.check_window(signed.package, now)
+    digest = signed.package.hash
+    with writing():
+        row = db.session.get(LoadedPackage, 1)
+        if row is not None and row.sha256 == digest:
+            return signed.package
+        if ballots_cast() and row is not None:
+            raise packages.PackageError(
+                f"package: ballots were already cast under package {row.election_id}; "
+                "close this station's vote before loading another"
+            )
+        if row is None:
+            db.session.add(LoadedPackage(id=1, election_id=signed.package.id, sha256=digest, file=file))
+        else:
+            row.election_id, row.sha256, row.file, row.loaded_at = signed.package.id, digest, file, now
+        log("package_loaded", election_id=signed.package.id, sha256=digest)
+    return signed.package
+
+
+# PINs ----------------------------------------------------------------------
+
+
+def set_pin(pin: str) -> None:
+    if not pins.valid_pin(pin):
+        raise ValueError(f"a PIN is {pins.MIN_LENGTH} to {pins.MAX_LENGTH} digits")
+    hashed = pins.hash_pin(pin)
+    with writing():
+        row = station()
+        row.pin_hash, row.failed_pin_attempts, row.pin_locked_until = hashed, 0, None
+        log("pin_changed")
+
+
+@dataclass(frozen=True)
+class PinResult:
+    accepted: bool
+    locked_until: datetime | None = None
+    attempts_left: int | None = None
+
+
+def try_pin(pin: str, now: datetime) -> PinResult:
+    """Check a staff PIN; repeated failures lock it for a time that doubles each round."""
+    with writing():
+        row = station()
+        locked_until = as_utc(row.pin_locked_until)
+        if locked_until is not None and now < locked_until:
+            return PinResult(False, locked_until=locked_until)
+        if row.pin_hash and pins.check_pin(pin, row.pin_hash):
+            row.failed_pin_attempts, row.pin_locked_until = 0, None
+            return PinResult(True)
+        row.failed_pin_attempts += 1
+        failures = row.failed_pin_attempts
+        log("pin_failed", attempt=failures)
+        if failures >= PIN_ATTEMPTS_BEFORE_LOCK:
+            lock = min(PIN_FIRST_LOCK * 2 ** (failures - PIN_ATTEMPTS_BEFORE_LOCK), PIN_LONGEST_LOCK)
+            row.pin_locked_until = now + lock
+            log("pin_locked", seconds=int(lock.total_seconds()))
+            return PinResult(False, locked_until=now + lock)
+        return PinResult(False, attempts_left=PIN_ATTEMPTS_BEFORE_LOCK - failures)
+
+
+# Polls and reports ---------------------------------------------------------
+
+
+def ballots_cast() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(BallotRecord)) or 0
+
+
+def chain_head() -> str | None:
+    return db.session.scalar(sa.select(BallotRecord.record_hash).order_by(BallotRecord.sequence.desc()).limit(1))
+
+
+def report(kind: str, now: datetime) -> dict[str, Any]:
+    """The facts a zero or closing report attests, as printed and as put in its QR code."""
+    package = current_package()
+    row = station()
+    return {
+        "report": kind,
+        "station": row.name,
+        "device_id": row.device_id,
+        "election_id": package.id if package else None,
+        "package_sha256": package.hash if package else None,
+        "ballots_cast": ballots_cast(),
+        "chain_head": chain_head(),
+        "at": now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def open_polls(now: datetime) -> dict[str, Any]:
+    with writing():
+        if current_package() is None:
+            raise StationError("no_package")
+        row = station()
+        if row.polls == "open":
+            raise StationError("already_open")
+        row.polls = "open"
+        facts = report("zero" if ballots_cast() == 0 else "reopening", now)
+        log("polls_opened", **facts)
+    return facts
+
+
+def close_polls(now: datetime) -> dict[str, Any]:
+    with writing():
+        row = station()
+        if row.polls != "open":
+            raise StationError("already_closed")
+        row.polls = "closed"
+        facts = report("closing", now)
+        log("polls_closed", **facts)
+    return facts
+
+
+def last_report(kind: str) -> dict[str, Any] | None:
+    detail = db.session.scalar(sa.select(Event.detail).where(Event.kind == kind).order_by(Event.id.desc()).limit(1))
+    return json.loads(detail) if detail else None
+
+
+def recent_events(limit: int = 50) -> list[Event]:
+    return list(db.session.scalars(sa.select(Event).order_by(Event.id.desc()).limit(limit)))
+
+
+def voting_refusal(now: datetime) -> str | None:
+    """Why a voter cannot start now, or None when voting is possible."""
+    package = current_package()
+    if package is None:
+        return "no_package"
+    if station().polls != "open":
+        return "polls_closed"
+    if now < package.opens:
+        return "not_yet_open"
+    if now >= package.closes:
+        return "vote_ended"
+    return None
+
+
+# Casting -------------------------------------------------------------------
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def code_used(code_hash: str) -> bool:
+    return db.session.scalar(sa.select(BallotRecord.sequence).where(BallotRecord.code_hash == code_hash)) is not None
+
+
+def cast(token: str, ballot: rules.Ballot, code_hash: str | None, device_key: Ed25519PrivateKey, now: datetime) -> str:
+    """Seal, sign, chain and commit one ballot; returns the voter's tracking code.
+
+    Casting again with the same check-in token returns the first receipt and
+    stores nothing, which is what makes a double tap or a reload harmless.
+    """
+    package = current_package()
+    if package is None:
+        raise StationError("no_package")
+    violations = rules.validate(package.rule, ballot)
+    if violations:
+        raise InvalidBallot(violations)
+    spent_key = token_hash(token)
+    device_id = station().device_id
+    ballot_id = envelope.new_ballot_id()
+    sealed = envelope.seal(ballot.as_choices(package.rule.kind), package.sealing_key, package.id, device_id, ballot_id)
+    with writing():
+        spent = db.session.get(SpentCheckIn, spent_key)
+        if spent is not None:
+            record_hash = db.session.scalar(
+                sa.select(BallotRecord.record_hash).where(BallotRecord.sequence == spent.sequence)
+            )
+            return envelope.tracking_code(record_hash)
+        refusal = voting_refusal(now)
+        if refusal:
+            raise StationError(refusal)
+        if code_hash is not None and code_used(code_hash):
+            raise StationError("code_used")
+        head = db.session.execute(
+            sa.select(BallotRecord.sequence, BallotRecord.record_hash).order_by(BallotRecord.sequence.desc()).limit(1)
+        ).first()
+        sequence = head.sequence + 1 if head else 1
+        previous = head.record_hash if head else envelope.genesis_hash(package.id, device_id)
+        record = envelope.BallotRecord(
+            election_id=package.id,
+            device_id=device_id,
+            sequence=sequence,
+            ballot_id=ballot_id,
+            sealed=sealed,
+            previous_hash=previous,
+            cast_minute=envelope.cast_minute(now),
+            code_hash=code_hash,
+        )
+        db.session.add(
+            BallotRecord(
+                sequence=sequence,
+                election_id=record.election_id,
+                device_id=device_id,
+                ballot_id=ballot_id,
+                sealed=sealed,
+                code_hash=code_hash,
+                previous_hash=previous,
+                cast_minute=record.cast_minute,
+                record_hash=record.hash,
+                signature=record.sign(device_key),
+            )
+        )
+        db.session.add(SpentCheckIn(token_hash=spent_key, sequence=sequence))
+        log("ballot_cast")
+    return envelope.tracking_code(record.hash)
+
+
+def records() -> list[envelope.BallotRecord]:
+    """The chain as signed, in sequence order, for verification and (later) sync."""
+    rows = db.session.scalars(sa.select(BallotRecord).order_by(BallotRecord.sequence))
+    return [
+        envelope.BallotRecord(
+            election_id=row.election_id,
+            device_id=row.device_id,
+            sequence=row.sequence,
+            ballot_id=row.ballot_id,
+            sealed=row.sealed,
+            previous_hash=row.previous_hash,
+            cast_minute=row.cast_minute,
+            code_hash=row.code_hash,
+        )
+        for row in rows
+    ]

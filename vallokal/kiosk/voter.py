@@ -1,0 +1,372 @@
+"""The voter's pages: welcome, check-in, ballot, review, cast and receipt.
+
+Everything works as plain HTML forms; JavaScript only adds the live budget bar
+and the idle warning. A voter's choices live in the signed session cookie of
+their own visit, never in the station's database, and the session is cleared
+when the voter finishes or walks away.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+from datetime import datetime, timezone
+from functools import wraps
+from typing import Any, Callable
+
+import qrcode
+import qrcode.image.svg
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext
+from markupsafe import Markup
+
+from ..election import crockford, rules
+from ..election.package import ElectionPackage
+from . import i18n, store
+
+blueprint = Blueprint("voter", __name__)
+
+DISPLAY_SETTINGS = ("language", "text_size", "contrast")
+TEXT_SIZES = ("normal", "large", "larger", "largest")
+CONTRASTS = ("default", "dark", "light")
+VOTING_CODE_SYMBOLS = 15
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def display_settings() -> dict[str, Any]:
+    return {key: session[key] for key in DISPLAY_SETTINGS if key in session}
+
+
+def end_voter_session(keep_display: bool = False, **extra: Any) -> None:
+    """Forget everything of this voter; the next person starts from nothing."""
+    kept = display_settings() if keep_display else {}
+    session.clear()
+    session.update(kept, **extra)
+
+
+def qr_svg(text: str) -> Markup:
+    """An inline SVG QR code (no Pillow, no external request)."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode("utf-8")
+    svg = svg[svg.index("<svg") :]
+    return Markup(svg.replace("<svg ", '<svg role="img" aria-hidden="true" focusable="false" class="qr" ', 1))
+
+
+def package_or_none() -> ElectionPackage | None:
+    return store.current_package()
+
+
+def project_titles(package: ElectionPackage) -> dict[str, str]:
+    return {project.id: i18n.plain_text(project.title, package.fallback_language) for project in package.projects}
+
+
+def checked_in(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Only a voter who has checked in during this visit may see the ballot."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if "voter" not in session or package_or_none() is None:
+            return redirect(url_for("voter.welcome"))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def start_voting(code_hash: str | None = None) -> Response:
+    session["voter"] = secrets.token_urlsafe(24)
+    session.pop("choices", None)
+    if code_hash:
+        session["code_hash"] = code_hash
+    return redirect(url_for("voter.ballot"))
+
+
+def refuse(reason: str, status: int = 403) -> tuple[str, int]:
+    return render_template("kiosk/welcome.html", package=package_or_none(), refusal=i18n.reason(reason)), status
+
+
+@blueprint.get("/")
+def welcome() -> str:
+    refusal = store.voting_refusal(now())
+    return render_template(
+        "kiosk/welcome.html", package=package_or_none(), refusal=i18n.reason(refusal) if refusal else None
+    )
+
+
+@blueprint.post("/settings")
+def settings() -> Response:
+    language = request.form.get("language")
+    text_size = request.form.get("text_size")
+    contrast = request.form.get("contrast")
+    if language is not None:
+        if language not in i18n.LANGUAGES:
+            abort(400)
+        session["language"] = language
+    if text_size is not None:
+        if text_size not in TEXT_SIZES:
+            abort(400)
+        session["text_size"] = text_size
+    if contrast is not None:
+        if contrast not in CONTRASTS:
+            abort(400)
+        session["contrast"] = contrast
+    if request.form.get("reset") == "display":
+        for key in DISPLAY_SETTINGS:
+            session.pop(key, None)
+    target = request.form.get("next", "/")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = "/"
+    return redirect(target)
+
+
+@blueprint.post("/start")
+def start() -> Any:
+    refusal = store.voting_refusal(now())
+    if refusal:
+        return refuse(refusal)
+    if "voter" in session:
+        return redirect(url_for("voter.ballot"))
+    check_in = package_or_none().check_in
+    return redirect(url_for({"open": "voter.eligibility", "code": "voter.code", "staff": "voter.activate"}[check_in]))
+
+
+def check_in_page(mode: str) -> ElectionPackage | tuple[str, int]:
+    package = package_or_none()
+    refusal = store.voting_refusal(now())
+    if refusal:
+        return refuse(refusal)
+    if package.check_in != mode:
+        abort(404)
+    return package
+
+
+@blueprint.route("/eligibility", methods=["GET", "POST"])
+def eligibility() -> Any:
+    package = check_in_page("open")
+    if isinstance(package, tuple):
+        return package
+    error = None
+    if request.method == "POST":
+        if request.form.get("confirm") == "yes":
+            return start_voting()
+        error = gettext("Tick the box to confirm, or ask the staff for help.")
+    status = 422 if error else 200
+    return render_template("kiosk/eligibility.html", package=package, error=error), status
+
+
+@blueprint.route("/code", methods=["GET", "POST"])
+def code() -> Any:
+    package = check_in_page("code")
+    if isinstance(package, tuple):
+        return package
+    error = None
+    if request.method == "POST":
+        typed = request.form.get("code", "")[:100]
+        try:
+            canonical = crockford.normalize(typed, VOTING_CODE_SYMBOLS)
+        except crockford.CodeError as problem:
+            error = {
+                "empty": gettext("Type the code from your letter."),
+                "length": gettext("The code is not complete. Check that you typed every character."),
+                "symbol": gettext("The code has a character that is not used in voting codes. Check what you typed."),
+                "check": gettext("The code seems to be mistyped. Check each character and try again."),
+            }[str(problem)]
+        else:
+            code_hash = hashlib.sha256(canonical.encode("ascii")).hexdigest()
+            if code_hash not in package.code_hashes:
+                error = gettext("This code is not valid for this vote. Check it, or ask the staff.")
+            elif store.code_used(code_hash):
+                error = gettext("This voting code has already been used.")
+            else:
+                return start_voting(code_hash)
+    status = 422 if error else 200
+    return render_template("kiosk/code.html", package=package, error=error), status
+
+
+@blueprint.route("/activate", methods=["GET", "POST"])
+def activate() -> Any:
+    package = check_in_page("staff")
+    if isinstance(package, tuple):
+        return package
+    error, status = None, 200
+    if request.method == "POST":
+        result = store.try_pin(request.form.get("pin", "")[:64], now())
+        if result.accepted:
+            return start_voting()
+        error, status = pin_error(result), 422 if result.locked_until is None else 429
+    return render_template("kiosk/activate.html", package=package, error=error), status
+
+
+def pin_error(result: store.PinResult) -> str:
+    if result.locked_until is not None:
+        minutes = max(1, int((result.locked_until - now()).total_seconds() + 59) // 60)
+        return gettext("Too many wrong PINs. The PIN is locked for %(minutes)s minutes.", minutes=minutes)
+    return gettext("Wrong PIN. %(left)s attempts left before the PIN is locked.", left=result.attempts_left)
+
+
+def ballot_from_form(package: ElectionPackage) -> tuple[rules.Ballot, list[str]]:
+    """Read the ballot form; unreadable fields come back as messages, not exceptions."""
+    kind = package.rule.kind
+    if kind in ("approval", "knapsack"):
+        return rules.Ballot(selected=tuple(request.form.getlist("project"))), []
+    if kind == "ranking":
+        ranked = [request.form.get(f"rank-{place}", "") for place in range(1, package.rule.max_rank + 1)]
+        return rules.Ballot(ranked=tuple(project for project in ranked if project)), []
+    points: dict[str, int] = {}
+    problems = []
+    for project in package.projects:
+        typed = request.form.get(f"points-{project.id}", "").strip()
+        if not typed:
+            continue
+        if not typed.isdigit() or len(typed) > 6:
+            problems.append(gettext("Points must be whole numbers, 0 or more."))
+            continue
+        points[project.id] = int(typed)
+    unknown = [name for name in request.form if name.startswith("points-") and package.project(name[7:]) is None]
+    if unknown:
+        points.update({name[7:]: 0 for name in unknown})
+    return rules.Ballot(points=points), problems[:1]
+
+
+def ballot_context(package: ElectionPackage, ballot: rules.Ballot, messages: list[str]) -> dict[str, Any]:
+    rule = package.rule
+    spent = rules.spent(rule, ballot)
+    return {
+        "package": package,
+        "rule": rule,
+        "ballot": ballot,
+        "messages": messages,
+        "spent": spent,
+        "left": rule.budget - spent,
+        "points_given": sum(ballot.points.values()),
+    }
+
+
+def session_ballot() -> rules.Ballot:
+    try:
+        return rules.Ballot.from_choices(session.get("choices") or {"selected": []})
+    except ValueError:
+        return rules.Ballot()
+
+
+@blueprint.route("/ballot", methods=["GET", "POST"])
+@checked_in
+def ballot() -> Any:
+    package = package_or_none()
+    if request.method == "GET":
+        return render_template("kiosk/ballot.html", **ballot_context(package, session_ballot(), []))
+    choice, problems = ballot_from_form(package)
+    violations = rules.validate(package.rule, choice)
+    titles = project_titles(package)
+    messages = problems + [i18n.violation_message(violation, titles) for violation in violations]
+    session["choices"] = choice.as_choices(package.rule.kind) if not any(
+        violation.code == "unknown_project" for violation in violations
+    ) else session.get("choices")
+    if messages:
+        return render_template("kiosk/ballot.html", **ballot_context(package, choice, messages)), 422
+    if request.form.get("action") == "update":
+        return render_template("kiosk/ballot.html", **ballot_context(package, choice, []))
+    return redirect(url_for("voter.review"))
+
+
+@blueprint.get("/project/<project_id>")
+@checked_in
+def project(project_id: str) -> str:
+    package = package_or_none()
+    item = package.project(project_id)
+    if item is None:
+        abort(404)
+    return render_template("kiosk/project.html", package=package, project=item)
+
+
+@blueprint.get("/assets/<name>")
+def asset(name: str) -> Response:
+    content = store.package_asset(f"assets/{name}")
+    if content is None:
+        abort(404)
+    kinds = {"svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
+    mimetype = kinds.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
+    return Response(content, mimetype=mimetype)
+
+
+@blueprint.get("/review")
+@checked_in
+def review() -> Any:
+    package = package_or_none()
+    choice = session_ballot()
+    violations = rules.validate(package.rule, choice)
+    if violations:
+        return redirect(url_for("voter.ballot"))
+    return render_template("kiosk/review.html", **ballot_context(package, choice, []))
+
+
+@blueprint.post("/cast")
+def cast() -> Any:
+    if "voter" not in session:
+        if "receipt" in session:
+            return redirect(url_for("voter.receipt"))
+        return redirect(url_for("voter.welcome"))
+    package = package_or_none()
+    choice = session_ballot()
+    try:
+        tracking_code = store.cast(
+            session["voter"], choice, session.get("code_hash"), current_app.extensions["vallokal_device_key"], now()
+        )
+    except store.InvalidBallot as invalid:
+        titles = project_titles(package)
+        messages = [i18n.violation_message(violation, titles) for violation in invalid.violations]
+        return render_template("kiosk/ballot.html", **ballot_context(package, choice, messages)), 422
+    except store.StationError as refusal:
+        end_voter_session(keep_display=True)
+        return refuse(refusal.reason, 409 if refusal.reason == "code_used" else 403)
+    end_voter_session(keep_display=True, receipt=tracking_code)
+    return redirect(url_for("voter.receipt"))
+
+
+@blueprint.get("/receipt")
+def receipt() -> Any:
+    tracking_code = session.get("receipt")
+    if not tracking_code:
+        return redirect(url_for("voter.welcome"))
+    return render_template("kiosk/receipt.html", package=package_or_none(), tracking_code=tracking_code, qr=qr_svg(tracking_code))
+
+
+@blueprint.post("/done")
+def done() -> Response:
+    end_voter_session()
+    return redirect(url_for("voter.welcome"))
+
+
+@blueprint.get("/reset")
+def reset() -> Response:
+    """Where an idle page sends itself: the visit ends, nothing of it stays."""
+    end_voter_session()
+    return redirect(url_for("voter.welcome"))
+
+
+@blueprint.get("/healthz")
+def healthz() -> Response:
+    package = package_or_none()
+    return jsonify(
+        status="ok",
+        election=package.id if package else None,
+        polls=store.station().polls,
+        ballots_cast=store.ballots_cast(),
+        unsynced=store.ballots_cast(),
+    )
