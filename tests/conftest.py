@@ -54,10 +54,13 @@ def signed_package(make_document: Callable[..., dict[str, Any]], authority_key: 
 def make_station(tmp_path: Path, authority_key: Ed25519PrivateKey, make_document: Callable[..., dict[str, Any]]) -> Callable[..., Flask]:
     """A station on a fresh data folder with a package loaded, a staff PIN and the polls open."""
 
+    made = []
+
     def make(document: dict[str, Any] | None = None, open_polls: bool = True, **config: Any) -> Flask:
+        made.append(document)
         app = create_app(
             {"AUTHORITY_KEY": keys.public_text(authority_key), "STATION_NAME": "Testbiblioteket", **config},
-            data_dir=tmp_path / "station",
+            data_dir=tmp_path / f"station-{len(made)}",
         )
         prepare(app)
         now = datetime.now(timezone.utc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import dataclasses
 
 import pytest
@@ -134,3 +135,9 @@ def test_check_symbol_catches_a_single_typo_and_swapped_neighbours():
         if swapped != code and position < len(code) - 2:
             with pytest.raises(crockford.CodeError):
                 crockford.normalize(swapped, 15)
+
+
+def test_codes_use_only_symbols_a_person_can_read_aloud():
+    for _ in range(300):
+        code = envelope.tracking_code(os.urandom(32).hex())
+        assert set(code) <= set(crockford.ALPHABET + "-")

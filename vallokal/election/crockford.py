@@ -18,13 +18,13 @@ class CodeError(ValueError):
     """A typed code that cannot be right; the message says what is wrong."""
 
 
-def encode(data: bytes, length: int) -> str:
-    """The first `length` symbols of `data` read as a big-endian bit string."""
+def encode(data: bytes, length: int, offset: int = 0) -> str:
+    """`length` symbols of `data`, read as a big-endian bit string from bit `offset`."""
     number = int.from_bytes(data, "big")
     total_bits = len(data) * 8
-    if length * 5 > total_bits:
+    if offset + length * 5 > total_bits:
         raise ValueError("not enough bytes for that many symbols")
-    number >>= total_bits - length * 5
+    number >>= total_bits - offset - length * 5
     symbols = []
     for _ in range(length):
         symbols.append(ALPHABET[number & 31])
@@ -44,9 +44,18 @@ def group(code: str, size: int = 4) -> str:
 
 
 def make_code(data: bytes, length: int, group_size: int = 4) -> str:
-    """A grouped code of `length` data symbols plus one check symbol."""
-    symbols = encode(data, length)
-    return group(symbols + check_symbol(symbols), group_size)
+    """A grouped code of `length` data symbols plus one check symbol.
+
+    Crockford's check symbols include *~$=U, which are hard to read aloud or
+    type on a tablet; the code is taken from the first 5-bit window of `data`
+    whose check symbol is a plain one, so it stays a pure function of `data`.
+    """
+    for offset in range(0, len(data) * 8 - length * 5 + 1, 5):
+        symbols = encode(data, length, offset)
+        check = check_symbol(symbols)
+        if check in ALPHABET:
+            return group(symbols + check, group_size)
+    raise ValueError("no window of these bytes gives a plain check symbol; use more bytes")
 
 
 def normalize(typed: str, length: int) -> str:

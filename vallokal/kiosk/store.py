@@ -22,7 +22,7 @@ from flask import current_app
 from ..election import envelope, package as packages, rules
 from . import pin as pins
 from .extensions import db
-from .models import BallotRecord, Event, LoadedPackage, SpentCheckIn, Station
+from .models import BallotRecord, Event, LoadedPackage, SpentCheckIn, Station  # noqa: F401 (re-exported for tests)
 
 PIN_ATTEMPTS_BEFORE_LOCK = 5
 PIN_FIRST_LOCK = timedelta(minutes=1)

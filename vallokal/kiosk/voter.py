@@ -53,8 +53,15 @@ def display_settings() -> dict[str, Any]:
 
 
 def end_voter_session(keep_display: bool = False, **extra: Any) -> None:
-    """Forget everything of this voter; the next person starts from nothing."""
+    """Forget everything of this voter; the next person starts from nothing.
+
+    With `keep_display` (after casting, before the receipt is dismissed) the
+    display settings and the CSRF token stay, so a resubmitted cast form leads
+    back to the same receipt rather than to an error.
+    """
     kept = display_settings() if keep_display else {}
+    if keep_display and "csrf_token" in session:
+        kept["csrf_token"] = session["csrf_token"]
     session.clear()
     session.update(kept, **extra)
 
@@ -275,9 +282,8 @@ def ballot() -> Any:
     violations = rules.validate(package.rule, choice)
     titles = project_titles(package)
     messages = problems + [i18n.violation_message(violation, titles) for violation in violations]
-    session["choices"] = choice.as_choices(package.rule.kind) if not any(
-        violation.code == "unknown_project" for violation in violations
-    ) else session.get("choices")
+    if not any(violation.code in ("unknown_project", "wrong_shape") for violation in violations):
+        session["choices"] = choice.as_choices(package.rule.kind)
     if messages:
         return render_template("kiosk/ballot.html", **ballot_context(package, choice, messages)), 422
     if request.form.get("action") == "update":
