@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,8 @@ from vallokal.demo import demo_document
 from vallokal.election import keys, package as packages
 from vallokal.kiosk import create_app, prepare, store
 
-STAFF_PIN = "246810"
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+from helpers import STAFF_PIN, Voter
+
 
 
 @pytest.fixture(scope="session")
@@ -84,60 +83,6 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-class Voter:
-    """Drives the voter pages the way a browser without JavaScript would."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-
-    def token(self, path: str = "/") -> str:
-        page = self.client.get(path)
-        match = CSRF_FIELD.search(page.get_data(as_text=True))
-        assert match, f"no CSRF token on {path}"
-        return match.group(1)
-
-    def post(self, path: str, data: dict[str, Any] | None = None, token_from: str = "/", **kwargs: Any):
-        fields = {"csrf_token": self.token(token_from), **(data or {})}
-        return self.client.post(path, data=fields, **kwargs)
-
-    def check_in(self, code: str | None = None, pin: str | None = None):
-        response = self.post("/start")
-        assert response.status_code == 302, response.get_data(as_text=True)
-        target = response.headers["Location"]
-        if target.endswith("/eligibility"):
-            return self.post("/eligibility", {"confirm": "yes"}, token_from="/eligibility")
-        if target.endswith("/code"):
-            return self.post("/code", {"code": code or ""}, token_from="/code")
-        return self.post("/activate", {"pin": pin or ""}, token_from="/activate")
-
-    def choose(self, **fields: Any):
-        return self.post("/ballot", fields, token_from="/ballot")
-
-    def cast(self):
-        return self.post("/cast", token_from="/review")
-
-    def receipt_code(self) -> str:
-        page = self.client.get("/receipt").get_data(as_text=True)
-        match = re.search(r'<span aria-hidden="true">([0-9A-Z-]{14})</span>', page)
-        assert match, page
-        return match.group(1)
-
-    def vote(self, **fields: Any) -> str:
-        assert self.check_in().status_code == 302
-        response = self.choose(**fields)
-        assert response.status_code == 302, response.get_data(as_text=True)
-        assert self.cast().status_code == 302
-        return self.receipt_code()
-
-
 @pytest.fixture
 def voter(client: FlaskClient) -> Voter:
     return Voter(client)
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def hours(count: float) -> timedelta:
-    return timedelta(hours=count)

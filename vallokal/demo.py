@@ -113,7 +113,7 @@ def _key(path: Path, kind: type, passphrase: str | None = None) -> Any:
 @click.option("--no-serve", is_flag=True, help="Set everything up, print how to reach it, and exit.")
 def demo(host: str, port: int, data_dir: Path, no_serve: bool) -> None:
     """Set up and serve a demo station with a signed election, polls open."""
-    from .kiosk import create_app, prepare, store
+    from .kiosk import create_app, prepare, server, store
 
     data_dir.mkdir(parents=True, exist_ok=True)
     office = data_dir / "office"
@@ -158,7 +158,5 @@ def demo(host: str, port: int, data_dir: Path, no_serve: bool) -> None:
     click.echo(f"  Ballots cast so far: {cast}. The office keys' passphrase is '{DEMO_PASSPHRASE}'.")
     if no_serve:
         return
-    import waitress
-
     click.echo("Press Ctrl+C to stop.")
-    waitress.serve(app, host=host, port=port, threads=8, ident="vallokal")
+    server.serve(app, host, port)

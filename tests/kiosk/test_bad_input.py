@@ -66,7 +66,7 @@ def test_cast_without_check_in_stores_nothing(app, voter):
 
 
 def test_voting_is_refused_while_the_polls_are_closed(make_station):
-    from conftest import Voter
+    from helpers import Voter
 
     app = make_station(open_polls=False)
     voter = Voter(app.test_client())
@@ -86,7 +86,7 @@ def test_polls_closed_between_review_and_cast_stores_nothing(app, voter):
 
 
 def test_voting_is_refused_before_the_window_opens(make_station, make_document):
-    from conftest import Voter
+    from helpers import Voter
 
     document = make_document()
     tomorrow = datetime.now(timezone.utc) + timedelta(days=1)
@@ -132,3 +132,20 @@ def test_another_package_is_refused_once_ballots_are_cast(app, voter, make_docum
     with app.app_context(), pytest.raises(packages.PackageError, match="already cast"):
         store.load_package(other, datetime.now(timezone.utc))
     assert ballots(app) == 1
+
+
+def test_an_unexpected_failure_shows_a_page_and_is_logged_for_staff(app, voter, monkeypatch):
+    voter.check_in()
+    voter.choose(project=["bankar"])
+
+    def broken(*arguments, **options):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(store, "cast", broken)
+    response = voter.cast()
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Fråga personalen" in page and "disk on fire" not in page and "Traceback" not in page
+    with app.app_context():
+        errors = [event.detail for event in store.recent_events() if event.kind == "error"]
+    assert errors == ['{"error": "RuntimeError"}']

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import STAFF_PIN, Voter
+from helpers import STAFF_PIN, Voter
 
 
 def staff_login(voter: Voter, pin: str = STAFF_PIN):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from conftest import Voter
+from helpers import Voter
 from vallokal.demo import PROJECTS
 from vallokal.election import envelope, keys
 from vallokal.kiosk import store

@@ -59,7 +59,7 @@ def test_english_voter_sees_english(voter):
 
 
 def test_approval_vote_counts_what_is_left(make_station, make_document):
-    from conftest import Voter
+    from helpers import Voter
 
     app = make_station(make_document(rule={"rule": "approval", "min_selections": 1, "max_selections": 3}))
     voter = Voter(app.test_client())
@@ -73,7 +73,7 @@ def test_approval_vote_counts_what_is_left(make_station, make_document):
 
 
 def test_ranking_vote(make_station, make_document):
-    from conftest import Voter
+    from helpers import Voter
 
     app = make_station(make_document(rule={"rule": "ranking", "max_rank": 3}))
     voter = Voter(app.test_client())
@@ -87,7 +87,7 @@ def test_ranking_vote(make_station, make_document):
 
 
 def test_points_vote(make_station, make_document):
-    from conftest import Voter
+    from helpers import Voter
 
     app = make_station(make_document(rule={"rule": "points", "total": 10, "max_per_project": 6}))
     voter = Voter(app.test_client())
@@ -101,7 +101,7 @@ def test_points_vote(make_station, make_document):
 
 
 def test_code_check_in_accepts_a_code_once_and_catches_typos(make_station, make_document):
-    from conftest import Voter
+    from helpers import Voter
 
     codes = [crockford.make_code(os.urandom(16), 15) for _ in range(3)]
     hashes = [hashlib.sha256(code.replace("-", "").encode()).hexdigest() for code in codes]
@@ -128,7 +128,7 @@ def test_code_check_in_accepts_a_code_once_and_catches_typos(make_station, make_
 
 
 def test_staff_check_in_on_the_tablet(make_station, make_document):
-    from conftest import STAFF_PIN, Voter
+    from helpers import STAFF_PIN, Voter
 
     app = make_station(make_document(check_in="staff"))
     voter = Voter(app.test_client())

@@ -10,7 +10,7 @@ import click
 from flask import Flask
 
 from ..election.package import PackageError
-from . import create_app, prepare, store
+from . import create_app, prepare, server, store
 
 data_option = click.option(
     "--data",
@@ -38,14 +38,18 @@ def station() -> None:
 @data_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--threads",
+    default=server.default_threads(),
+    show_default="the number of CPU cores, at least 2",
+    type=click.IntRange(1, 64),
+    help="Worker threads. More than the cores only adds waiting: see docs/benchmarks.md.",
+)
 def serve(data_dir: Path, host: str, port: int, threads: int) -> None:
     """Serve the voter and staff pages under waitress."""
-    import waitress
-
     app = station_app(data_dir)
     click.echo(f"Station serving on http://{host}:{port}/ (data in {data_dir.resolve()})")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="vallokal")
+    server.serve(app, host, port, threads)
 
 
 @station.command("load-package")

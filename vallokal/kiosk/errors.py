@@ -33,4 +33,18 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str, int]:
         app.logger.exception("unexpected error")
+        _log_error(type(error).__name__)
         return render_template("kiosk/error.html", message=MESSAGES[500], status=500), 500
+
+
+def _log_error(kind: str) -> None:
+    """Put the error in the station's event log for staff, if the database still answers."""
+    from . import store
+    from .extensions import db
+
+    try:
+        db.session.rollback()
+        with store.writing():
+            store.log("error", error=kind)
+    except Exception:  # the database may be what failed; the page must still be shown
+        db.session.rollback()

@@ -9,6 +9,7 @@ from flask import Flask, current_app, session
 from flask_babel import format_decimal, get_locale, gettext, lazy_gettext, ngettext
 from markupsafe import Markup, escape
 
+from ..election.package import text_in
 from ..election.rules import Violation
 
 LANGUAGES = {"sv": "Svenska", "en": "English"}
@@ -29,22 +30,29 @@ def money(amount: int) -> str:
     return gettext("%(amount)s kr", amount=format_decimal(amount))
 
 
-def package_text(text: Mapping[str, str] | None, fallback: str = "sv") -> Markup:
+def fallback_language() -> str:
+    """The loaded package's first language, in which every one of its texts exists."""
+    from . import store
+
+    package = store.current_package()
+    return package.fallback_language if package else "sv"
+
+
+def package_text(text: Mapping[str, str] | None) -> Markup:
     """A package text in the voter's language; a fallback is marked with its own lang."""
     if not text:
         return Markup("")
     language = current_language()
     if text.get(language):
         return escape(text[language])
-    used = fallback if text.get(fallback) else next(iter(text))
-    return Markup('<span lang="{}">{}</span>').format(used, text[used])
+    value, used = text_in(text, language, fallback_language())
+    return Markup('<span lang="{}">{}</span>').format(used, value)
 
 
-def plain_text(text: Mapping[str, str] | None, fallback: str = "sv") -> str:
+def plain_text(text: Mapping[str, str] | None) -> str:
     if not text:
         return ""
-    language = current_language()
-    return text.get(language) or text.get(fallback) or next(iter(text.values()))
+    return text_in(text, current_language(), fallback_language())[0]
 
 
 REASONS = {

@@ -11,7 +11,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext
 
 from . import i18n, store
-from .voter import end_voter_session, now, pin_error, qr_svg
+from .qr import qr_svg
+from .voter import end_voter_session, now, pin_error
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from flask import current_app
+from flask import current_app, g
 
 from ..election import envelope, package as packages, rules
 from . import pin as pins
@@ -70,7 +70,7 @@ def writing() -> Iterator[None]:
 
 def log(kind: str, **detail: Any) -> None:
     """Add an event to the current transaction. Callers never pass ballot content."""
-    db.session.add(Event(kind=kind, detail=json.dumps(detail, sort_keys=True)))
+    db.session.execute(sa.insert(Event).values(kind=kind, detail=json.dumps(detail, sort_keys=True)))
 
 
 def station() -> Station:
@@ -96,7 +96,13 @@ def ensure_station(name: str, device_id: str) -> Station:
 
 
 def current_package() -> packages.ElectionPackage | None:
-    """The loaded package, verified once per process and then cached by its hash."""
+    """The loaded package, verified once per process, cached by its hash, looked up once per request."""
+    if "vallokal_package" not in g:
+        g.vallokal_package = _signed_package()
+    return g.vallokal_package.package if g.vallokal_package else None
+
+
+def _signed_package() -> packages.SignedPackage | None:
     digest = db.session.scalar(sa.select(LoadedPackage.sha256))
     if digest is None:
         return None
@@ -106,14 +112,12 @@ def current_package() -> packages.ElectionPackage | None:
         signed = packages.read_file(row.file, current_app.config["AUTHORITY_KEY"])
         cache.clear()
         cache[digest] = signed
-    return cache[digest].package
+    return cache[digest]
 
 
 def package_asset(name: str) -> bytes | None:
-    if current_package() is None:
-        return None
-    digest = db.session.scalar(sa.select(LoadedPackage.sha256))
-    return current_app.extensions["vallokal_package_cache"][digest].assets.get(name)
+    current_package()
+    return g.vallokal_package.assets.get(name) if g.vallokal_package else None
 
 
 def load_package(file: bytes, now: datetime) -> packages.ElectionPackage:
@@ -138,6 +142,7 @@ def load_package(file: bytes, now: datetime) -> packages.ElectionPackage:
         else:
             row.election_id, row.sha256, row.file, row.loaded_at = signed.package.id, digest, file, now
         log("package_loaded", election_id=signed.package.id, sha256=digest)
+    g.pop("vallokal_package", None)
     return signed.package
 
 
@@ -249,6 +254,10 @@ def voting_refusal(now: datetime) -> str | None:
         return "no_package"
     if station().polls != "open":
         return "polls_closed"
+    return window_refusal(package, now)
+
+
+def window_refusal(package: packages.ElectionPackage, now: datetime) -> str | None:
     if now < package.opens:
         return "not_yet_open"
     if now >= package.closes:
@@ -283,50 +292,46 @@ def cast(token: str, ballot: rules.Ballot, code_hash: str | None, device_key: Ed
     device_id = station().device_id
     ballot_id = envelope.new_ballot_id()
     sealed = envelope.seal(ballot.as_choices(package.rule.kind), package.sealing_key, package.id, device_id, ballot_id)
-    with writing():
-        spent = db.session.get(SpentCheckIn, spent_key)
+    with db.engine.connect().execution_options(immediate=True) as connection, connection.begin():
+        spent = connection.scalar(
+            sa.select(BallotRecord.record_hash)
+            .join(SpentCheckIn, SpentCheckIn.sequence == BallotRecord.sequence)
+            .where(SpentCheckIn.token_hash == spent_key)
+        )
         if spent is not None:
-            record_hash = db.session.scalar(
-                sa.select(BallotRecord.record_hash).where(BallotRecord.sequence == spent.sequence)
-            )
-            return envelope.tracking_code(record_hash)
-        refusal = voting_refusal(now)
+            return envelope.tracking_code(spent)
+        refusal = "polls_closed" if connection.scalar(sa.select(Station.polls)) != "open" else window_refusal(package, now)
         if refusal:
             raise StationError(refusal)
-        if code_hash is not None and code_used(code_hash):
+        if code_hash is not None and connection.scalar(
+            sa.select(BallotRecord.sequence).where(BallotRecord.code_hash == code_hash)
+        ):
             raise StationError("code_used")
-        head = db.session.execute(
+        head = connection.execute(
             sa.select(BallotRecord.sequence, BallotRecord.record_hash).order_by(BallotRecord.sequence.desc()).limit(1)
         ).first()
-        sequence = head.sequence + 1 if head else 1
-        previous = head.record_hash if head else envelope.genesis_hash(package.id, device_id)
         record = envelope.BallotRecord(
             election_id=package.id,
             device_id=device_id,
-            sequence=sequence,
+            sequence=head.sequence + 1 if head else 1,
             ballot_id=ballot_id,
             sealed=sealed,
-            previous_hash=previous,
+            previous_hash=head.record_hash if head else envelope.genesis_hash(package.id, device_id),
             cast_minute=envelope.cast_minute(now),
             code_hash=code_hash,
         )
-        db.session.add(
-            BallotRecord(
-                sequence=sequence,
-                election_id=record.election_id,
-                device_id=device_id,
-                ballot_id=ballot_id,
-                sealed=sealed,
+        record_hash = record.hash
+        connection.execute(
+            sa.insert(BallotRecord).values(
+                **{name: value for name, value in record.body().items() if name not in ("version", "code_hash")},
                 code_hash=code_hash,
-                previous_hash=previous,
-                cast_minute=record.cast_minute,
-                record_hash=record.hash,
+                record_hash=record_hash,
                 signature=record.sign(device_key),
             )
         )
-        db.session.add(SpentCheckIn(token_hash=spent_key, sequence=sequence))
-        log("ballot_cast")
-    return envelope.tracking_code(record.hash)
+        connection.execute(sa.insert(SpentCheckIn).values(token_hash=spent_key, sequence=record.sequence))
+        connection.execute(sa.insert(Event).values(kind="ballot_cast", detail="{}"))
+    return envelope.tracking_code(record_hash)
 
 
 def records() -> list[envelope.BallotRecord]:

@@ -9,14 +9,11 @@ when the voter finishes or walks away.
 from __future__ import annotations
 
 import hashlib
-import io
 import secrets
 from datetime import datetime, timezone
 from functools import wraps
 from typing import Any, Callable
 
-import qrcode
-import qrcode.image.svg
 from flask import (
     Blueprint,
     Response,
@@ -30,11 +27,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
-from markupsafe import Markup
 
 from ..election import crockford, rules
 from ..election.package import ElectionPackage
 from . import i18n, store
+from .qr import qr_svg
 
 blueprint = Blueprint("voter", __name__)
 
@@ -66,22 +63,12 @@ def end_voter_session(keep_display: bool = False, **extra: Any) -> None:
     session.update(kept, **extra)
 
 
-def qr_svg(text: str) -> Markup:
-    """An inline SVG QR code (no Pillow, no external request)."""
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    svg = buffer.getvalue().decode("utf-8")
-    svg = svg[svg.index("<svg") :]
-    return Markup(svg.replace("<svg ", '<svg role="img" aria-hidden="true" focusable="false" class="qr" ', 1))
-
-
 def package_or_none() -> ElectionPackage | None:
     return store.current_package()
 
 
 def project_titles(package: ElectionPackage) -> dict[str, str]:
-    return {project.id: i18n.plain_text(project.title, package.fallback_language) for project in package.projects}
+    return {project.id: i18n.plain_text(project.title) for project in package.projects}
 
 
 def checked_in(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -355,13 +342,6 @@ def receipt() -> Any:
 
 @blueprint.post("/done")
 def done() -> Response:
-    end_voter_session()
-    return redirect(url_for("voter.welcome"))
-
-
-@blueprint.get("/reset")
-def reset() -> Response:
-    """Where an idle page sends itself: the visit ends, nothing of it stays."""
     end_voter_session()
     return redirect(url_for("voter.welcome"))
 

@@ -1,0 +1,73 @@
+"""Helpers the tests share: a voter driving the pages, and axe-core for accessibility."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from flask.testing import FlaskClient
+
+STAFF_PIN = "246810"
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+class Voter:
+    """Drives the voter pages the way a browser without JavaScript would."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def token(self, path: str = "/") -> str:
+        page = self.client.get(path)
+        match = CSRF_FIELD.search(page.get_data(as_text=True))
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def post(self, path: str, data: dict[str, Any] | None = None, token_from: str = "/", **kwargs: Any):
+        fields = {"csrf_token": self.token(token_from), **(data or {})}
+        return self.client.post(path, data=fields, **kwargs)
+
+    def check_in(self, code: str | None = None, pin: str | None = None):
+        response = self.post("/start")
+        assert response.status_code == 302, response.get_data(as_text=True)
+        target = response.headers["Location"]
+        if target.endswith("/eligibility"):
+            return self.post("/eligibility", {"confirm": "yes"}, token_from="/eligibility")
+        if target.endswith("/code"):
+            return self.post("/code", {"code": code or ""}, token_from="/code")
+        return self.post("/activate", {"pin": pin or ""}, token_from="/activate")
+
+    def choose(self, **fields: Any):
+        return self.post("/ballot", fields, token_from="/ballot")
+
+    def cast(self):
+        return self.post("/cast", token_from="/review")
+
+    def receipt_code(self) -> str:
+        page = self.client.get("/receipt").get_data(as_text=True)
+        match = re.search(r'<span aria-hidden="true">([0-9A-Z-]{14})</span>', page)
+        assert match, page
+        return match.group(1)
+
+    def vote(self, **fields: Any) -> str:
+        assert self.check_in().status_code == 302
+        response = self.choose(**fields)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        assert self.cast().status_code == 302
+        return self.receipt_code()
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core on the page for WCAG 2.x A and AA; return what it finds."""
+    assert AXE.exists(), "axe-core is missing: run npm ci (the test command does)"
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    return [
+        {"id": violation["id"], "help": violation["help"], "nodes": [node["html"] for node in violation["nodes"]][:3]}
+        for violation in result["violations"]
+    ]

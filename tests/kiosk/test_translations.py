@@ -1,0 +1,60 @@
+"""Every voter-facing string is translated, and the catalogues match the source."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = ROOT / "vallokal" / "translations"
+LANGUAGES = ["sv", "en"]
+
+
+def catalogue(language: str):
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as handle:
+        return read_po(handle)
+
+
+def test_template_lists_every_string_in_the_source(tmp_path):
+    fresh = tmp_path / "messages.pot"
+    CommandLineInterface().run(
+        ["pybabel", "--quiet", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "lazy_gettext",
+         "-o", str(fresh), "--no-location", "--sort-output", str(ROOT)]
+    )
+    with open(fresh, "rb") as handle:
+        current = {message.id for message in read_po(handle) if message.id}
+    with open(TRANSLATIONS / "messages.pot", "rb") as handle:
+        committed = {message.id for message in read_po(handle) if message.id}
+    assert current == committed, "run the extract and update steps in docs/translating.md"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_is_translated(language):
+    with open(TRANSLATIONS / "messages.pot", "rb") as handle:
+        wanted = {message.id for message in read_po(handle) if message.id}
+    translated = catalogue(language)
+    missing = []
+    for message_id in wanted:
+        message = translated.get(message_id if isinstance(message_id, str) else message_id[0])
+        strings = message.string if message is not None else None
+        if message is None or message.fuzzy or not strings or (isinstance(strings, tuple) and not all(strings)):
+            missing.append(message_id)
+    assert not missing, f"{language} lacks: {missing[:10]}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_compiled_catalogue_matches_its_source(language):
+    def table(messages):
+        return {tuple(message.id) if isinstance(message.id, (list, tuple)) else message.id:
+                tuple(message.string) if isinstance(message.string, (list, tuple)) else message.string
+                for message in messages if message.id}
+
+    source = table(catalogue(language))
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo", "rb") as handle:
+        compiled = table(read_mo(BytesIO(handle.read())))
+    assert compiled == source, "run pybabel compile -d vallokal/translations"
