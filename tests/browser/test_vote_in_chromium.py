@@ -20,6 +20,13 @@ def decode_qr(png: bytes) -> str:
     return result.stdout.decode().strip()
 
 
+def check_in_in_swedish(page: Page, url: str) -> None:
+    page.goto(url + "/")
+    page.get_by_role("button", name="Börja rösta").click()
+    page.get_by_label("Jag intygar").check()
+    page.get_by_role("button", name="Fortsätt").click()
+
+
 def assert_accessible(page: Page) -> None:
     violations = axe_violations(page)
     assert violations == [], f"{page.url}: {violations}"
@@ -81,10 +88,7 @@ def test_vote_from_welcome_to_receipt(live_station, page: Page):
 @pytest.mark.no_javascript
 def test_whole_vote_works_without_javascript(live_station, page: Page):
     app, url = live_station
-    page.goto(url + "/")
-    page.get_by_role("button", name="Börja rösta").click()
-    page.get_by_label("Jag intygar").check()
-    page.get_by_role("button", name="Fortsätt").click()
+    check_in_in_swedish(page, url)
     page.get_by_label("Konstgräs på bollplanen i Hjulsta").check()
     page.get_by_role("button", name="Uppdatera summan").click()
     expect(page.get_by_role("status").first).to_contain_text("Kvar: 580\xa0000 kr")
@@ -98,10 +102,7 @@ def test_whole_vote_works_without_javascript(live_station, page: Page):
 @pytest.mark.station_config(IDLE_SECONDS=2, IDLE_WARNING_SECONDS=3)
 def test_idle_warning_offers_more_time_then_starts_over(live_station, page: Page):
     _, url = live_station
-    page.goto(url + "/")
-    page.get_by_role("button", name="Börja rösta").click()
-    page.get_by_label("Jag intygar").check()
-    page.get_by_role("button", name="Fortsätt").click()
+    check_in_in_swedish(page, url)
     page.get_by_label("Fler bänkar på Tensta torg").check()
 
     more_time = page.get_by_role("button", name="Ja, jag behöver mer tid")

@@ -140,21 +140,28 @@ def start() -> Any:
     return redirect(url_for({"open": "voter.eligibility", "code": "voter.code", "staff": "voter.activate"}[check_in]))
 
 
-def check_in_page(mode: str) -> ElectionPackage | tuple[str, int]:
-    package = package_or_none()
-    refusal = store.voting_refusal(now())
-    if refusal:
-        return refuse(refusal)
-    if package.check_in != mode:
-        abort(404)
-    return package
+def check_in_mode(mode: str) -> Callable[[Callable[[ElectionPackage], Any]], Callable[[], Any]]:
+    """A check-in page: shown only while voting is possible, and only in its own mode."""
+
+    def decorate(view: Callable[[ElectionPackage], Any]) -> Callable[[], Any]:
+        @wraps(view)
+        def wrapper() -> Any:
+            refusal = store.voting_refusal(now())
+            if refusal:
+                return refuse(refusal)
+            package = package_or_none()
+            if package.check_in != mode:
+                abort(404)
+            return view(package)
+
+        return wrapper
+
+    return decorate
 
 
 @blueprint.route("/eligibility", methods=["GET", "POST"])
-def eligibility() -> Any:
-    package = check_in_page("open")
-    if isinstance(package, tuple):
-        return package
+@check_in_mode("open")
+def eligibility(package: ElectionPackage) -> Any:
     error = None
     if request.method == "POST":
         if request.form.get("confirm") == "yes":
@@ -165,10 +172,8 @@ def eligibility() -> Any:
 
 
 @blueprint.route("/code", methods=["GET", "POST"])
-def code() -> Any:
-    package = check_in_page("code")
-    if isinstance(package, tuple):
-        return package
+@check_in_mode("code")
+def code(package: ElectionPackage) -> Any:
     error = None
     if request.method == "POST":
         typed = request.form.get("code", "")[:100]
@@ -194,10 +199,8 @@ def code() -> Any:
 
 
 @blueprint.route("/activate", methods=["GET", "POST"])
-def activate() -> Any:
-    package = check_in_page("staff")
-    if isinstance(package, tuple):
-        return package
+@check_in_mode("staff")
+def activate(package: ElectionPackage) -> Any:
     error, status = None, 200
     if request.method == "POST":
         result = store.try_pin(request.form.get("pin", "")[:64], now())
