@@ -7,6 +7,7 @@ import click
 from . import __version__
 from .demo import demo
 from .kiosk.cli import station
+from .sync.office.cli import office
 
 
 @click.group()
@@ -17,3 +18,4 @@ def cli() -> None:
 
 cli.add_command(demo)
 cli.add_command(station)
+cli.add_command(office)

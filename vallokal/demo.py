@@ -53,6 +53,7 @@ def demo_document(
     authority_public: str,
     sealing_public: str,
     now: datetime,
+    office_signing_public: str | None = None,
     rule: dict[str, Any] | None = None,
     check_in: str = "open",
     code_hashes: list[str] | None = None,
@@ -95,6 +96,8 @@ def demo_document(
         "counting": {"rule": "greedy", "tie_break": "project-id"},
         "keys": {"authority_signing": authority_public, "office_sealing": sealing_public},
     }
+    if office_signing_public:
+        document["keys"]["office_signing"] = office_signing_public
     if code_hashes is not None:
         document["voting_codes"] = {"hash": "sha256", "hashes": sorted(code_hashes)}
     return document

@@ -20,6 +20,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -125,7 +126,7 @@ class BallotRecord:
             del body["code_hash"]
         return body
 
-    @property
+    @cached_property
     def hash(self) -> str:
         return hashlib.sha256(canonical_json(self.body())).hexdigest()
 

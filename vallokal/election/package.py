@@ -122,6 +122,11 @@ class ElectionPackage:
         return self.document["keys"]["office_sealing"]
 
     @property
+    def office_signing_key(self) -> str | None:
+        """The key that signs the office's acknowledgements; without it a station cannot sync."""
+        return self.document["keys"].get("office_signing")
+
+    @property
     def code_hashes(self) -> frozenset[str]:
         return frozenset(self.document.get("voting_codes", {}).get("hashes", ()))
 

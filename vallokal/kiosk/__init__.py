@@ -12,7 +12,7 @@ from flask import Flask
 
 from . import device, errors, headers, i18n, staff, store, voter
 from .extensions import babel, csrf, db, migrate
-from .sqlite import configure as configure_sqlite
+from ..sqlite import configure as configure_sqlite
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -66,7 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     csrf.init_app(app)
     app.extensions["vallokal_device_key"] = device.load_or_create(folder)
 
-    i18n.init_app(app)
+    i18n.init_app(app, store.current_package)
     headers.init_app(app)
     errors.init_app(app)
     app.register_blueprint(voter.blueprint)

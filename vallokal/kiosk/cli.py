@@ -23,8 +23,14 @@ data_option = click.option(
 )
 
 
-def station_app(data_dir: Path) -> Flask:
+def station_app(data_dir: Path, needs_authority: bool = True) -> Flask:
+    """The station in `data_dir`, its database brought up to date."""
     app = create_app(data_dir=data_dir)
+    if needs_authority and not app.config.get("AUTHORITY_KEY"):
+        raise click.ClickException(
+            f"AUTHORITY_KEY is not set (in {data_dir / 'station.toml'} or VALLOKAL_AUTHORITY_KEY), "
+            "so no package can be trusted"
+        )
     prepare(app)
     return app
 
@@ -71,7 +77,7 @@ def load_package(data_dir: Path, package_file: Path) -> None:
 @click.option("--pin", prompt="New staff PIN", hide_input=True, confirmation_prompt=True, help="4 to 32 digits.")
 def set_pin(data_dir: Path, pin: str) -> None:
     """Set the staff PIN (stored only as a scrypt hash)."""
-    app = station_app(data_dir)
+    app = station_app(data_dir, needs_authority=False)
     with app.app_context():
         try:
             store.set_pin(pin)
@@ -95,6 +101,7 @@ def status(data_dir: Path, as_json: bool) -> None:
             "package_sha256": package.hash if package else None,
             "polls": store.station().polls,
             "ballots_cast": store.ballots_cast(),
+            "unsynced": store.unsynced(),
             "chain_head": store.chain_head(),
         }
     if as_json:
@@ -102,3 +109,75 @@ def status(data_dir: Path, as_json: bool) -> None:
     else:
         for key, value in facts.items():
             click.echo(f"{key}: {value}")
+
+
+@station.command("enrolment-request")
+@data_option
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Where to write the request for the office.")
+def enrolment_request(data_dir: Path, out_file: Path) -> None:
+    """Write this device's enrolment request, for `vallokal office enrol`."""
+    from ..election.certificate import CertificateError
+    from ..sync import outbox
+
+    app = station_app(data_dir)
+    with app.app_context():
+        try:
+            request = outbox.enrolment_request()
+        except CertificateError as error:
+            raise click.ClickException(str(error)) from None
+    out_file.write_text(json.dumps(request, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    click.echo(f"Enrolment request for {request['body']['station_name']} ({request['body']['device_id']}) written to {out_file}.")
+
+
+@station.command("install-certificate")
+@data_option
+@click.argument("certificate_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def install_certificate(data_dir: Path, certificate_file: Path) -> None:
+    """Install the certificate the office issued for this device."""
+    from ..election.certificate import CertificateError
+    from ..sync import outbox
+
+    app = station_app(data_dir)
+    with app.app_context():
+        try:
+            document = json.loads(certificate_file.read_text(encoding="utf-8"))
+            outbox.install_certificate(document)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise click.ClickException(f"{certificate_file} is not a certificate (not JSON)") from None
+        except CertificateError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo("The certificate is installed; this station can deliver its ballots.")
+
+
+@station.command("sync")
+@data_option
+def sync(data_dir: Path) -> None:
+    """Send every record the office has not acknowledged, once, now."""
+    from ..sync import outbox
+
+    app = station_app(data_dir)
+    with app.app_context():
+        try:
+            result = outbox.push()
+        except outbox.SyncError as error:
+            raise click.ClickException(f"sync failed: {error}") from None
+    click.echo(f"Sent {result.bundles} bundles; the office has everything up to {result.acknowledged}; {result.pending} pending.")
+
+
+@station.command("export")
+@data_option
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write to, such as a USB stick.")
+def export(data_dir: Path, out_dir: Path) -> None:
+    """Write every record as bundle files for `vallokal office import`."""
+    from ..sync import outbox
+
+    app = station_app(data_dir)
+    with app.app_context():
+        try:
+            written = outbox.export(out_dir)
+        except outbox.SyncError as error:
+            raise click.ClickException(str(error)) from None
+        except OSError as error:
+            raise click.ClickException(f"cannot write to {out_dir}: {error.strerror}") from None
+    for path in written:
+        click.echo(f"Wrote {path}")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, current_app, session
 from flask_babel import format_decimal, get_locale, gettext, lazy_gettext, ngettext
 from markupsafe import Markup, escape
 
-from ..election.package import text_in
+from ..election.package import ElectionPackage, text_in
 from ..election.rules import Violation
 
 LANGUAGES = {"sv": "Svenska", "en": "English"}
@@ -31,10 +31,8 @@ def money(amount: int) -> str:
 
 
 def fallback_language() -> str:
-    """The loaded package's first language, in which every one of its texts exists."""
-    from . import store
-
-    package = store.current_package()
+    """The app's election package's first language, in which every one of its texts exists."""
+    package = current_app.extensions["vallokal_current_package"]()
     return package.fallback_language if package else "sv"
 
 
@@ -121,7 +119,10 @@ def violation_message(violation: Violation, project_titles: Mapping[str, str]) -
     return gettext("This ballot does not follow the rules of the vote. Please check your choices.")
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, current_package: Callable[[], ElectionPackage | None]) -> None:
+    """Template helpers; `current_package` tells which election's texts are shown."""
+    app.extensions["vallokal_current_package"] = current_package
+
     @app.context_processor
     def _helpers() -> dict[str, Any]:
         language = current_language()

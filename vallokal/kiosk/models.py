@@ -100,3 +100,17 @@ class Event(db.Model):
     at: Mapped[datetime] = mapped_column(default=utc_now)
     kind: Mapped[str] = mapped_column(String(30))
     detail: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class SyncState(db.Model):
+    """Where this device's delivery to the office stands (one row)."""
+
+    __tablename__ = "sync_state"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    acknowledged: Mapped[int] = mapped_column(default=0)
+    last_attempt_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    closing_acknowledged: Mapped[str | None] = mapped_column(String(40))

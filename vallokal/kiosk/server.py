@@ -14,9 +14,19 @@ def default_threads() -> int:
 
 
 def serve(app: Flask, host: str, port: int, threads: int | None = None) -> None:
+    """Serve until stopped; with an OFFICE_URL, the outbox sends ballots in the background."""
     import waitress
+
+    from ..sync.outbox import Outbox
 
     # A cast that waits on fsync should get the interpreter back quickly, not after
     # another thread's full 5 ms slice of page rendering.
     sys.setswitchinterval(0.0005)
-    waitress.serve(app, host=host, port=port, threads=threads or default_threads(), ident="vallokal")
+    outbox = Outbox(app) if app.config.get("OFFICE_URL") else None
+    if outbox:
+        outbox.start()
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads or default_threads(), ident="vallokal")
+    finally:
+        if outbox:
+            outbox.stop()

@@ -9,24 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app, g
 
+from .. import passwords
+from ..sqlite import writing as sqlite_writing
+from ..sync.bundle import SignedRecord
 from ..election import envelope, package as packages, rules
 from . import pin as pins
 from .extensions import db
-from .models import BallotRecord, Event, LoadedPackage, SpentCheckIn, Station  # noqa: F401 (re-exported for tests)
+from .models import BallotRecord, Event, LoadedPackage, SpentCheckIn, Station, SyncState  # noqa: F401 (re-exported for tests)
 
-PIN_ATTEMPTS_BEFORE_LOCK = 5
-PIN_FIRST_LOCK = timedelta(minutes=1)
-PIN_LONGEST_LOCK = timedelta(hours=1)
 
 
 class StationError(Exception):
@@ -55,17 +53,9 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc)
 
 
-@contextmanager
-def writing() -> Iterator[None]:
+def writing() -> Any:
     """One write transaction that holds the database's write lock from its start."""
-    db.session.commit()
-    db.session.connection(execution_options={"immediate": True})
-    try:
-        yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+    return sqlite_writing(db.session)
 
 
 def log(kind: str, **detail: Any) -> None:
@@ -179,12 +169,12 @@ def try_pin(pin: str, now: datetime) -> PinResult:
         row.failed_pin_attempts += 1
         failures = row.failed_pin_attempts
         log("pin_failed", attempt=failures)
-        if failures >= PIN_ATTEMPTS_BEFORE_LOCK:
-            lock = min(PIN_FIRST_LOCK * 2 ** (failures - PIN_ATTEMPTS_BEFORE_LOCK), PIN_LONGEST_LOCK)
+        lock = passwords.lock_for(failures)
+        if lock is not None:
             row.pin_locked_until = now + lock
             log("pin_locked", seconds=int(lock.total_seconds()))
             return PinResult(False, locked_until=now + lock)
-        return PinResult(False, attempts_left=PIN_ATTEMPTS_BEFORE_LOCK - failures)
+        return PinResult(False, attempts_left=passwords.ATTEMPTS_BEFORE_LOCK - failures)
 
 
 # Polls and reports ---------------------------------------------------------
@@ -335,10 +325,16 @@ def cast(token: str, ballot: rules.Ballot, code_hash: str | None, device_key: Ed
 
 
 def records() -> list[envelope.BallotRecord]:
-    """The chain as signed, in sequence order, for verification and (later) sync."""
-    rows = db.session.scalars(sa.select(BallotRecord).order_by(BallotRecord.sequence))
+    """The chain as signed, in sequence order."""
+    return [item.record for item in signed_records(0, None)]
+
+
+def signed_records(after: int, limit: int | None) -> list[SignedRecord]:
+    """Records after a sequence, with their signatures, in order: what a bundle carries."""
+    query = sa.select(BallotRecord).where(BallotRecord.sequence > after).order_by(BallotRecord.sequence)
+    rows = db.session.scalars(query.limit(limit) if limit else query)
     return [
-        envelope.BallotRecord(
+        SignedRecord(envelope.BallotRecord(
             election_id=row.election_id,
             device_id=row.device_id,
             sequence=row.sequence,
@@ -347,6 +343,32 @@ def records() -> list[envelope.BallotRecord]:
             previous_hash=row.previous_hash,
             cast_minute=row.cast_minute,
             code_hash=row.code_hash,
-        )
+        ), row.signature)
         for row in rows
     ]
+
+
+# Sync state ----------------------------------------------------------------
+
+
+def sync_state() -> SyncState:
+    return db.session.get(SyncState, 1)
+
+
+def unsynced() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(BallotRecord).where(BallotRecord.sequence > sa.select(SyncState.acknowledged).scalar_subquery())) or 0
+
+
+def note_sync(now: datetime, acknowledged: int | None = None, error: str | None = None, closing: str | None = None) -> None:
+    """Record an attempt: where the office acknowledged up to, or why it failed."""
+    with writing():
+        state = sync_state()
+        state.last_attempt_at = now
+        if error is None:
+            state.last_success_at, state.last_error = now, None
+        else:
+            state.last_error = error[:500]
+        if acknowledged is not None:
+            state.acknowledged = acknowledged
+        if closing is not None:
+            state.closing_acknowledged = closing

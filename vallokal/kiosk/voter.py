@@ -332,6 +332,9 @@ def cast() -> Any:
         end_voter_session(keep_display=True)
         return refuse(refusal.reason, 409 if refusal.reason == "code_used" else 403)
     end_voter_session(keep_display=True, receipt=tracking_code)
+    outbox = current_app.extensions.get("vallokal_outbox")
+    if outbox is not None:
+        outbox.wake()
     return redirect(url_for("voter.receipt"))
 
 
@@ -352,10 +355,12 @@ def done() -> Response:
 @blueprint.get("/healthz")
 def healthz() -> Response:
     package = package_or_none()
+    state = store.sync_state()
     return jsonify(
         status="ok",
         election=package.id if package else None,
         polls=store.station().polls,
         ballots_cast=store.ballots_cast(),
-        unsynced=store.ballots_cast(),
+        unsynced=store.unsynced(),
+        last_sync=state.last_success_at.isoformat(timespec="seconds") + "Z" if state.last_success_at else None,
     )

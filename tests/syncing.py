@@ -1,0 +1,78 @@
+"""Helpers for the sync tests: an election with its office and stations, casting, bundles."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from vallokal.election import keys, rules
+from vallokal.kiosk import create_app as create_station, prepare as prepare_station, store as station_store
+from vallokal.sync import outbox
+from vallokal.sync.office import store as office_store
+
+BUNDLE_TYPE = "application/vnd.vallokal.bundle+gzip"
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Election:
+    """An office with its election loaded, and a way to make enrolled stations for it."""
+
+    def __init__(self, office: Flask, package_file: bytes, folder: Path, authority_key, make_document) -> None:
+        self.office = office
+        self.package_file = package_file
+        self.folder = folder
+        self.authority_key = authority_key
+        self.make_document = make_document
+        self.stations: list[Flask] = []
+
+    def station(self, name: str = "Tensta bibliotek", package_file: bytes | None = None, enrol: bool = True, **config: Any) -> Flask:
+        app = create_station(
+            {"AUTHORITY_KEY": keys.public_text(self.authority_key), "STATION_NAME": name, **config},
+            data_dir=self.folder / f"station-{len(self.stations) + 1}",
+        )
+        prepare_station(app)
+        with app.app_context():
+            station_store.load_package(package_file or self.package_file, now())
+            station_store.set_pin("246810")
+            station_store.open_polls(now())
+            if enrol:
+                request = outbox.enrolment_request()
+                with self.office.app_context():
+                    issued = office_store.enrol(request, self.authority_key, now())
+                outbox.install_certificate(issued)
+        self.stations.append(app)
+        return app
+
+    def office_records(self) -> list[tuple[str, int, str]]:
+        with self.office.app_context():
+            from vallokal.sync.office.models import Record
+
+            return [tuple(row) for row in office_store.db.session.execute(
+                sa.select(Record.device_id, Record.sequence, Record.record_hash).order_by(Record.device_id, Record.sequence)
+            )]
+
+
+def cast(station: Flask, count: int, projects: tuple[str, ...] = ("bankar", "odling"), code_hash: str | None = None) -> None:
+    """Cast ballots straight through the station's store (the voter pages are tested elsewhere)."""
+    with station.test_request_context():
+        for _ in range(count):
+            station_store.cast(secrets.token_hex(8), rules.Ballot(selected=projects), code_hash, station.extensions["vallokal_device_key"], now())
+
+
+def bundle_of(station: Flask, after: int = 0, limit: int = 500) -> bytes:
+    with station.app_context():
+        return outbox.make_bundle(after, limit)[0]
+
+
+def post_bundle(election: Election, data: bytes, content_type: str = BUNDLE_TYPE):
+    return election.office.test_client().post("/api/v1/bundles", data=data, content_type=content_type)
+
+

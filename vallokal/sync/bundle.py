@@ -1,0 +1,251 @@
+"""The bundle: a device-signed batch of ballot records, as it travels to the office.
+
+On the wire a bundle is gzip-compressed canonical JSON:
+
+    {"body": {"format": "vallokal-bundle", "version": 1, "election_id", "device_id",
+              "certificate", "previous_hash", "records": [[sequence, ballot_id, sealed,
+              cast_minute, code_hash or null, signature], ...], "closing_report", "created"},
+     "signature": the device's Ed25519 signature over the canonical body}
+
+Records travel without the fields the bundle already names (election, device) and
+without their previous hash, which the chain gives: the first record's is the
+bundle's `previous_hash`, each later one's is the hash of the record before it.
+So a bundle whose records were reordered, dropped or altered does not verify.
+The same bytes are what `vallokal station export` writes to a file.
+
+The office answers with a signed acknowledgement that names the hash of the
+bundle it read, so a station never mistakes a captive portal's 200 for delivery.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from ..election import keys
+from ..election.envelope import BallotRecord, EnvelopeError, genesis_hash
+from ..election.package import PackageError, canonical_json
+
+FORMAT = "vallokal-bundle"
+ACK_TYPE = "vallokal-acknowledgement"
+VERSION = 1
+CONTENT_TYPE = "application/vnd.vallokal.bundle+gzip"
+MAX_COMPRESSED_BYTES = 8 * 1024 * 1024
+MAX_JSON_BYTES = 32 * 1024 * 1024
+MAX_RECORDS = 10_000
+BODY_FIELDS = {"format", "version", "election_id", "device_id", "certificate", "previous_hash", "records", "closing_report", "created"}
+
+
+class BundleError(ValueError):
+    """A bundle refused whole. `status` is the HTTP status the office answers with."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class SignedRecord:
+    record: BallotRecord
+    signature: str
+
+
+@dataclass(frozen=True)
+class Bundle:
+    election_id: str
+    device_id: str
+    certificate: Mapping[str, Any]
+    records: tuple[SignedRecord, ...]
+    closing_report: Mapping[str, Any] | None
+    created: str
+    body: Mapping[str, Any]
+    signature: str
+    sha256: str
+
+
+def build(
+    records: Sequence[SignedRecord],
+    certificate: Mapping[str, Any],
+    device_key: Ed25519PrivateKey,
+    election_id: str,
+    device_id: str,
+    created: str,
+    closing_report: Mapping[str, Any] | None = None,
+) -> bytes:
+    """Sign and compress a bundle of consecutive records (possibly none, to carry a closing report)."""
+    first_previous = records[0].record.previous_hash if records else genesis_hash(election_id, device_id)
+    body = {
+        "format": FORMAT,
+        "version": VERSION,
+        "election_id": election_id,
+        "device_id": device_id,
+        "certificate": certificate,
+        "previous_hash": first_previous,
+        "records": [
+            [item.record.sequence, item.record.ballot_id, item.record.sealed, item.record.cast_minute, item.record.code_hash, item.signature]
+            for item in records
+        ],
+        "closing_report": closing_report,
+        "created": created,
+    }
+    document = {"body": body, "signature": base64.b64encode(device_key.sign(canonical_json(body))).decode("ascii")}
+    return gzip.compress(canonical_json(document), compresslevel=6, mtime=0)
+
+
+def decompress(data: bytes) -> bytes:
+    """Gunzip with a ceiling, so a small bomb cannot fill the office's memory."""
+    if len(data) > MAX_COMPRESSED_BYTES:
+        raise BundleError(f"bundle larger than {MAX_COMPRESSED_BYTES // (1024 * 1024)} MiB", 413)
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        output = inflater.decompress(data, MAX_JSON_BYTES + 1)
+    except zlib.error:
+        raise BundleError("bundle is not gzip-compressed", 400) from None
+    if len(output) > MAX_JSON_BYTES or inflater.unconsumed_tail:
+        raise BundleError(f"bundle expands beyond {MAX_JSON_BYTES // (1024 * 1024)} MiB", 413)
+    if not inflater.eof:
+        raise BundleError("bundle is cut short", 400)
+    return output
+
+
+def read(data: bytes) -> Bundle:
+    """Parse a bundle's bytes and check its shape; signatures are checked by `verify`."""
+    raw = decompress(data)
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise BundleError("bundle is not valid JSON", 400) from None
+    if not isinstance(document, dict) or set(document) != {"body", "signature"}:
+        raise BundleError("bundle must be an object with body and signature", 400)
+    body, signature = document["body"], document["signature"]
+    if not isinstance(body, dict) or set(body) != BODY_FIELDS or not isinstance(signature, str):
+        raise BundleError(f"bundle body must have exactly the fields {', '.join(sorted(BODY_FIELDS))}", 400)
+    if body["format"] != FORMAT or body["version"] != VERSION:
+        raise BundleError(f"unknown bundle format or version (this office reads {FORMAT} {VERSION})", 400)
+    for name in ("election_id", "device_id", "previous_hash", "created"):
+        if not isinstance(body[name], str):
+            raise BundleError(f"bundle {name} must be text", 400)
+    if not isinstance(body["certificate"], dict):
+        raise BundleError("bundle certificate must be an object", 400)
+    if body["closing_report"] is not None and not isinstance(body["closing_report"], dict):
+        raise BundleError("bundle closing_report must be an object or null", 400)
+    rows = body["records"]
+    if not isinstance(rows, list):
+        raise BundleError("bundle records must be a list", 400)
+    if len(rows) > MAX_RECORDS:
+        raise BundleError(f"bundle holds more than {MAX_RECORDS} records", 413)
+    records = []
+    previous = body["previous_hash"]
+    for index, row in enumerate(rows):
+        if not (isinstance(row, list) and len(row) == 6):
+            raise BundleError(f"record {index}: must be a list of six fields", 400)
+        sequence, ballot_id, sealed, cast_minute, code_hash, record_signature = row
+        try:
+            record = BallotRecord.from_body(
+                {
+                    "version": 1,
+                    "election_id": body["election_id"],
+                    "device_id": body["device_id"],
+                    "sequence": sequence,
+                    "ballot_id": ballot_id,
+                    "sealed": sealed,
+                    "previous_hash": previous,
+                    "cast_minute": cast_minute,
+                    **({"code_hash": code_hash} if code_hash is not None else {}),
+                }
+            )
+        except (EnvelopeError, TypeError) as error:
+            raise BundleError(f"record {index}: {error}", 400) from None
+        if not isinstance(record_signature, str):
+            raise BundleError(f"record {index}: signature must be text", 400)
+        if records and sequence != records[-1].record.sequence + 1:
+            raise BundleError(f"record {index}: sequence {sequence} does not follow {records[-1].record.sequence}")
+        records.append(SignedRecord(record, record_signature))
+        previous = record.hash
+    return Bundle(
+        election_id=body["election_id"],
+        device_id=body["device_id"],
+        certificate=body["certificate"],
+        records=tuple(records),
+        closing_report=body["closing_report"],
+        created=body["created"],
+        body=body,
+        signature=signature,
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def verify(bundle: Bundle, device_public: str) -> None:
+    """Check the bundle's signature and every record's, all by the certified device key.
+
+    The chain inside the bundle already holds by construction (see `read`);
+    where the first record joins what the office has is the office's check.
+    """
+    public = keys.signing_public(device_public, "device key")
+    _verify(public, bundle.signature, canonical_json(bundle.body), "bundle")
+    if bundle.records and bundle.records[0].record.sequence == 1 and bundle.body["previous_hash"] != genesis_hash(bundle.election_id, bundle.device_id):
+        raise BundleError("record 1 does not start the device's chain")
+    for item in bundle.records:
+        _verify(public, item.signature, bytes.fromhex(item.record.hash), f"record {item.record.sequence}")
+
+
+def _verify(public: Ed25519PublicKey, signature: str, message: bytes, what: str) -> None:
+    try:
+        public.verify(base64.b64decode(signature, validate=True), message)
+    except (InvalidSignature, ValueError):
+        raise BundleError(f"{what}: the signature is not the device's (altered or forged)") from None
+
+
+def office_sign(body: Mapping[str, Any], office_key: Ed25519PrivateKey) -> dict[str, Any]:
+    """An answer of the office that a station can trust whatever sits between them."""
+    return {"body": dict(body), "signature": base64.b64encode(office_key.sign(canonical_json(body))).decode("ascii")}
+
+
+def office_verify(document: Any, office_public: str) -> dict[str, Any]:
+    """The body of an answer, if the office signed it; a proxy's or portal's page is refused."""
+    if not isinstance(document, dict) or set(document) != {"body", "signature"} or not isinstance(document["body"], dict):
+        raise BundleError("the answer is not the office's", 502)
+    try:
+        signature = base64.b64decode(document["signature"], validate=True)
+        keys.signing_public(office_public, "office key").verify(signature, canonical_json(document["body"]))
+    except (InvalidSignature, ValueError, TypeError, PackageError):
+        raise BundleError("the answer is not signed by the office", 502) from None
+    return document["body"]
+
+
+def make_ack(bundle_sha256: str, election_id: str, device_id: str, results: Sequence[Mapping[str, Any]], high_water: int, office_key: Ed25519PrivateKey) -> dict[str, Any]:
+    """The office's signed answer: per-record outcomes and where the device should resume."""
+    body = {
+        "type": ACK_TYPE,
+        "version": VERSION,
+        "bundle_sha256": bundle_sha256,
+        "election_id": election_id,
+        "device_id": device_id,
+        "results": list(results),
+        "high_water": high_water,
+    }
+    return office_sign(body, office_key)
+
+
+def read_ack(document: Any, office_public: str, bundle_sha256: str, device_id: str) -> dict[str, Any]:
+    """Trust an acknowledgement only if the office signed it for exactly this bundle."""
+    body = office_verify(document, office_public)
+    if body.get("type") != ACK_TYPE or body.get("bundle_sha256") != bundle_sha256 or body.get("device_id") != device_id:
+        raise BundleError("acknowledgement is for another bundle or device", 502)
+    if not isinstance(body.get("high_water"), int):
+        raise BundleError("acknowledgement has no high-water mark", 502)
+    return body
+
+
+def bundle_hash(data: bytes) -> str:
+    """The hash an acknowledgement must name: of the bundle's JSON, not of its compression."""
+    return hashlib.sha256(decompress(data)).hexdigest()

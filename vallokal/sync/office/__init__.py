@@ -1,0 +1,102 @@
+"""The central office: receives bundles from stations, merges them, and shows staff what arrived."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import Flask
+
+from ...election import keys
+from ...kiosk import headers, i18n
+from ...sqlite import configure as configure_sqlite
+from . import admin, api, store
+from .extensions import babel, csrf, db, migrate
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SIGNING_KEY_FILE = "office-signing.pem"
+
+
+def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.PathLike[str] | None = None) -> Flask:
+    """Build the office app whose data live in `data_dir`.
+
+    The database is SQLite in the data folder unless `DATABASE_URL` (for example
+    `VALLOKAL_DATABASE_URL=postgresql+psycopg://…`) names another. Settings come
+    from the defaults here, `office.toml` in the data folder, `VALLOKAL_*`
+    environment variables and `test_config`, each overriding the one before.
+    """
+    folder = Path(data_dir or os.environ.get("VALLOKAL_OFFICE_DATA", "office-data")).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    app = Flask(
+        __name__,
+        instance_path=str(folder),
+        instance_relative_config=True,
+        template_folder=str(PACKAGE_ROOT / "templates"),
+        static_folder=str(PACKAGE_ROOT / "static"),
+    )
+    app.config.from_mapping(
+        DATABASE_URL=None,
+        AUTHORITY_KEY=None,
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        SESSION_COOKIE_NAME="vallokal_office",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        STAFF_SESSION_MINUTES=60,
+        BABEL_DEFAULT_LOCALE="sv",
+        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_ROOT / "translations"),
+    )
+    app.config.from_file("office.toml", load=tomllib.load, text=False, silent=True)
+    app.config.from_prefixed_env("VALLOKAL")
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or f"sqlite:///{folder / 'office.sqlite3'}"
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(folder)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    app.extensions["vallokal_office_key"] = signing_key(folder)
+
+    i18n.init_app(app, store.election)
+    headers.init_app(app)
+    app.register_blueprint(api.blueprint)
+    csrf.exempt(api.blueprint)
+    app.register_blueprint(admin.blueprint)
+    admin.init_app(app)
+    return app
+
+
+def prepare(app: Flask) -> None:
+    """Bring the office database to the latest schema."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS))
+
+
+def signing_key(folder: Path) -> Ed25519PrivateKey:
+    """The key that signs acknowledgements; its public half goes into the election package."""
+    path = folder / SIGNING_KEY_FILE
+    if not path.exists():
+        keys.write_private(Ed25519PrivateKey.generate(), path)
+    return keys.read_signing_key(path)
+
+
+def _secret_key(folder: Path) -> str:
+    path = folder / "secret-key"
+    if not path.exists():
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,124 @@
+"""The office's pages for its staff: log in, see every station, alerts and the audit of codes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext, lazy_gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from . import store
+
+blueprint = Blueprint("office", __name__)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        until = session.get("office_until")
+        if not session.get("office_user") or not until or datetime.fromisoformat(until) < now():
+            session.clear()
+            return redirect(url_for("office.login"))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    error, status = None, 200
+    if request.method == "POST":
+        username = request.form.get("username", "")[:100]
+        result = store.try_login(username, request.form.get("password", "")[:200], now())
+        if result.accepted:
+            session.clear()
+            session["office_user"] = username
+            session["office_until"] = (now() + timedelta(minutes=current_app.config["STAFF_SESSION_MINUTES"])).isoformat()
+            return redirect(url_for("office.stations"))
+        if result.locked_until is not None:
+            error, status = gettext("Too many failed attempts. The account is locked for a while; try again later."), 429
+        else:
+            error, status = gettext("Wrong user name or password."), 422
+    return render_template("office/login.html", error=error), status
+
+
+@blueprint.post("/logout")
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("office.login"))
+
+
+@blueprint.get("/")
+@login_required
+def stations() -> str:
+    return render_template("office/stations.html", package=store.election(), stations=store.stations(), totals=store.totals())
+
+
+@blueprint.post("/stations/<device_id>/revoke")
+@login_required
+def revoke(device_id: str) -> Any:
+    reason = request.form.get("reason", "").strip()[:500]
+    if not reason:
+        page = render_template(
+            "office/stations.html", package=store.election(), stations=store.stations(), totals=store.totals(),
+            error=gettext("Write why the device is revoked."),
+        )
+        return page, 422
+    try:
+        store.revoke(device_id, reason, now())
+    except LookupError:
+        abort(404)
+    return redirect(url_for("office.stations"))
+
+
+@blueprint.get("/alerts")
+@login_required
+def alerts() -> str:
+    return render_template("office/alerts.html", package=store.election(), alerts=store.alerts())
+
+
+@blueprint.get("/audit")
+@login_required
+def audit() -> str:
+    return render_template("office/audit.html", package=store.election(), duplicates=store.code_duplicates())
+
+
+MESSAGES = {
+    400: lazy_gettext("The request could not be understood."),
+    403: lazy_gettext("This is not allowed."),
+    404: lazy_gettext("This page does not exist."),
+    405: lazy_gettext("This page cannot be used that way."),
+    413: lazy_gettext("What was sent is too large."),
+    500: lazy_gettext("Something went wrong at the office server."),
+}
+
+
+def init_app(app: Flask) -> None:
+    """Errors: JSON for the station API, a page for people."""
+
+    def answer(status: int, message: Any) -> Any:
+        if request.path.startswith("/api/"):
+            return jsonify(error=str(message), status=status), status
+        return render_template("office/error.html", message=message), status
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError) -> Any:
+        return answer(400, lazy_gettext("The form was open too long or was sent twice. Please try again."))
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Any:
+        status = error.code or 500
+        return answer(status, MESSAGES.get(status, MESSAGES[400] if status < 500 else MESSAGES[500]))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Any:
+        app.logger.exception("unexpected error")
+        return answer(500, MESSAGES[500])

@@ -1,0 +1,119 @@
+"""What the office keeps: the election it runs, enrolled devices, every record once, alerts, staff.
+
+Ballot records are append-only (triggers refuse UPDATE and DELETE, on SQLite and
+PostgreSQL alike); choices in them stay sealed until the count.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .extensions import db
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Election(db.Model):
+    """The single election this office runs: the signed package file and its hash."""
+
+    __tablename__ = "election"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    election_id: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    file: Mapped[bytes] = mapped_column(LargeBinary)
+    loaded_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Device(db.Model):
+    """A station's device, known by its certificate; what arrived from it and when."""
+
+    __tablename__ = "device"
+
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    station_name: Mapped[str] = mapped_column(String(200))
+    public_key: Mapped[str] = mapped_column(String(64))
+    certificate: Mapped[str] = mapped_column(Text)
+    enrolled_at: Mapped[datetime] = mapped_column(default=utc_now)
+    revoked_at: Mapped[datetime | None]
+    revoke_reason: Mapped[str | None] = mapped_column(String(500))
+    last_contact: Mapped[datetime | None]
+    high_water: Mapped[int] = mapped_column(BigInteger, default=0)
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    closing_ballots: Mapped[int | None] = mapped_column(BigInteger)
+    closing_head: Mapped[str | None] = mapped_column(String(64))
+    closing_at: Mapped[str | None] = mapped_column(String(40))
+
+
+class Bundle(db.Model):
+    """One bundle as received, by network or file; the same bytes are recorded once."""
+
+    __tablename__ = "bundle"
+    __table_args__ = (CheckConstraint("channel IN ('network', 'file')", name="bundle_channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.device_id"))
+    channel: Mapped[str] = mapped_column(String(10))
+    received_at: Mapped[datetime] = mapped_column(default=utc_now)
+    records_in_bundle: Mapped[int]
+    records_accepted: Mapped[int]
+
+
+class Record(db.Model):
+    """A ballot record as the device signed it, stored once."""
+
+    __tablename__ = "ballot_record"
+    __table_args__ = (
+        UniqueConstraint("device_id", "sequence", name="one_record_per_sequence"),
+        Index("ix_ballot_record_code_hash", "code_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.device_id"))
+    sequence: Mapped[int] = mapped_column(BigInteger)
+    election_id: Mapped[str] = mapped_column(String(64))
+    ballot_id: Mapped[str] = mapped_column(String(32), unique=True)
+    sealed: Mapped[str] = mapped_column(Text)
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    cast_minute: Mapped[str] = mapped_column(String(17))
+    record_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    signature: Mapped[str] = mapped_column(String(100))
+    bundle_id: Mapped[int] = mapped_column(ForeignKey("bundle.id"))
+
+
+ALERT_KINDS = ("conflict", "revoked_device", "closing_mismatch", "outside_window", "code_used_twice")
+
+
+class Alert(db.Model):
+    """Something staff must look at; never resolved by overwriting a record."""
+
+    __tablename__ = "alert"
+    __table_args__ = (
+        CheckConstraint("kind IN (" + ", ".join(f"'{kind}'" for kind in ALERT_KINDS) + ")", name="alert_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utc_now)
+    kind: Mapped[str] = mapped_column(String(30))
+    device_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class OfficeUser(db.Model):
+    """A member of the office's staff. Passwords are kept only as scrypt hashes."""
+
+    __tablename__ = "office_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
