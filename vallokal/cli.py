@@ -8,6 +8,7 @@ from . import __version__
 from .demo import demo
 from .kiosk.cli import station
 from .sync.office.cli import office
+from .sync.simulate import simulate
 
 
 @click.group()
@@ -19,3 +20,4 @@ def cli() -> None:
 cli.add_command(demo)
 cli.add_command(station)
 cli.add_command(office)
+cli.add_command(simulate)

@@ -1,0 +1,80 @@
+"""The office's staff pages: a password with lock-out, CSRF, and the stations' state."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from syncing import bundle_of, cast, post_bundle
+from vallokal.sync.office import create_app, store as office_store
+
+PASSWORD = "correct horse battery"
+
+
+def token(client, path: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def log_in(client, password: str = PASSWORD, username: str = "anna"):
+    return client.post("/login", data={"csrf_token": token(client, "/login"), "username": username, "password": password})
+
+
+@pytest.fixture
+def staff(election):
+    with election.office.app_context():
+        office_store.add_user("anna", PASSWORD)
+    return election.office.test_client()
+
+
+def test_pages_need_a_login_and_the_stations_page_shows_what_arrived(election, staff):
+    assert staff.get("/").headers["Location"].endswith("/login")
+    station = election.station("Rinkeby bibliotek")
+    cast(station, 30)
+    post_bundle(election, bundle_of(station, 0, 10))
+    post_bundle(election, bundle_of(station, 20, 10))
+    assert log_in(staff).status_code == 302
+    page = staff.get("/").get_data(as_text=True)
+    assert "Rinkeby bibliotek" in page and "11–20" in page and "Mottagna poster: 20" in page
+
+
+def test_wrong_passwords_lock_the_account_even_for_the_right_one(staff):
+    for _ in range(4):
+        assert log_in(staff, "wrong password!").status_code == 422
+    assert log_in(staff, "wrong password!").status_code == 429
+    assert log_in(staff).status_code == 429
+    assert staff.get("/").status_code == 302
+
+
+def test_forms_need_their_csrf_token(staff):
+    response = staff.post("/login", data={"username": "anna", "password": PASSWORD})
+    assert response.status_code == 400
+    log_in(staff)
+    assert staff.post("/stations/anything/revoke", data={"reason": "x"}).status_code == 400
+
+
+def test_staff_revoke_a_device_from_the_stations_page(election, staff):
+    station = election.station()
+    cast(station, 2)
+    post_bundle(election, bundle_of(station))
+    log_in(staff)
+    with election.office.app_context():
+        device_id = office_store.stations()[0]["device"].device_id
+    path = f"/stations/{device_id}/revoke"
+    assert staff.post(path, data={"csrf_token": token(staff, "/"), "reason": ""}).status_code == 422
+    assert staff.post(path, data={"csrf_token": token(staff, "/"), "reason": "lost"}).status_code == 302
+    assert "Återkallad" in staff.get("/").get_data(as_text=True)
+    cast(station, 1)
+    assert post_bundle(election, bundle_of(station, 2)).status_code == 403
+
+
+def test_session_cookie_is_secure_http_only_and_same_site_by_default(tmp_path):
+    office = create_app(data_dir=tmp_path / "office")
+    cookie = office.test_client().get("/login").headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+def test_unknown_pages_and_api_paths_answer_without_a_traceback(staff):
+    assert staff.get("/nowhere").status_code == 404
+    response = staff.get("/api/v1/nowhere")
+    assert response.status_code == 404 and response.get_json()["status"] == 404

@@ -1,0 +1,5 @@
+"""`python -m vallokal` is the `vallokal` command."""
+
+from .cli import cli
+
+cli()
