@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any
@@ -120,15 +120,24 @@ class BallotRecord:
     code_hash: str | None = None
 
     def body(self) -> dict[str, Any]:
-        body = asdict(self)
-        body["version"] = RECORD_VERSION
-        if body["code_hash"] is None:
-            del body["code_hash"]
+        body = {
+            "version": RECORD_VERSION,
+            "election_id": self.election_id,
+            "device_id": self.device_id,
+            "sequence": self.sequence,
+            "ballot_id": self.ballot_id,
+            "sealed": self.sealed,
+            "previous_hash": self.previous_hash,
+            "cast_minute": self.cast_minute,
+        }
+        if self.code_hash is not None:
+            body["code_hash"] = self.code_hash
         return body
 
     @cached_property
     def hash(self) -> str:
-        return hashlib.sha256(canonical_json(self.body())).hexdigest()
+        """SHA-256 of the canonical body; its fields are text and one integer by construction."""
+        return hashlib.sha256(canonical_json(self.body(), checked=False)).hexdigest()
 
     def sign(self, device_key: Ed25519PrivateKey) -> str:
         return base64.b64encode(device_key.sign(bytes.fromhex(self.hash))).decode("ascii")

@@ -12,6 +12,9 @@ bundle is refused and an alert is raised, never an overwrite.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -153,6 +156,18 @@ def revoke(device_id: str, reason: str, now: datetime) -> None:
 # Ingest ---------------------------------------------------------------------------
 
 
+def verifier() -> ProcessPoolExecutor | None:
+    """Worker processes that check record signatures in parallel, started on first need."""
+    processes = current_app.config.get("VERIFY_PROCESSES", os.cpu_count() or 1)
+    if processes < 2:
+        return None
+    pool = current_app.extensions.get("vallokal_verifier")
+    if pool is None:
+        pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+        current_app.extensions["vallokal_verifier"] = pool
+    return pool
+
+
 @dataclass(frozen=True)
 class Outcome:
     device_id: str
@@ -178,7 +193,7 @@ def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
     if certificate.device_id != bundle.device_id:
         raise Refused("the certificate is for another device", 403)
     try:
-        bundles.verify(bundle, certificate.public_key)
+        bundles.verify(bundle, certificate.public_key, verifier())
     except bundles.BundleError as error:
         raise Refused(str(error), error.status) from None
 
@@ -279,7 +294,7 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
             .returning(Bundle.id)
         )
     if new_rows:
-        db.session.execute(sa.insert(Record), [{**row, "bundle_id": bundle_id} for row in new_rows])
+        db.session.execute(Record.__table__.insert(), [{**row, "bundle_id": bundle_id} for row in new_rows])
     device.received += len(new_rows)
     device.last_contact = now
     device.high_water = _high_water(device.device_id, device.high_water)

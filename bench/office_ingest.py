@@ -1,0 +1,142 @@
+"""Office ingest with full verification, into PostgreSQL and into SQLite, and bytes per ballot.
+
+Twenty enrolled devices each seal, sign and chain 5,000 real ballots (100,000 in
+all), packed in bundles of 500 as stations send them. The office then ingests
+every bundle through the same path as `POST /api/v1/bundles` (gunzip, parse,
+certificate, bundle and record signatures, chain links, duplicate checks,
+insert), timed from the first bundle to the last commit. Targets: at least
+10,000 verified ballots per second into PostgreSQL; under 400 bytes per ballot
+compressed on the wire.
+
+    .venv/bin/python bench/office_ingest.py [--devices 20] [--per-device 5000] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import secrets
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from vallokal.demo import PROJECTS, demo_document
+from vallokal.election import certificate, envelope, keys, package as packages
+from vallokal.sync import bundle as bundles
+from vallokal.sync.office import create_app, prepare, signing_key, store
+
+TARGET_PER_SECOND = 10_000
+TARGET_BYTES = 400
+BUNDLE_SIZE = 500
+
+
+def make_bundles(devices: int, per_device: int, document: dict, authority: Ed25519PrivateKey, now: datetime) -> list[bytes]:
+    rng = random.Random(1)
+    project_ids = [project_id for project_id, *_ in PROJECTS]
+    made = []
+    for number in range(devices):
+        device_key = Ed25519PrivateKey.generate()
+        device_id = f"dev-bench{number:04d}"
+        request = certificate.make_request(device_key, device_id, f"Station {number}", document["id"], now)
+        issued = certificate.issue(request["body"], authority, now.replace(year=now.year - 1), now.replace(year=now.year + 1))
+        previous = envelope.genesis_hash(document["id"], device_id)
+        signed = []
+        for sequence in range(1, per_device + 1):
+            ballot_id = envelope.new_ballot_id()
+            choices = {"selected": sorted(rng.sample(project_ids, rng.randint(1, 4)))}
+            sealed = envelope.seal(choices, document["keys"]["office_sealing"], document["id"], device_id, ballot_id)
+            record = envelope.BallotRecord(document["id"], device_id, sequence, ballot_id, sealed, previous, envelope.cast_minute(now))
+            signed.append(bundles.SignedRecord(record, record.sign(device_key)))
+            previous = record.hash
+        for start in range(0, per_device, BUNDLE_SIZE):
+            made.append(bundles.build(signed[start : start + BUNDLE_SIZE], issued, device_key, document["id"], device_id, now.isoformat()))
+    return made
+
+
+def ingest_all(database_url: str | None, folder: Path, package_file: bytes, trusted: str, data: list[bytes], threads: int) -> tuple[float, int]:
+    """Ingest every bundle from `threads` concurrent senders, as the office's server threads would."""
+    app = create_app({"AUTHORITY_KEY": trusted, "DATABASE_URL": database_url}, data_dir=folder)
+    prepare(app)
+    with app.app_context():
+        store.load_package(package_file)
+        pool = store.verifier()
+        if pool is not None:
+            list(pool.map(abs, range(8)))
+    now = datetime.now(timezone.utc)
+    queue = list(reversed(data))
+    lock = threading.Lock()
+
+    def sender() -> None:
+        with app.app_context():
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    item = queue.pop()
+                store.ingest(item, "network", now)
+
+    started = time.perf_counter()
+    workers = [threading.Thread(target=sender) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - started
+    with app.app_context():
+        stored = store.totals()["records"]
+        store.db.engine.dispose()
+    return elapsed, stored
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=20)
+    parser.add_argument("--per-device", type=int, default=5000)
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--threads", type=int, default=4, help="concurrent senders, like the office server's threads")
+    arguments = parser.parse_args()
+    now = datetime.now(timezone.utc)
+    authority = Ed25519PrivateKey.generate()
+    trusted = keys.public_text(authority)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        office_public = keys.public_text(signing_key(root / "sqlite"))
+        (root / "postgresql").mkdir()
+        (root / "postgresql" / "office-signing.pem").write_bytes((root / "sqlite" / "office-signing.pem").read_bytes())
+        document = demo_document(trusted, keys.public_text(X25519PrivateKey.generate()), now, office_public)
+        package_file = packages.build_file(document, authority)
+
+        started = time.perf_counter()
+        data = make_bundles(arguments.devices, arguments.per_device, document, authority, now)
+        ballots = arguments.devices * arguments.per_device
+        print(f"made {ballots:,d} sealed, signed, chained ballots from {arguments.devices} devices in {len(data)} bundles "
+              f"({time.perf_counter() - started:.1f} s)")
+        wire = sum(len(item) for item in data)
+        print(f"on the wire: {wire:,d} bytes compressed, {wire / ballots:.0f} bytes per ballot "
+              f"({wire / ballots / TARGET_BYTES:.2f} of the {TARGET_BYTES}-byte target)")
+
+        schema = f"bench_{secrets.token_hex(4)}"
+        engine = sa.create_engine(arguments.postgres)
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        try:
+            url = f"{arguments.postgres}?options=-csearch_path%3D{schema}"
+            for name, database in [("PostgreSQL", url), ("SQLite", None)]:
+                elapsed, stored = ingest_all(database, root / ("postgresql" if database else "sqlite"), package_file, trusted, data, arguments.threads)
+                rate = stored / elapsed
+                print(f"{name:10s}: {stored:,d} ballots verified and stored in {elapsed:.1f} s = {rate:,.0f} per second "
+                      f"({rate / TARGET_PER_SECOND:.2f} of the {TARGET_PER_SECOND:,d}/s target)")
+        finally:
+            with engine.begin() as connection:
+                connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+            engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
