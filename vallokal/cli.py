@@ -8,6 +8,7 @@ from . import __version__
 from .demo import demo
 from .kiosk.cli import station
 from .sync.office.cli import office
+from .election.tally.cli import tally
 from .sync.simulate import simulate
 
 
@@ -21,3 +22,4 @@ cli.add_command(demo)
 cli.add_command(station)
 cli.add_command(office)
 cli.add_command(simulate)
+cli.add_command(tally)

@@ -1,0 +1,161 @@
+"""Counting: the Pabulib reader and writer, and our rules against the reference (pabutools)."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from pabutools.election import Cardinality_Sat, Cost_Sat, parse_pabulib
+from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
+
+from vallokal.cli import cli
+from vallokal.election.tally import greedy, mes, pabulib, profile as profiles
+
+PABULIB = Path(__file__).resolve().parents[3] / "shared" / "pabulib"
+FILES = sorted(PABULIB.glob("*.pb"))
+APPROVAL_FILES = [path for path in FILES if pabulib.read(path.read_bytes()).vote_type in ("approval", "choose-1")]
+
+OURS = {
+    "greedy": lambda profile: greedy.greedy(profile),
+    "greedy-per-cost": lambda profile: greedy.greedy(profile, per_cost=True),
+    "mes-cost": lambda profile: mes.equal_shares(profile, "cost"),
+    "mes-card": lambda profile: mes.equal_shares(profile, "cardinality"),
+}
+REFERENCE = {
+    "greedy": lambda instance, profile: greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat),
+    "greedy-per-cost": lambda instance, profile: greedy_utilitarian_welfare(instance, profile, sat_class=Cardinality_Sat),
+    "mes-cost": lambda instance, profile: method_of_equal_shares(instance, profile, sat_class=Cost_Sat),
+    "mes-card": lambda instance, profile: method_of_equal_shares(instance, profile, sat_class=Cardinality_Sat),
+}
+
+
+def test_all_thirty_shared_files_are_read():
+    assert len(FILES) == 30
+    for path in FILES:
+        election = pabulib.read(path.read_bytes())
+        assert election.projects and election.votes and election.budget > 0
+
+
+@pytest.mark.parametrize("rule", sorted(OURS))
+@pytest.mark.parametrize("path", APPROVAL_FILES, ids=[path.stem[:40] for path in APPROVAL_FILES])
+def test_winners_equal_the_reference(path, rule):
+    ours = sorted(OURS[rule](profiles.from_pabulib(pabulib.read(path.read_bytes()))))
+    instance, profile = parse_pabulib(str(path))
+    reference = sorted(project.name for project in REFERENCE[rule](instance, profile.as_multiprofile()))
+    assert ours == reference
+
+
+def test_a_city_that_used_greedy_selected_what_greedy_selects():
+    path = PABULIB / "Poland_Warszawa_2019_WrzecionoMlociny.pb"
+    election = pabulib.read(path.read_bytes())
+    assert election.meta["rule"] == "greedy"
+    published = sorted(project_id for project_id, cells in election.projects.items() if cells.get("selected") == "1")
+    assert sorted(greedy.greedy(profiles.from_pabulib(election))) == published
+
+
+def build(budget: int, costs: dict[str, int], ballots: list[set[str]]) -> profiles.ApprovalProfile:
+    ids = list(costs)
+    rows = np.array([[project in ballot for project in ids] for ballot in ballots], dtype=bool).reshape(len(ballots), len(ids))
+    return profiles.approval_profile(ids, [Fraction(costs[project]) for project in ids], Fraction(budget), rows)
+
+
+def test_ties_go_to_the_smallest_id_as_text():
+    profile = build(100, {"9": 100, "10": 100}, [{"9", "10"}, {"9", "10"}])
+    assert greedy.greedy(profile) == ["10"]
+    assert mes.equal_shares(profile, "cost") == ["10"]
+
+
+def test_an_empty_election_one_project_and_a_budget_that_fits_everything():
+    # Like the reference, greedy still funds what fits when nobody voted; equal shares funds nothing.
+    assert greedy.greedy(build(100, {"a": 10}, [])) == ["a"] and mes.equal_shares(build(100, {"a": 10}, [])) == []
+    assert greedy.greedy(build(100, {"a": 10}, [{"a"}])) == ["a"]
+    everything = build(1000, {"a": 100, "b": 200, "c": 300}, [{"a"}, {"b", "c"}, {"a", "c"}])
+    assert sorted(greedy.greedy(everything)) == ["a", "b", "c"]
+
+
+def test_equal_shares_protects_a_minority_that_greedy_ignores():
+    ballots = [{"big1", "big2"}] * 6 + [{"small"}] * 4
+    profile = build(100, {"big1": 50, "big2": 50, "small": 40}, ballots)
+    assert sorted(greedy.greedy(profile)) == ["big1", "big2"]
+    assert sorted(mes.equal_shares(profile, "cost")) == ["big1", "small"]
+
+
+def test_identical_ballots_are_merged_with_weights():
+    profile = build(100, {"a": 10, "b": 20}, [{"a"}, {"a"}, {"a", "b"}, {"a"}])
+    assert len(profile.weights) == 2 and profile.voters == 4
+    assert list(profile.votes()) == [4, 1]
+
+
+QUIRKS = (
+    "\ufeffMETA\r\nkey;value\r\ndescription;\"A \"\"quoted\"\"; text\"\r\nbudget;1000.0\r\nvote_type;approval\r\n"
+    "PROJECTS\r\nproject_id;cost;name;selected\r\nBO.OM.97/24;400.0;\"Park; north\";1\r\n10;300\r\n9;300.50;Nine\r\n"
+    "VOTES\r\nvoter_id;vote;age\r\nv1;BO.OM.97/24,10,10\r\nv2;9;44\r\nv3;10\r\n"
+)
+
+
+def test_real_world_quirks_are_read():
+    election = pabulib.read(QUIRKS.encode("utf-8"))
+    assert election.meta["description"] == 'A "quoted"; text'
+    assert election.projects["BO.OM.97/24"]["name"] == "Park; north"
+    assert election.cost("9") == Fraction(601, 2)
+    assert election.votes[0].projects == ("BO.OM.97/24", "10", "10")
+    assert election.votes[1].extra == {"age": "44"}
+    assert profiles.from_pabulib(election).voters == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("META\nkey;value\nbudget;lots\nPROJECTS\nproject_id;cost\n1;10\n", "budget"),
+        ("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;-10\n", "line 6"),
+        ("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;10\n1;20\n", "line 7"),
+        ("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;10\nVOTES\nvoter_id;vote\nv1;2\n", "line 9"),
+        ("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;10\nVOTES\nvoter_id;vote\nv1;1\nv1;1\n", "line 10"),
+        ("hello;world\n", "line 1"),
+        ("META\nkey;value\nbudget;100\nPROJECTS\nid;price\n", "line 5"),
+        ("META\nkey;value\nvote_type;approval\nPROJECTS\nproject_id;cost\n1;10\n", "no budget"),
+        ("META\nkey;value\nbudget;100\nvote_type;telepathy\nPROJECTS\nproject_id;cost\n1;10\n", "vote_type"),
+    ],
+)
+def test_bad_files_get_a_message_with_the_line(text, line):
+    with pytest.raises(pabulib.PabulibError, match=line):
+        pabulib.read(text.encode("utf-8"))
+
+
+def test_not_utf8_is_refused_clearly():
+    with pytest.raises(pabulib.PabulibError, match="not UTF-8"):
+        pabulib.read(b"META\nkey;value\nbudget;\xff\n")
+
+
+def test_written_file_reads_back_the_same_in_ours_and_the_reference(tmp_path):
+    source = PABULIB / "Poland_Wieliczka_2023_Green_Budget.pb"
+    election = pabulib.read(source.read_bytes())
+    copy = tmp_path / "copy.pb"
+    copy.write_text(pabulib.write(election), encoding="utf-8")
+    again = pabulib.read(copy.read_bytes())
+    assert again.projects == election.projects and [vote.projects for vote in again.votes] == [vote.projects for vote in election.votes]
+    instance, profile = parse_pabulib(str(copy))
+    reference = sorted(project.name for project in method_of_equal_shares(instance, profile.as_multiprofile(), sat_class=Cost_Sat))
+    assert reference == sorted(mes.equal_shares(profiles.from_pabulib(again), "cost"))
+
+
+def test_tally_command_prints_one_json_line():
+    path = PABULIB / "Poland_Warszawa_2019_WrzecionoMlociny.pb"
+    result = CliRunner().invoke(cli, ["tally", str(path), "--rule", "greedy", "--json"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert set(answer) == {"rule", "winners", "cost", "seconds"} and answer["rule"] == "greedy"
+    assert answer["winners"] == sorted(answer["winners"]) and answer["cost"] <= 1_300_000
+
+
+def test_tally_command_refuses_bad_input_clearly(tmp_path):
+    bad = tmp_path / "bad.pb"
+    bad.write_text("META\nkey;value\nbudget;abc\n")
+    result = CliRunner().invoke(cli, ["tally", str(bad), "--rule", "greedy"])
+    assert result.exit_code == 1 and "budget" in result.output and "Traceback" not in result.output
+    unknown = CliRunner().invoke(cli, ["tally", str(bad), "--rule", "lottery"])
+    assert unknown.exit_code == 2

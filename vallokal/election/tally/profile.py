@@ -1,0 +1,69 @@
+"""The ballots in a compact array form: one row per distinct ballot, with its weight.
+
+Identical ballots are merged, so a rule works on a million voters without a
+Python object per vote. Projects are in the reference's tie-break order: by
+project id as a string ("10" before "9").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from .pabulib import Election
+
+
+class ProfileError(ValueError):
+    """Ballots that this form cannot hold (for example, a vote type it does not count yet)."""
+
+
+@dataclass(frozen=True)
+class ApprovalProfile:
+    project_ids: tuple[str, ...]
+    costs: tuple[Fraction, ...]
+    budget: Fraction
+    approvals: np.ndarray
+    weights: np.ndarray
+
+    @property
+    def voters(self) -> int:
+        return int(self.weights.sum())
+
+    def votes(self) -> np.ndarray:
+        """Approvals per project (weighted)."""
+        return self.weights @ self.approvals.astype(np.int64)
+
+
+def approval_profile(project_ids: list[str], costs: list[Fraction], budget: Fraction, rows: np.ndarray, weights: np.ndarray | None = None) -> ApprovalProfile:
+    """Build the merged form from a boolean matrix (ballot × project) and optional weights."""
+    order = sorted(range(len(project_ids)), key=lambda index: project_ids[index])
+    rows = np.asarray(rows, dtype=bool)[:, order] if len(project_ids) else np.zeros((len(rows), 0), dtype=bool)
+    weights = np.ones(len(rows), dtype=np.int64) if weights is None else np.asarray(weights, dtype=np.int64)
+    if len(rows):
+        packed = np.packbits(rows, axis=1)
+        _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+        merged = np.bincount(inverse.reshape(-1), weights=weights, minlength=len(first)).astype(np.int64)
+        rows = rows[first]
+        weights = merged
+    return ApprovalProfile(
+        project_ids=tuple(project_ids[index] for index in order),
+        costs=tuple(costs[index] for index in order),
+        budget=budget,
+        approvals=rows,
+        weights=weights,
+    )
+
+
+def from_pabulib(election: Election) -> ApprovalProfile:
+    """Approval and choose-1 votes as an approval profile (a repeated project counts once)."""
+    if election.vote_type not in ("approval", "choose-1"):
+        raise ProfileError(f"counting {election.vote_type} votes is not supported yet; approval and choose-1 are")
+    project_ids = list(election.projects)
+    column = {project_id: index for index, project_id in enumerate(project_ids)}
+    rows = np.zeros((len(election.votes), len(project_ids)), dtype=bool)
+    for row, vote in enumerate(election.votes):
+        for project_id in vote.projects:
+            rows[row, column[project_id]] = True
+    return approval_profile(project_ids, [election.cost(project_id) for project_id in project_ids], election.budget, rows)
