@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from pabutools.election import Cardinality_Sat, Cost_Sat, parse_pabulib
-from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
+from pabutools.rules import exhaustion_by_budget_increase, greedy_utilitarian_welfare, method_of_equal_shares
 
 from vallokal.cli import cli
 from vallokal.election.tally import greedy, mes, pabulib, profile as profiles
@@ -47,6 +47,37 @@ def test_winners_equal_the_reference(path, rule):
     instance, profile = parse_pabulib(str(path))
     reference = sorted(project.name for project in REFERENCE[rule](instance, profile.as_multiprofile()))
     assert ours == reference
+
+
+QUICK_FOR_THE_REFERENCE = ["Jersey_City", "PB2_2021", "Gdynia", "Lodz_2022", "Amsterdam_643", "District_4", "Poznan"]
+
+
+@pytest.mark.parametrize("name", QUICK_FOR_THE_REFERENCE)
+def test_completed_equal_shares_equals_the_reference_recipe(name):
+    (path,) = [path for path in APPROVAL_FILES if name in path.name]
+    ours = sorted(mes.completed(profiles.from_pabulib(pabulib.read(path.read_bytes()))))
+    instance, profile = parse_pabulib(str(path))
+    merged = profile.as_multiprofile()
+    reference = exhaustion_by_budget_increase(
+        instance, merged, method_of_equal_shares, {"sat_class": Cost_Sat}, exhaustive_stop=False, budget_step=merged.num_ballots()
+    )
+    assert ours == sorted(project.name for project in reference)
+
+
+@pytest.mark.slow
+def test_wieliczka_2023_selected_what_completed_equal_shares_selects():
+    election = pabulib.read((PABULIB / "Poland_Wieliczka_2023_Green_Budget.pb").read_bytes())
+    assert election.meta["rule"] == "equalshares/add1-comparison"
+    published = sorted(project_id for project_id, cells in election.projects.items() if cells.get("selected") == "1")
+    assert sorted(mes.completed(profiles.from_pabulib(election))) == published
+
+
+def test_completion_spends_more_of_the_budget_than_plain_equal_shares():
+    ballots = [{"a", "b"}] * 3 + [{"c"}] * 2 + [{"b", "c"}]
+    profile = build(100, {"a": 45, "b": 40, "c": 30}, ballots)
+    plain, done = mes.equal_shares(profile), mes.completed(profile)
+    spend = lambda chosen: sum(dict(zip(profile.project_ids, profile.costs))[project] for project in chosen)  # noqa: E731
+    assert set(plain) <= set(done) and spend(plain) <= spend(done) <= 100
 
 
 def test_a_city_that_used_greedy_selected_what_greedy_selects():

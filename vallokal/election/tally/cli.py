@@ -15,6 +15,7 @@ RULES = {
     "greedy-per-cost": lambda profile: greedy.greedy(profile, per_cost=True),
     "mes-cost": lambda profile: mes.equal_shares(profile, "cost"),
     "mes-card": lambda profile: mes.equal_shares(profile, "cardinality"),
+    "mes-completed": lambda profile: mes.completed(profile, "cost"),
 }
 
 

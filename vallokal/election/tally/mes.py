@@ -1,4 +1,4 @@
-"""The Method of Equal Shares, exactly, on the compact profile.
+"""The Method of Equal Shares, exactly, on the compact profile; and its completion.
 
 Each voter starts with an equal share of the budget. In each round the project
 that its supporters can buy at the lowest price relative to their satisfaction
@@ -6,85 +6,191 @@ that its supporters can buy at the lowest price relative to their satisfaction
 bought; projects their supporters can no longer afford drop out. Satisfaction is
 the project's cost (`cost`) or 1 (`cardinality`) for every supporter of an
 approval ballot. Ties in ρ go to the smallest project id as a string, as in the
-reference implementation.
+reference implementation (pabutools).
 
 Voters whose budgets have had the same history have the same budget, so the
 state is kept per budget class, not per voter: a class splits when a project
-some of its voters support is bought, and classes with equal budgets merge.
-All arithmetic is exact (Fraction); the number of classes stays small, so this
-is fast even for a million ballots.
+some of its voters support is bought, and classes with equal budgets merge. All
+arithmetic is exact, in gmpy2's rationals (the reference uses them too; Python's
+Fraction is ten times slower).
+
+Completion (`completed`) is what Wieliczka, Świecie and Assen did: raise every
+voter's share by one unit at a time and keep the last outcome that stays within
+the real budget. Raising one unit at a time is slow (tens of thousands of steps
+in forints), so each run also works out, exactly, how far the share can rise
+before any comparison it made would turn out differently: every budget is an
+affine function of the raise t, so each comparison holds until its two sides
+cross. The next run starts there; the outcome is the same as stepping by one.
 """
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
+from typing import NamedTuple
 
 import numpy as np
+from gmpy2 import mpq
 
 from .profile import ApprovalProfile
 
+ZERO = mpq(0)
+ONE = mpq(1)
+
+
+def exact(value: Fraction | int) -> mpq:
+    value = Fraction(value)
+    return mpq(value.numerator, value.denominator)
+
+
+class Affine(NamedTuple):
+    """constant + slope × t, where t is how many units each voter's share was raised."""
+
+    constant: mpq
+    slope: mpq
+
+    def at(self, t: mpq) -> mpq:
+        return self.constant + self.slope * t
+
+    def __sub__(self, other: Affine) -> Affine:  # type: ignore[override]
+        return Affine(self.constant - other.constant, self.slope - other.slope)
+
+    def plus(self, other: Affine) -> Affine:
+        return Affine(self.constant + other.constant, self.slope + other.slope)
+
+    def times(self, factor: mpq | int) -> Affine:
+        return Affine(self.constant * factor, self.slope * factor)
+
+
+class Horizon:
+    """The smallest raise beyond t at which a comparison made in this run could flip."""
+
+    def __init__(self, t: mpq, track: bool) -> None:
+        self.t = t
+        self.track = track
+        self.limit: mpq | None = None
+
+    def holds(self, difference: Affine) -> None:
+        """A comparison rested on the sign of `difference` at t (zero counts as a tie)."""
+        if not self.track or difference.slope == 0:
+            return
+        root = -difference.constant / difference.slope
+        if root >= self.t and (self.limit is None or root < self.limit):
+            self.limit = root
+
+    def next_raise(self) -> mpq | None:
+        """The next whole raise to evaluate, or None if nothing in this run can ever flip."""
+        if self.limit is None:
+            return None
+        if self.limit == self.t:
+            return self.t + 1
+        return mpq(math.ceil(self.limit))
+
 
 def equal_shares(profile: ApprovalProfile, satisfaction: str = "cost", budget: Fraction | None = None) -> list[str]:
-    """The selected project ids, in the order they were bought (zero-cost supported projects first)."""
+    """The selected project ids, zero-cost supported projects first, then in the order bought."""
+    return _run(profile, satisfaction, budget, ZERO, track=False)[0]
+
+
+def completed(profile: ApprovalProfile, satisfaction: str = "cost") -> list[str]:
+    """Equal shares with every voter's share raised while the outcome stays within the budget."""
+    if profile.voters == 0:
+        return []
+    raise_by = ZERO
+    previous: list[str] = []
+    budget = exact(profile.budget)
+    while raise_by <= budget:
+        outcome, following = _run(profile, satisfaction, None, raise_by, track=True)
+        if _cost(profile, outcome) > budget:
+            return previous
+        previous = outcome
+        if following is None:
+            return outcome
+        raise_by = following
+    return previous
+
+
+def _cost(profile: ApprovalProfile, project_ids: list[str]) -> mpq:
+    index = {project_id: position for position, project_id in enumerate(profile.project_ids)}
+    return sum((exact(profile.costs[index[project_id]]) for project_id in project_ids), ZERO)
+
+
+def _run(profile: ApprovalProfile, satisfaction: str, budget: Fraction | None, t: mpq, track: bool) -> tuple[list[str], mpq | None]:
     if satisfaction not in ("cost", "cardinality"):
         raise ValueError("satisfaction is cost or cardinality")
     voters = profile.voters
     if voters == 0:
-        return []
-    total = profile.budget if budget is None else budget
-    approvals = profile.approvals
-    weights = profile.weights
+        return [], None
+    total = exact(profile.budget if budget is None else budget)
+    costs = [exact(cost) for cost in profile.costs]
+    approvals, weights = profile.approvals, profile.weights
     counts = weights @ approvals.astype(np.int64)
-    selected = [profile.project_ids[index] for index in range(len(profile.project_ids)) if counts[index] > 0 and profile.costs[index] == 0]
-    candidates = {index for index in range(len(profile.project_ids)) if counts[index] > 0 and profile.costs[index] > 0}
+    names = profile.project_ids
+    selected = [names[index] for index in range(len(names)) if counts[index] > 0 and costs[index] == 0]
+    candidates = {index for index in range(len(names)) if counts[index] > 0 and costs[index] > 0}
+    horizon = Horizon(t, track)
 
     class_of = np.zeros(len(weights), dtype=np.int64)
-    budgets: list[Fraction] = [Fraction(total, voters)]
+    budgets: list[Affine] = [Affine(total / voters, ONE)]
     supporters = [counts.astype(np.int64)]
 
     while candidates:
-        best: tuple[Fraction, str, int, Fraction] | None = None
+        values = [share.at(t) for share in budgets]
+        offers: list[tuple[mpq, str, int, Affine, Affine]] = []
         for index in sorted(candidates):
-            cost = profile.costs[index]
-            classes = sorted((budgets[c], int(supporters[c][index])) for c in range(len(budgets)) if supporters[c][index] > 0)
-            available = sum((share * count for share, count in classes), Fraction(0))
-            if available < cost:
+            cost = costs[index]
+            classes = sorted(
+                ((values[number], budgets[number], int(supporters[number][index])) for number in range(len(budgets)) if supporters[number][index] > 0),
+                key=lambda item: item[0],
+            )
+            available = Affine(ZERO, ZERO)
+            for _, share, count in classes:
+                available = available.plus(share.times(count))
+            horizon.holds(available - Affine(cost, ZERO))
+            if available.at(t) < cost:
                 candidates.discard(index)
                 continue
-            price = _price(cost, classes)
-            rho = price / cost if satisfaction == "cost" else price
-            if best is None or (rho, profile.project_ids[index]) < (best[0], best[1]):
-                best = (rho, profile.project_ids[index], index, price)
-        if best is None:
+            price = _price(cost, classes, t, horizon)
+            rho = price.times(ONE / cost) if satisfaction == "cost" else price
+            offers.append((rho.at(t), names[index], index, rho, price))
+        if not offers:
             break
-        _, project_id, index, price = best
+        best = min(offers, key=lambda offer: (offer[0], offer[1]))
+        for offer in offers:
+            if offer is not best:
+                horizon.holds(offer[3] - best[3])
+        _, project_id, index, _, price = best
         selected.append(project_id)
         candidates.discard(index)
-        _pay(index, price, approvals, weights, class_of, budgets, supporters)
-    return selected
+        _pay(index, price, t, approvals, weights, class_of, budgets, supporters, horizon)
+    return selected, horizon.next_raise()
 
 
-def _price(cost: Fraction, classes: list[tuple[Fraction, int]]) -> Fraction:
+def _price(cost: mpq, classes: list[tuple[mpq, Affine, int]], t: mpq, horizon: Horizon) -> Affine:
     """What each supporter who can pay in full pays, the poorest paying all they have."""
-    paid = Fraction(0)
-    remaining = sum(count for _, count in classes)
-    for share, count in classes:
-        price = (cost - paid) / remaining
-        if price <= share:
+    paid = Affine(ZERO, ZERO)
+    remaining = sum(count for _, _, count in classes)
+    for position, (value, share, count) in enumerate(classes):
+        price = (Affine(cost, ZERO) - paid).times(mpq(1, remaining))
+        if price.at(t) <= value:
+            for _, richer, _ in classes[position:]:
+                horizon.holds(richer - price)
             return price
-        paid += share * count
+        horizon.holds(price - share)
+        paid = paid.plus(share.times(count))
         remaining -= count
     raise AssertionError("affordable projects always have a price")
 
 
-def _pay(index: int, price: Fraction, approvals: np.ndarray, weights: np.ndarray, class_of: np.ndarray, budgets: list[Fraction], supporters: list[np.ndarray]) -> None:
+def _pay(index: int, price: Affine, t: mpq, approvals: np.ndarray, weights: np.ndarray, class_of: np.ndarray, budgets: list[Affine], supporters: list[np.ndarray], horizon: Horizon) -> None:
     """Charge the project's supporters, splitting their classes and merging equal budgets."""
     paying = approvals[:, index]
     by_budget = {share: number for number, share in enumerate(budgets)}
     for old in np.unique(class_of[paying]):
         rows = np.nonzero(paying & (class_of == old))[0]
         share = budgets[old]
-        new_share = share - min(share, price)
+        horizon.holds(share - price)
+        new_share = share - price if share.at(t) > price.at(t) else Affine(ZERO, ZERO)
         moved = weights[rows] @ approvals[rows].astype(np.int64)
         supporters[old] = supporters[old] - moved
         target = by_budget.get(new_share)
