@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from flask import Flask
 
 from . import device, errors, headers, i18n, staff, store, voter
 from .extensions import babel, csrf, db, migrate
+from ..instance import secret_key
 from ..sqlite import configure as configure_sqlite
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     if test_config:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(folder)
+        app.config["SECRET_KEY"] = secret_key(folder)
 
     db.init_app(app)
     with app.app_context():
@@ -81,13 +81,3 @@ def prepare(app: Flask) -> None:
     with app.app_context():
         upgrade(directory=str(MIGRATIONS))
         store.ensure_station(app.config["STATION_NAME"], device.device_id_for(app.extensions["vallokal_device_key"]))
-
-
-def _secret_key(folder: Path) -> str:
-    """A per-device session key, made on the first start and kept in the data folder."""
-    path = folder / "secret-key"
-    if not path.exists():
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from flask import Flask
 
 from ...election import keys
 from ...kiosk import headers, i18n
+from ...instance import secret_key
 from ...sqlite import configure as configure_sqlite
 from . import admin, api, store
 from .extensions import babel, csrf, db, migrate
@@ -58,7 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or f"sqlite:///{folder / 'office.sqlite3'}"
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(folder)
+        app.config["SECRET_KEY"] = secret_key(folder)
 
     db.init_app(app)
     with app.app_context():
@@ -91,12 +91,3 @@ def signing_key(folder: Path) -> Ed25519PrivateKey:
     if not path.exists():
         keys.write_private(Ed25519PrivateKey.generate(), path)
     return keys.read_signing_key(path)
-
-
-def _secret_key(folder: Path) -> str:
-    path = folder / "secret-key"
-    if not path.exists():
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip()
