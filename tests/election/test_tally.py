@@ -13,7 +13,7 @@ from pabutools.election import Cardinality_Sat, Cost_Sat, parse_pabulib
 from pabutools.rules import exhaustion_by_budget_increase, greedy_utilitarian_welfare, method_of_equal_shares
 
 from vallokal.cli import cli
-from vallokal.election.tally import greedy, mes, pabulib, profile as profiles
+from vallokal.election.tally import comparison, greedy, mes, pabulib, profile as profiles
 
 PABULIB = Path(__file__).resolve().parents[3] / "shared" / "pabulib"
 FILES = sorted(PABULIB.glob("*.pb"))
@@ -69,7 +69,9 @@ def test_wieliczka_2023_selected_what_completed_equal_shares_selects():
     election = pabulib.read((PABULIB / "Poland_Wieliczka_2023_Green_Budget.pb").read_bytes())
     assert election.meta["rule"] == "equalshares/add1-comparison"
     published = sorted(project_id for project_id, cells in election.projects.items() if cells.get("selected") == "1")
-    assert sorted(mes.completed(profiles.from_pabulib(election))) == published
+    profile = profiles.from_pabulib(election)
+    assert sorted(mes.completed(profile)) == published
+    assert sorted(comparison.compared(profile)) == published
 
 
 def test_completion_spends_more_of_the_budget_than_plain_equal_shares():
@@ -78,6 +80,15 @@ def test_completion_spends_more_of_the_budget_than_plain_equal_shares():
     plain, done = mes.equal_shares(profile), mes.completed(profile)
     spend = lambda chosen: sum(dict(zip(profile.project_ids, profile.costs))[project] for project in chosen)  # noqa: E731
     assert set(plain) <= set(done) and spend(plain) <= spend(done) <= 100
+
+
+def test_the_comparison_keeps_equal_shares_unless_more_voters_prefer_greedy():
+    minority = [{"big1", "big2"}] * 6 + [{"small"}] * 4
+    profile = build(100, {"big1": 50, "big2": 50, "small": 40}, minority)
+    assert comparison.preferences(profile, ["big1", "small"], ["big1", "big2"]) == (4, 6)
+    assert sorted(comparison.compared(profile)) == sorted(greedy.greedy(profile))
+    balanced = build(100, {"big1": 50, "big2": 50, "small": 40}, [{"big1", "big2"}] * 4 + [{"small"}] * 6)
+    assert sorted(comparison.compared(balanced)) == sorted(mes.completed(balanced))
 
 
 def test_a_city_that_used_greedy_selected_what_greedy_selects():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import greedy, mes, pabulib, profile as profiles
+from . import comparison, greedy, mes, pabulib, profile as profiles
 
 RULES = {
     "greedy": lambda profile: greedy.greedy(profile),
@@ -16,6 +16,7 @@ RULES = {
     "mes-cost": lambda profile: mes.equal_shares(profile, "cost"),
     "mes-card": lambda profile: mes.equal_shares(profile, "cardinality"),
     "mes-completed": lambda profile: mes.completed(profile, "cost"),
+    "mes-compared": lambda profile: comparison.compared(profile),
 }
 
 
