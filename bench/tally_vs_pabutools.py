@@ -12,6 +12,7 @@ are listed as such. `--completed` adds mes-completed with the cities' recipe
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from pabutools.rules import exhaustion_by_budget_increase, greedy_utilitarian_we
 
 from vallokal.election.tally import greedy, mes, pabulib, profile as profiles
 
-PABULIB = Path(__file__).resolve().parents[2] / "shared" / "pabulib"
+PABULIB = Path(os.environ.get("VALLOKAL_PABULIB", Path(__file__).resolve().parents[2] / "shared" / "pabulib"))
 
 RULES = {
     "greedy": (lambda p: greedy.greedy(p), lambda i, m: greedy_utilitarian_welfare(i, m, sat_class=Cost_Sat)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from pabutools.rules import exhaustion_by_budget_increase, greedy_utilitarian_we
 from vallokal.cli import cli
 from vallokal.election.tally import comparison, greedy, mes, pabulib, profile as profiles
 
-PABULIB = Path(__file__).resolve().parents[3] / "shared" / "pabulib"
+PABULIB = Path(os.environ.get("VALLOKAL_PABULIB", Path(__file__).resolve().parents[3] / "shared" / "pabulib"))
 FILES = sorted(PABULIB.glob("*.pb"))
 APPROVAL_FILES = [path for path in FILES if pabulib.read(path.read_bytes()).vote_type in ("approval", "choose-1")]
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import waitress.server
-from flask import Flask
 
 from vallokal.election import keys, package as packages
 from vallokal.sync.office import create_app as create_office, prepare as prepare_office, store as office_store

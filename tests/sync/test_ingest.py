@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import zlib
 
@@ -12,7 +11,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from syncing import BUNDLE_TYPE, bundle_of, cast, now, post_bundle
-from vallokal.election import envelope, keys, package as packages
+from vallokal.election import envelope, package as packages
 from vallokal.kiosk import store as station_store
 from vallokal.sync import bundle as bundles, outbox
 from vallokal.sync.office import store as office_store
