@@ -10,8 +10,10 @@ reference implementation (pabutools).
 
 Voters whose budgets have had the same history have the same budget, so the
 state is kept per budget class, not per voter: a class splits when a project
-some of its voters support is bought, and classes with equal budgets merge. All
-arithmetic is exact, in gmpy2's rationals (the reference uses them too; Python's
+some of its voters support is bought, and classes with equal budgets merge. A
+project's affordability only grows as budgets shrink, so (as in the reference) a
+round stops evaluating once the next project's last affordability is already
+worse than the best found. All arithmetic is exact, in gmpy2's rationals (the reference uses them too; Python's
 Fraction is ten times slower).
 
 Completion (`completed`) is what Wieliczka, Świecie and Assen did: raise every
@@ -132,17 +134,20 @@ def _run(profile: ApprovalProfile, satisfaction: str, budget: Fraction | None, t
 
     class_of = np.zeros(len(weights), dtype=np.int64)
     budgets: list[Affine] = [Affine(total / voters, ONE)]
-    supporters = [counts.astype(np.int64)]
+    supporters = Classes(counts.astype(np.int64))
 
+    lowest: dict[int, mpq] = {index: ZERO for index in candidates}
     while candidates:
         values = [share.at(t) for share in budgets]
         offers: list[tuple[mpq, str, int, Affine, Affine]] = []
-        for index in sorted(candidates):
+        best_value: mpq | None = None
+        for index in sorted(candidates, key=lambda index: (lowest[index], names[index])):
+            if not track and best_value is not None and lowest[index] > best_value:
+                break
             cost = costs[index]
-            classes = sorted(
-                ((values[number], budgets[number], int(supporters[number][index])) for number in range(len(budgets)) if supporters[number][index] > 0),
-                key=lambda item: item[0],
-            )
+            column = supporters.column(index)
+            present = np.nonzero(column)[0]
+            classes = sorted(((values[number], budgets[number], int(column[number])) for number in present), key=lambda item: item[0])
             available = Affine(ZERO, ZERO)
             for _, share, count in classes:
                 available = available.plus(share.times(count))
@@ -152,7 +157,11 @@ def _run(profile: ApprovalProfile, satisfaction: str, budget: Fraction | None, t
                 continue
             price = _price(cost, classes, t, horizon)
             rho = price.times(ONE / cost) if satisfaction == "cost" else price
-            offers.append((rho.at(t), names[index], index, rho, price))
+            value = rho.at(t)
+            lowest[index] = value
+            offers.append((value, names[index], index, rho, price))
+            if best_value is None or value < best_value:
+                best_value = value
         if not offers:
             break
         best = min(offers, key=lambda offer: (offer[0], offer[1]))
@@ -182,22 +191,42 @@ def _price(cost: mpq, classes: list[tuple[mpq, Affine, int]], t: mpq, horizon: H
     raise AssertionError("affordable projects always have a price")
 
 
-def _pay(index: int, price: Affine, t: mpq, approvals: np.ndarray, weights: np.ndarray, class_of: np.ndarray, budgets: list[Affine], supporters: list[np.ndarray], horizon: Horizon) -> None:
+class Classes:
+    """Supporters per budget class and project: a matrix that grows by one row per new class."""
+
+    def __init__(self, first: np.ndarray) -> None:
+        self.rows = np.zeros((8, len(first)), dtype=np.int64)
+        self.rows[0] = first
+        self.count = 1
+
+    def column(self, index: int) -> np.ndarray:
+        return self.rows[: self.count, index]
+
+    def add(self) -> int:
+        if self.count == len(self.rows):
+            self.rows = np.vstack([self.rows, np.zeros_like(self.rows)])
+        self.count += 1
+        return self.count - 1
+
+
+def _pay(index: int, price: Affine, t: mpq, approvals: np.ndarray, weights: np.ndarray, class_of: np.ndarray, budgets: list[Affine], supporters: Classes, horizon: Horizon) -> None:
     """Charge the project's supporters, splitting their classes and merging equal budgets."""
-    paying = approvals[:, index]
+    paying = np.nonzero(approvals[:, index])[0]
+    order = np.argsort(class_of[paying], kind="stable")
+    paying = paying[order]
+    old_classes, starts = np.unique(class_of[paying], return_index=True)
+    moved_all = np.add.reduceat(weights[paying, None] * approvals[paying].astype(np.int64), starts, axis=0)
     by_budget = {share: number for number, share in enumerate(budgets)}
-    for old in np.unique(class_of[paying]):
-        rows = np.nonzero(paying & (class_of == old))[0]
+    bounds = list(starts[1:]) + [len(paying)]
+    for old, start, end, moved in zip(old_classes, starts, bounds, moved_all):
         share = budgets[old]
         horizon.holds(share - price)
         new_share = share - price if share.at(t) > price.at(t) else Affine(ZERO, ZERO)
-        moved = weights[rows] @ approvals[rows].astype(np.int64)
-        supporters[old] = supporters[old] - moved
+        supporters.rows[old] -= moved
         target = by_budget.get(new_share)
         if target is None:
-            target = len(budgets)
+            target = supporters.add()
             budgets.append(new_share)
-            supporters.append(np.zeros_like(moved))
             by_budget[new_share] = target
-        supporters[target] = supporters[target] + moved
-        class_of[rows] = target
+        supporters.rows[target] += moved
+        class_of[paying[start:end]] = target
