@@ -17,9 +17,8 @@ from .profile import ApprovalProfile
 def preferences(profile: ApprovalProfile, first: list[str], second: list[str]) -> tuple[int, int]:
     """How many voters prefer `first`, and how many prefer `second`."""
     column = {project_id: index for index, project_id in enumerate(profile.project_ids)}
-    rows = profile.approvals.astype(np.int64)
-    in_first = rows[:, [column[project] for project in first]].sum(axis=1)
-    in_second = rows[:, [column[project] for project in second]].sum(axis=1)
+    in_first = profile.approvals[:, [column[project] for project in first]].sum(axis=1)
+    in_second = profile.approvals[:, [column[project] for project in second]].sum(axis=1)
     return int(profile.weights[in_first > in_second].sum()), int(profile.weights[in_second > in_first].sum())
 
 

@@ -34,7 +34,7 @@ from typing import NamedTuple
 import numpy as np
 from gmpy2 import mpq
 
-from .profile import ApprovalProfile
+from .profile import ApprovalProfile, weighted_counts
 
 ZERO = mpq(0)
 ONE = mpq(1)
@@ -126,7 +126,7 @@ def _run(profile: ApprovalProfile, satisfaction: str, budget: Fraction | None, t
     total = exact(profile.budget if budget is None else budget)
     costs = [exact(cost) for cost in profile.costs]
     approvals, weights = profile.approvals, profile.weights
-    counts = weights @ approvals.astype(np.int64)
+    counts = weighted_counts(approvals, weights)
     names = profile.project_ids
     selected = [names[index] for index in range(len(names)) if counts[index] > 0 and costs[index] == 0]
     candidates = {index for index in range(len(names)) if counts[index] > 0 and costs[index] > 0}

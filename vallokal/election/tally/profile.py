@@ -33,7 +33,15 @@ class ApprovalProfile:
 
     def votes(self) -> np.ndarray:
         """Approvals per project (weighted)."""
-        return self.weights @ self.approvals.astype(np.int64)
+        return weighted_counts(self.approvals, self.weights)
+
+
+def weighted_counts(rows: np.ndarray, weights: np.ndarray, chunk: int = 65_536) -> np.ndarray:
+    """Σ weight × row, in chunks, so a million ballots never need a wide integer copy of the matrix."""
+    total = np.zeros(rows.shape[1], dtype=np.int64)
+    for start in range(0, len(rows), chunk):
+        total += weights[start : start + chunk] @ rows[start : start + chunk].astype(np.int64)
+    return total
 
 
 def approval_profile(project_ids: list[str], costs: list[Fraction], budget: Fraction, rows: np.ndarray, weights: np.ndarray | None = None) -> ApprovalProfile:
