@@ -8,7 +8,6 @@ comparison); a voter with as many in both prefers neither.
 
 from __future__ import annotations
 
-import numpy as np
 
 from . import greedy, mes
 from .profile import ApprovalProfile
