@@ -72,9 +72,12 @@ class Horizon:
         self.track = track
         self.limit: mpq | None = None
 
-    def holds(self, difference: Affine) -> None:
-        """A comparison rested on the sign of `difference` at t (zero counts as a tie)."""
-        if not self.track or difference.slope == 0:
+    def holds(self, left: Affine, right: Affine) -> None:
+        """A comparison rested on the sign of left − right at t (zero counts as a tie)."""
+        if not self.track:
+            return
+        difference = left - right
+        if difference.slope == 0:
             return
         root = -difference.constant / difference.slope
         if root >= self.t and (self.limit is None or root < self.limit):
@@ -148,11 +151,15 @@ def _run(profile: ApprovalProfile, satisfaction: str, budget: Fraction | None, t
             column = supporters.column(index)
             present = np.nonzero(column)[0]
             classes = sorted(((values[number], budgets[number], int(column[number])) for number in present), key=lambda item: item[0])
-            available = Affine(ZERO, ZERO)
-            for _, share, count in classes:
-                available = available.plus(share.times(count))
-            horizon.holds(available - Affine(cost, ZERO))
-            if available.at(t) < cost:
+            if track:
+                available = Affine(ZERO, ZERO)
+                for _, share, count in classes:
+                    available = available.plus(share.times(count))
+                horizon.holds(available, Affine(cost, ZERO))
+                enough = available.at(t) >= cost
+            else:
+                enough = sum((value * count for value, _, count in classes), ZERO) >= cost
+            if not enough:
                 candidates.discard(index)
                 continue
             price = _price(cost, classes, t, horizon)
@@ -167,7 +174,7 @@ def _run(profile: ApprovalProfile, satisfaction: str, budget: Fraction | None, t
         best = min(offers, key=lambda offer: (offer[0], offer[1]))
         for offer in offers:
             if offer is not best:
-                horizon.holds(offer[3] - best[3])
+                horizon.holds(offer[3], best[3])
         _, project_id, index, _, price = best
         selected.append(project_id)
         candidates.discard(index)
@@ -183,9 +190,9 @@ def _price(cost: mpq, classes: list[tuple[mpq, Affine, int]], t: mpq, horizon: H
         price = (Affine(cost, ZERO) - paid).times(mpq(1, remaining))
         if price.at(t) <= value:
             for _, richer, _ in classes[position:]:
-                horizon.holds(richer - price)
+                horizon.holds(richer, price)
             return price
-        horizon.holds(price - share)
+        horizon.holds(price, share)
         paid = paid.plus(share.times(count))
         remaining -= count
     raise AssertionError("affordable projects always have a price")
@@ -220,7 +227,7 @@ def _pay(index: int, price: Affine, t: mpq, approvals: np.ndarray, weights: np.n
     bounds = list(starts[1:]) + [len(paying)]
     for old, start, end, moved in zip(old_classes, starts, bounds, moved_all):
         share = budgets[old]
-        horizon.holds(share - price)
+        horizon.holds(share, price)
         new_share = share - price if share.at(t) > price.at(t) else Affine(ZERO, ZERO)
         supporters.rows[old] -= moved
         target = by_budget.get(new_share)
