@@ -15,17 +15,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from vallokal.election.tally import comparison, greedy, mes, profile as profiles
+from vallokal.election.tally import profile as profiles
+from vallokal.election.tally.cli import RULES
 
 TARGET_SECONDS = 30
-RULES = {
-    "greedy": lambda profile: greedy.greedy(profile),
-    "greedy-per-cost": lambda profile: greedy.greedy(profile, per_cost=True),
-    "mes-cost": lambda profile: mes.equal_shares(profile, "cost"),
-    "mes-card": lambda profile: mes.equal_shares(profile, "cardinality"),
-    "mes-completed": lambda profile: mes.completed(profile, "cost"),
-    "mes-compared": lambda profile: comparison.compared(profile),
-}
 
 
 def synthetic(ballots: int, projects: int, seed: int = 7) -> profiles.ApprovalProfile:
