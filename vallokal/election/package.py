@@ -14,7 +14,7 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -362,6 +362,20 @@ def read_file(data: bytes, trusted_authority_key: str) -> SignedPackage:
             raise PackageError(f"$.assets: {name} was changed after signing")
         assets[name] = content
     return SignedPackage(package=package, signature=signature, assets=assets)
+
+
+class PackageCache:
+    """Verified packages by hash, so a stored package file is checked once per process, not per request."""
+
+    def __init__(self) -> None:
+        self.digest: str | None = None
+        self.signed: SignedPackage | None = None
+
+    def get(self, digest: str, load_file: Callable[[], bytes], trusted_authority_key: str) -> SignedPackage:
+        if digest != self.digest or self.signed is None:
+            self.signed = read_file(load_file(), trusted_authority_key)
+            self.digest = digest
+        return self.signed
 
 
 def check_window(package: ElectionPackage, now: datetime) -> None:

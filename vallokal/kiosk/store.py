@@ -96,13 +96,8 @@ def _signed_package() -> packages.SignedPackage | None:
     digest = db.session.scalar(sa.select(LoadedPackage.sha256))
     if digest is None:
         return None
-    cache = current_app.extensions.setdefault("vallokal_package_cache", {})
-    if digest not in cache:
-        row = db.session.get(LoadedPackage, 1)
-        signed = packages.read_file(row.file, current_app.config["AUTHORITY_KEY"])
-        cache.clear()
-        cache[digest] = signed
-    return cache[digest]
+    cache = current_app.extensions.setdefault("vallokal_package_cache", packages.PackageCache())
+    return cache.get(digest, lambda: db.session.get(LoadedPackage, 1).file, current_app.config["AUTHORITY_KEY"])
 
 
 def package_asset(name: str) -> bytes | None:

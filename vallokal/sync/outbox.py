@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from ..election import certificate as certificates
+from ..election import certificate as certificates, keys
 from ..kiosk import store
 from . import bundle as bundles
 
@@ -54,8 +54,6 @@ def install_certificate(document: Any) -> dict[str, Any]:
         raise certificates.CertificateError("load the election package before the certificate")
     checked = certificates.read_certificate(document, package.authority_key, package.id, now())
     station = store.station()
-    from ..election import keys
-
     if checked.device_id != station.device_id or checked.public_key != keys.public_text(current_app.extensions["vallokal_device_key"]):
         raise certificates.CertificateError("device certificate: issued for another device")
     path = Path(current_app.instance_path) / CERTIFICATE_FILE

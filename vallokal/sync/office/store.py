@@ -11,6 +11,7 @@ bundle is refused and an alert is raised, never an overwrite.
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import os
@@ -26,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ... import passwords
 from ...sqlite import writing
-from ...election import certificate as certificates, package as packages
+from ...election import certificate as certificates, keys, package as packages
 from .. import bundle as bundles
 from .extensions import db
 from .models import Alert, Bundle, Device, Election, OfficeUser, Record
@@ -69,12 +70,8 @@ def _signed_package() -> packages.SignedPackage | None:
     digest = db.session.scalar(sa.select(Election.sha256))
     if digest is None:
         return None
-    cache = current_app.extensions.setdefault("vallokal_office_package", {})
-    if digest not in cache:
-        row = db.session.get(Election, 1)
-        cache.clear()
-        cache[digest] = packages.read_file(row.file, current_app.config["AUTHORITY_KEY"])
-    return cache[digest]
+    cache = current_app.extensions.setdefault("vallokal_office_package", packages.PackageCache())
+    return cache.get(digest, lambda: db.session.get(Election, 1).file, current_app.config["AUTHORITY_KEY"])
 
 
 def load_package(file: bytes) -> packages.ElectionPackage:
@@ -84,8 +81,6 @@ def load_package(file: bytes) -> packages.ElectionPackage:
         raise packages.PackageError("config: AUTHORITY_KEY is not set, so no package can be trusted")
     signed = packages.read_file(file, trusted)
     office_key = current_app.extensions["vallokal_office_key"]
-    from ...election import keys
-
     if signed.package.office_signing_key != keys.public_text(office_key):
         raise packages.PackageError(
             "$.keys.office_signing: the package does not name this office's signing key "
@@ -437,6 +432,12 @@ def add_user(username: str, password: str) -> None:
     db.session.commit()
 
 
+@functools.cache
+def _unknown_user_hash() -> str:
+    """A hash to check an unknown user's password against, so both answers take one scrypt."""
+    return passwords.hash_secret(os.urandom(16).hex())
+
+
 @dataclass(frozen=True)
 class LoginResult:
     accepted: bool
@@ -447,7 +448,7 @@ def try_login(username: str, password: str, now: datetime) -> LoginResult:
     """Check a password; repeated failures lock the account for a doubling time."""
     user = db.session.scalar(sa.select(OfficeUser).where(OfficeUser.username == username))
     if user is None:
-        passwords.check_secret(password, passwords.hash_secret("timing"))
+        passwords.check_secret(password, _unknown_user_hash())
         return LoginResult(False)
     locked_until = as_utc(user.locked_until)
     if locked_until is not None and now < locked_until:
