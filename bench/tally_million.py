@@ -16,7 +16,7 @@ from fractions import Fraction
 import numpy as np
 
 from vallokal.election.tally import profile as profiles
-from vallokal.election.tally.cli import RULES
+from vallokal.election.tally.methods import RULES
 
 TARGET_SECONDS = 30
 

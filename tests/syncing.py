@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +17,16 @@ from vallokal.sync import outbox
 from vallokal.sync.office import store as office_store
 
 BUNDLE_TYPE = "application/vnd.vallokal.bundle+gzip"
+PASSWORD = "correct horse battery"
+
+
+def token(client, path: str) -> str:
+    """The CSRF token of the form on `path`."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def log_in(client, password: str = PASSWORD, username: str = "anna"):
+    return client.post("/login", data={"csrf_token": token(client, "/login"), "username": username, "password": password})
 
 
 def now() -> datetime:

@@ -128,3 +128,10 @@ def test_published_schema_file_is_valid_json_that_other_tools_can_read():
     path = Path(packages.__file__).with_name("package.schema.json")
     schema = json.loads(path.read_text(encoding="utf-8"))
     assert schema["properties"]["schema_version"]["const"] == packages.SCHEMA_VERSION
+
+
+def test_equal_shares_with_a_ranking_ballot_is_refused_with_the_reason(make_document):
+    document = make_document(rule={"rule": "ranking", "max_rank": 3})
+    document["counting"]["rule"] = "mes-cost"
+    with pytest.raises(packages.PackageError, match=r"\$\.counting\.rule: mes-cost counts approvals"):
+        packages.validate_document(document)

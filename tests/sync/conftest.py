@@ -15,7 +15,7 @@ import waitress.server
 from vallokal.election import keys, package as packages
 from vallokal.sync.office import create_app as create_office, prepare as prepare_office, store as office_store
 
-from syncing import Election
+from syncing import PASSWORD, Election
 
 POSTGRES_URL = os.environ.get("VALLOKAL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -65,3 +65,11 @@ def live_office(election: Election) -> Iterator[str]:
     finally:
         server.close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def staff(election: Election):
+    """A client for the office, with a staff account "anna" (not logged in yet)."""
+    with election.office.app_context():
+        office_store.add_user("anna", PASSWORD)
+    return election.office.test_client()

@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-import re
 
-import pytest
 
-from syncing import bundle_of, cast, post_bundle
+from syncing import PASSWORD, bundle_of, cast, log_in, post_bundle, token
 from vallokal.sync.office import create_app, store as office_store
 
-PASSWORD = "correct horse battery"
-
-
-def token(client, path: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
-
-
-def log_in(client, password: str = PASSWORD, username: str = "anna"):
-    return client.post("/login", data={"csrf_token": token(client, "/login"), "username": username, "password": password})
-
-
-@pytest.fixture
-def staff(election):
-    with election.office.app_context():
-        office_store.add_user("anna", PASSWORD)
-    return election.office.test_client()
 
 
 def test_pages_need_a_login_and_the_stations_page_shows_what_arrived(election, staff):

@@ -206,6 +206,11 @@ def _consistent(document: dict[str, Any]) -> ElectionPackage:
     costs = {project.id: project.cost for project in projects}
     rule = BallotRule.from_package(document["ballot"], document["budget"], costs)
     _rule_fits(rule, len(projects))
+    counting_rule = document["counting"]["rule"]
+    if rule.kind in ("ranking", "points") and counting_rule.startswith("mes"):
+        raise PackageError(
+            f"$.counting.rule: {counting_rule} counts approvals; {rule.kind} ballots are counted with greedy or greedy-per-cost"
+        )
     if document["check_in"] == "code" and not document.get("voting_codes", {}).get("hashes"):
         raise PackageError("$.voting_codes: check-in by code needs the hashes of the voting codes")
     return ElectionPackage(document=document, projects=projects, rule=rule, opens=opens, closes=closes)

@@ -8,16 +8,9 @@ from pathlib import Path
 
 import click
 
-from . import comparison, greedy, mes, pabulib, profile as profiles
+from . import pabulib, profile as profiles
+from .methods import RULES
 
-RULES = {
-    "greedy": lambda profile: greedy.greedy(profile),
-    "greedy-per-cost": lambda profile: greedy.greedy(profile, per_cost=True),
-    "mes-cost": lambda profile: mes.equal_shares(profile, "cost"),
-    "mes-card": lambda profile: mes.equal_shares(profile, "cardinality"),
-    "mes-completed": lambda profile: mes.completed(profile, "cost"),
-    "mes-compared": lambda profile: comparison.compared(profile),
-}
 
 
 @click.command("tally")

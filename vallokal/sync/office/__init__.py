@@ -14,7 +14,7 @@ from ...election import keys
 from ...kiosk import headers, i18n
 from ...instance import secret_key
 from ...sqlite import configure as configure_sqlite
-from . import admin, api, store
+from . import admin, api, results, store
 from .extensions import babel, csrf, db, migrate
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -73,6 +73,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     app.register_blueprint(api.blueprint)
     csrf.exempt(api.blueprint)
     app.register_blueprint(admin.blueprint)
+    app.register_blueprint(results.blueprint)
     admin.init_app(app)
     return app
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from functools import wraps
 from typing import Any, Callable
 
@@ -11,7 +12,7 @@ from flask_babel import gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from . import store
+from . import counting, results, store
 
 blueprint = Blueprint("office", __name__)
 
@@ -89,6 +90,70 @@ def alerts() -> str:
 @login_required
 def audit() -> str:
     return render_template("office/audit.html", package=store.election(), duplicates=store.code_duplicates())
+
+
+@blueprint.get("/counts")
+@login_required
+def counts(error: str | None = None, status: int = 200) -> Any:
+    page = render_template("office/counts.html", package=store.election(), counts=counting.all_counts(), totals=store.totals(), error=error)
+    return page, status
+
+
+@blueprint.post("/counts")
+@login_required
+def count() -> Any:
+    """Open and count the ballots with the sealing key's passphrase (the key file stays on the office's disk)."""
+    path = Path(current_app.config.get("SEALING_KEY_FILE") or Path(current_app.instance_path) / "office-sealing.pem")
+    try:
+        key = counting.read_sealing_key(path, request.form.get("passphrase", "")[:200])
+        done = counting.run(key, session["office_user"], now())
+    except counting.CountError as error:
+        current_app.logger.warning("count refused: %s", error)
+        return counts(gettext("The count could not start: %(reason)s", reason=str(error)), 422)
+    return redirect(url_for("office.count_results", count_id=done.id), 303)
+
+
+def _count_or_404(count_id: int) -> Any:
+    found = counting.get(count_id)
+    if found is None or store.election() is None:
+        abort(404)
+    return found
+
+
+@blueprint.get("/counts/<int:count_id>/")
+@login_required
+def count_results(count_id: int) -> Any:
+    found = _count_or_404(count_id)
+    return results.render_results(
+        found,
+        lambda name: url_for("office.count_file", count_id=count_id, name=name),
+        url_for("office.count_protocol", count_id=count_id),
+        url_for("office.count_results", count_id=count_id),
+        staff=True,
+    )
+
+
+@blueprint.get("/counts/<int:count_id>/protocol")
+@login_required
+def count_protocol(count_id: int) -> Any:
+    return results.render_protocol(_count_or_404(count_id))
+
+
+@blueprint.get("/counts/<int:count_id>/<name>")
+@login_required
+def count_file(count_id: int, name: str) -> Any:
+    return results.download(_count_or_404(count_id), name)
+
+
+@blueprint.post("/counts/<int:count_id>/publish")
+@login_required
+def publish(count_id: int) -> Any:
+    _count_or_404(count_id)
+    try:
+        counting.publish(count_id, now())
+    except counting.CountError as error:
+        return counts(str(error), 409)
+    return redirect(url_for("results.results"), 303)
 
 
 MESSAGES = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from flask import Flask
 
 from ...election import certificate as certificates, keys
 from ...election.package import PackageError
-from . import create_app, prepare, store
+from . import counting, create_app, prepare, store
 from .extensions import db
 
 data_option = click.option(
@@ -162,6 +163,61 @@ def import_bundles(data_dir: Path, bundle_files: tuple[Path, ...]) -> None:
             )
     if failed:
         raise click.ClickException(f"{failed} of {len(bundle_files)} files were refused")
+
+
+@office.command("tally")
+@data_option
+@click.option("--sealing-key", "sealing_key_file", type=click.Path(dir_okay=False, path_type=Path), help="The office's sealing key (PEM). Default: office-sealing.pem in the data folder.")
+@click.option("--passphrase", envvar="VALLOKAL_SEALING_PASSPHRASE", prompt="Passphrase of the sealing key", hide_input=True, default="", show_default=False)
+@click.option("--by", "counted_by", default="command line", show_default=True, help="Who counts: shown in the protocol.")
+@click.option("--publish", is_flag=True, help="Publish the outcome on the public results page at once.")
+def tally(data_dir: Path, sealing_key_file: Path | None, passphrase: str, counted_by: str, publish: bool) -> None:
+    """Open and count every accepted ballot; store the outcome with a hash of its inputs."""
+    app = office_app(data_dir)
+    path = sealing_key_file or data_dir / "office-sealing.pem"
+    with app.app_context():
+        try:
+            key = counting.read_sealing_key(path, passphrase)
+            records = store.totals()["records"]
+            with click.progressbar(length=records, label="Opening and checking ballots", file=sys.stderr) as bar:
+                count = counting.run(key, counted_by, now(), progress=bar.update)
+        except counting.CountError as error:
+            raise click.ClickException(str(error)) from None
+        except store.Refused as refusal:
+            raise click.ClickException(refusal.reason) from None
+        if publish:
+            counting.publish(count.id, now())
+        result = counting.outcome(count)
+        package = store.require_election()
+        titles = {project.id: project.title[package.fallback_language] for project in package.projects}
+    click.echo(f"count {count.id}: {result['received']} ballots received, {result['left_out_duplicates']} left out (voting code used twice), "
+               f"{result['valid']} valid, {sum(result['invalid'].values())} invalid")
+    for reason, number in result["invalid"].items():
+        click.echo(f"  invalid ({reason}): {number}")
+    click.echo(f"rule {result['counting_rule']}: {len(result['winners'])} projects funded, {result['spent']} of {result['budget']} used")
+    for project_id in result["winners"]:
+        click.echo(f"  {project_id}  {titles[project_id]}")
+    click.echo(f"inputs {count.input_hash}\noutcome {count.outcome_hash}")
+    if publish:
+        click.echo("published on the results page")
+    if count.differs_from is not None:
+        raise click.ClickException(
+            f"THIS COUNT DIFFERS from count {count.differs_from}, which counted the same inputs. Do not publish; investigate."
+        )
+
+
+@office.command("publish")
+@data_option
+@click.argument("count_id", type=click.IntRange(1))
+def publish(data_dir: Path, count_id: int) -> None:
+    """Publish a count's outcome on the public results page."""
+    app = office_app(data_dir)
+    with app.app_context():
+        try:
+            count = counting.publish(count_id, now())
+        except (LookupError, counting.CountError) as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"count {count.id} is published")
 
 
 @office.command("status")

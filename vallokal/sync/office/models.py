@@ -117,3 +117,45 @@ class OfficeUser(db.Model):
     password_hash: Mapped[str] = mapped_column(String(300))
     failed_attempts: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
+
+
+class Count(db.Model):
+    """One count of the accepted records: its inputs' hash, its outcome, and whether it is published.
+
+    A recount stores a new row. Two counts of the same inputs must give the same
+    outcome; when they do not, `differs_from` names the earlier count.
+    """
+
+    __tablename__ = "count"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utc_now)
+    counted_by: Mapped[str] = mapped_column(String(100))
+    counting_rule: Mapped[str] = mapped_column(String(30))
+    input_hash: Mapped[str] = mapped_column(String(64), index=True)
+    outcome_hash: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(Text)
+    differs_from: Mapped[int | None]
+    published_at: Mapped[datetime | None]
+
+
+class CountedBallot(db.Model):
+    """An opened ballot as counted: the choices alone, in shuffled order, or why it was invalid."""
+
+    __tablename__ = "counted_ballot"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True)
+    count_id: Mapped[int] = mapped_column(ForeignKey("count.id"), index=True)
+    position: Mapped[int] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(10))
+    choices: Mapped[str | None] = mapped_column(Text)
+    invalid_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class CountedCode(db.Model):
+    """A tracking code whose ballot was counted; kept apart from the ballots, so nothing links them."""
+
+    __tablename__ = "counted_code"
+
+    count_id: Mapped[int] = mapped_column(ForeignKey("count.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)

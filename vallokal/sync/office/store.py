@@ -70,8 +70,11 @@ def _signed_package() -> packages.SignedPackage | None:
     digest = db.session.scalar(sa.select(Election.sha256))
     if digest is None:
         return None
+    trusted = current_app.config.get("AUTHORITY_KEY")
+    if not trusted:
+        raise Refused("AUTHORITY_KEY is not set in office.toml or VALLOKAL_AUTHORITY_KEY, so the loaded package cannot be trusted", 503)
     cache = current_app.extensions.setdefault("vallokal_office_package", packages.PackageCache())
-    return cache.get(digest, lambda: db.session.get(Election, 1).file, current_app.config["AUTHORITY_KEY"])
+    return cache.get(digest, lambda: db.session.get(Election, 1).file, trusted)
 
 
 def load_package(file: bytes) -> packages.ElectionPackage:
@@ -96,6 +99,11 @@ def load_package(file: bytes) -> packages.ElectionPackage:
     db.session.commit()
     g.pop("office_package", None)
     return signed.package
+
+
+def election_sha256() -> str | None:
+    """The hash of the package file this office runs: part of every count's inputs."""
+    return db.session.scalar(sa.select(Election.sha256))
 
 
 def require_election() -> packages.ElectionPackage:
