@@ -12,7 +12,8 @@ from flask_babel import gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from . import counting, results, store
+from ...kiosk.voter import ballot_from_form
+from . import channels, counting, results, store
 
 blueprint = Blueprint("office", __name__)
 
@@ -154,6 +155,45 @@ def publish(count_id: int) -> Any:
     except counting.CountError as error:
         return counts(str(error), 409)
     return redirect(url_for("results.results"), 303)
+
+
+@blueprint.route("/paper", methods=["GET", "POST"])
+@login_required
+def paper() -> Any:
+    """Type in paper ballots; each sheet needs two people who type it alike."""
+    package = store.election()
+    error, status, entered = None, 200, None
+    if request.method == "POST" and package is not None:
+        ballot, problems = ballot_from_form(package)
+        try:
+            if problems:
+                raise channels.ChannelError(problems[0])
+            channels.enter_paper(request.form.get("sheet", "")[:60], ballot.as_choices(package.rule.kind), session["office_user"], now())
+        except channels.ChannelError as refusal:
+            error, status = str(refusal), refusal.status
+        else:
+            entered = request.form.get("sheet", "").strip()
+    sheets = channels.paper_sheets() if package is not None else []
+    return render_template("office/paper.html", package=package, sheets=sheets, error=error, entered=entered), status
+
+
+@blueprint.route("/imports", methods=["GET", "POST"])
+@login_required
+def imports() -> Any:
+    """Votes from another platform, as a Pabulib or CSV file."""
+    error, status, imported = None, 200, None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        try:
+            if upload is None or not upload.filename:
+                raise channels.ChannelError(gettext("Choose a file to import."))
+            imported = channels.import_votes(upload.read(), upload.filename, request.form.get("source", ""), session["office_user"], now())
+        except channels.ChannelError as refusal:
+            error, status = str(refusal), refusal.status
+        except store.Refused as refusal:
+            error, status = refusal.reason, 409
+    files = channels.imported_files() if store.election() is not None else []
+    return render_template("office/imports.html", package=store.election(), files=files, error=error, imported=imported), status
 
 
 MESSAGES = {

@@ -12,7 +12,7 @@ from flask import Flask
 
 from ...election import certificate as certificates, keys
 from ...election.package import PackageError
-from . import counting, create_app, prepare, store
+from . import channels, counting, create_app, prepare, store
 from .extensions import db
 
 data_option = click.option(
@@ -163,6 +163,24 @@ def import_bundles(data_dir: Path, bundle_files: tuple[Path, ...]) -> None:
             )
     if failed:
         raise click.ClickException(f"{failed} of {len(bundle_files)} files were refused")
+
+
+@office.command("import-votes")
+@data_option
+@click.argument("votes_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", required=True, help="Where the votes come from, for example the digital platform's name.")
+@click.option("--by", "imported_by", default="command line", show_default=True)
+def import_votes(data_dir: Path, votes_file: Path, source: str, imported_by: str) -> None:
+    """Add votes from another platform: a Pabulib .pb file, or CSV with a vote column."""
+    app = office_app(data_dir)
+    with app.app_context():
+        try:
+            imported = channels.import_votes(votes_file.read_bytes(), votes_file.name, source, imported_by, now())
+        except channels.ChannelError as error:
+            raise click.ClickException(f"{votes_file}: {error}") from None
+        except store.Refused as refusal:
+            raise click.ClickException(refusal.reason) from None
+        click.echo(f"{votes_file}: {imported.ballots} votes from {imported.source} imported")
 
 
 @office.command("tally")

@@ -1,6 +1,7 @@
 """The count: shuffle the accepted records, open and strip them, check each, count, and keep the outcome with a hash of its inputs.
 
-Nothing a count stores links a ballot to its record: counted ballots keep their
+Paper ballots that two people typed alike and imported votes are counted
+with them, each ballot marked with its channel. Nothing a count stores links a ballot to its record: counted ballots keep their
 choices alone, in shuffled order, and the counted tracking codes live in a table
 of their own. Two counts of the same inputs must agree; when they do not, the
 later one names the earlier and every page that shows it says so.
@@ -23,13 +24,15 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from ...election import envelope, keys
 from ...election.package import canonical_json
+from ...election.rules import Ballot
 from ...election.tally import outcome as outcomes
 from ...sqlite import writing
-from . import store
+from . import channels, store
 from .extensions import db
 from .models import Count, CountedBallot, CountedCode, Device, Record
 
 UNOPENABLE = "unopenable"
+CHANNELS = ("station", "paper", "import")
 BATCH = 5_000
 Progress = Callable[[int], None]
 
@@ -75,7 +78,7 @@ def run(sealing_key: X25519PrivateKey, counted_by: str, now: datetime, progress:
     inputs = hashlib.sha256(
         canonical_json({"package": store.election_sha256(), "counting_rule": counting_rule, "left_out": left_out})
     )
-    included: list[Included] = []
+    included: list[tuple[str, Included | str]] = []
     per_station: Counter[str] = Counter()
     per_day: Counter[str] = Counter()
     query = sa.select(Record.sealed, Record.device_id, Record.ballot_id, Record.record_hash, Record.cast_minute).order_by(Record.record_hash)
@@ -83,44 +86,56 @@ def run(sealing_key: X25519PrivateKey, counted_by: str, now: datetime, progress:
         if row.ballot_id in excluded:
             continue
         inputs.update(row.record_hash.encode("ascii"))
-        included.append(Included(row.sealed, row.device_id, row.ballot_id, row.record_hash))
+        included.append(("station", Included(row.sealed, row.device_id, row.ballot_id, row.record_hash)))
         per_station[station_of.get(row.device_id, row.device_id)] += 1
         per_day[_local_day(row.cast_minute, package.timezone)] += 1
+    for sheet, choices in channels.agreed_paper_ballots():
+        inputs.update(canonical_json(["paper", sheet, choices]))
+        included.append(("paper", choices))
+    for file_hash, choices in channels.imported_ballots():
+        inputs.update(canonical_json(["import", file_hash, choices]))
+        included.append(("import", choices))
     input_hash = inputs.hexdigest()
 
     secrets.SystemRandom().shuffle(included)
-    opened: list[tuple[str | None, str | None]] = []
-    valid = []
+    opened: list[tuple[str, str | None, str | None]] = []
+    valid: dict[str, list[Ballot]] = {channel: [] for channel in CHANNELS}
+    invalid: dict[str, Counter[str]] = {channel: Counter() for channel in CHANNELS}
     codes = []
-    invalid: Counter[str] = Counter()
-    for done, item in enumerate(included, start=1):
-        try:
-            choices = envelope.open_sealed(item.sealed, sealing_key, package.id, item.device_id, item.ballot_id)
-        except envelope.EnvelopeError:
-            ballot, reason = None, UNOPENABLE
-        else:
-            ballot, reason = outcomes.check(package.rule, choices)
+    for done, (channel, item) in enumerate(included, start=1):
+        ballot, reason = _open(item, sealing_key, package)
         if ballot is None:
-            invalid[reason] += 1
-            opened.append((None, reason))
+            invalid[channel][reason] += 1
+            opened.append((channel, None, reason))
         else:
-            valid.append(ballot)
-            opened.append((canonical_json(ballot.as_choices(package.rule.kind)).decode("utf-8"), None))
-            codes.append(envelope.tracking_code(item.record_hash))
+            valid[channel].append(ballot)
+            opened.append((channel, canonical_json(ballot.as_choices(package.rule.kind)).decode("utf-8"), None))
+            if isinstance(item, Included):
+                codes.append(envelope.tracking_code(item.record_hash))
         if progress is not None and done % 1000 == 0:
             progress(1000)
     if progress is not None and len(included) % 1000:
         progress(len(included) % 1000)
     del included
 
-    result = outcomes.count(package.rule, counting_rule, [project.id for project in package.projects], valid, invalid).as_dict()
+    project_ids = [project.id for project in package.projects]
+    every_valid = [ballot for channel in CHANNELS for ballot in valid[channel]]
+    every_invalid = sum(invalid.values(), Counter())
+    result = outcomes.count(package.rule, counting_rule, project_ids, every_valid, every_invalid).as_dict()
     result.update(
         election_id=package.id,
         package_sha256=store.election_sha256(),
         input_hash=input_hash,
         received=sum(per_station.values()) + len(left_out),
         left_out_duplicates=len(left_out),
-        channels={"station": len(opened)},
+        channels={
+            channel: {
+                "valid": len(valid[channel]),
+                "invalid": sum(invalid[channel].values()),
+                "scores": dict(outcomes.scores(package.rule, project_ids, valid[channel])),
+            }
+            for channel in CHANNELS
+        },
         turnout={"stations": dict(sorted(per_station.items())), "days": dict(sorted(per_day.items()))},
     )
     outcome_hash = hashlib.sha256(canonical_json(result)).hexdigest()
@@ -138,13 +153,24 @@ def run(sealing_key: X25519PrivateKey, counted_by: str, now: datetime, progress:
             db.session.execute(
                 sa.insert(CountedBallot),
                 [
-                    {"count_id": count.id, "position": start + offset, "channel": "station", "choices": choices, "invalid_reason": reason}
-                    for offset, (choices, reason) in enumerate(opened[start : start + BATCH])
+                    {"count_id": count.id, "position": start + offset, "channel": channel, "choices": choices, "invalid_reason": reason}
+                    for offset, (channel, choices, reason) in enumerate(opened[start : start + BATCH])
                 ],
             )
         for start in range(0, len(codes), BATCH):
             db.session.execute(sa.insert(CountedCode), [{"count_id": count.id, "code": code} for code in sorted(codes)[start : start + BATCH]])
     return count
+
+
+def _open(item: Included | str, sealing_key: X25519PrivateKey, package: Any) -> tuple[Ballot | None, str | None]:
+    """A station's sealed record opened and checked, or a paper or imported ballot checked."""
+    if isinstance(item, str):
+        return outcomes.check(package.rule, json.loads(item))
+    try:
+        choices = envelope.open_sealed(item.sealed, sealing_key, package.id, item.device_id, item.ballot_id)
+    except envelope.EnvelopeError:
+        return None, UNOPENABLE
+    return outcomes.check(package.rule, choices)
 
 
 def _local_day(minute: str, zone: Any) -> str:

@@ -159,3 +159,39 @@ class CountedCode(db.Model):
 
     count_id: Mapped[int] = mapped_column(ForeignKey("count.id"), primary_key=True)
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class PaperEntry(db.Model):
+    """One staff member's typing of one paper ballot. Entries are never changed: a second person types the same sheet."""
+
+    __tablename__ = "paper_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet: Mapped[str] = mapped_column(String(40), index=True)
+    entered_by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(default=utc_now)
+    choices: Mapped[str] = mapped_column(Text)
+
+
+class ImportedFile(db.Model):
+    """A file of votes from another platform, taken once (by its hash)."""
+
+    __tablename__ = "imported_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(300))
+    imported_by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(default=utc_now)
+    ballots: Mapped[int] = mapped_column(BigInteger)
+
+
+class ImportedBallot(db.Model):
+    """A ballot from an imported file: its choices alone (the platform's voter ids are not kept)."""
+
+    __tablename__ = "imported_ballot"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("imported_file.id"), index=True)
+    choices: Mapped[str] = mapped_column(Text)

@@ -129,6 +129,11 @@ SCORE_HEADINGS = {
     "points": lazy_gettext("Points per project"),
     "borda": lazy_gettext("Ranking points per project"),
 }
+CHANNEL_NAMES = {
+    "station": lazy_gettext("At the voting stations"),
+    "paper": lazy_gettext("On paper"),
+    "import": lazy_gettext("Other platforms"),
+}
 INVALID_REASONS = {
     "unopenable": lazy_gettext("The sealed ballot could not be opened"),
     "unreadable": lazy_gettext("The ballot is not in a form any rule makes"),
@@ -163,4 +168,5 @@ def _helpers() -> dict[str, Any]:
         "rule_name": lambda rule: str(RULE_NAMES.get(rule, rule)),
         "score_heading": lambda kind: str(SCORE_HEADINGS.get(kind, kind)),
         "invalid_reason": invalid_reason,
+        "channel_name": lambda channel: str(CHANNEL_NAMES.get(channel, channel)),
     }
