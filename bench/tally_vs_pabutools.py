@@ -19,7 +19,7 @@ from pathlib import Path
 from pabutools.election import Cardinality_Sat, Cost_Sat, parse_pabulib
 from pabutools.rules import exhaustion_by_budget_increase, greedy_utilitarian_welfare, method_of_equal_shares
 
-from vallokal.election.tally import greedy, mes, pabulib, profile as profiles
+from vallokal.election.tally import completion, greedy, mes, pabulib, profile as profiles
 
 PABULIB = Path(os.environ.get("VALLOKAL_PABULIB", Path(__file__).resolve().parents[2] / "shared" / "pabulib"))
 
@@ -30,7 +30,7 @@ RULES = {
     "mes-card": (lambda p: mes.equal_shares(p, "cardinality"), lambda i, m: method_of_equal_shares(i, m, sat_class=Cardinality_Sat)),
 }
 COMPLETED = (
-    lambda p: mes.completed(p, "cost"),
+    lambda p: completion.completed(p, "cost"),
     lambda i, m: exhaustion_by_budget_increase(i, m, method_of_equal_shares, {"sat_class": Cost_Sat}, exhaustive_stop=False, budget_step=m.num_ballots()),
 )
 

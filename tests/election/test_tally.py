@@ -9,12 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 from click.testing import CliRunner
 from pabutools.election import Cardinality_Sat, Cost_Sat, parse_pabulib
 from pabutools.rules import exhaustion_by_budget_increase, greedy_utilitarian_welfare, method_of_equal_shares
 
 from vallokal.cli import cli
-from vallokal.election.tally import comparison, greedy, mes, pabulib, profile as profiles
+from vallokal.election.tally import comparison, completion, greedy, mes, pabulib, profile as profiles
 
 PABULIB = Path(os.environ.get("VALLOKAL_PABULIB", Path(__file__).resolve().parents[3] / "shared" / "pabulib"))
 FILES = sorted(PABULIB.glob("*.pb"))
@@ -56,7 +57,7 @@ QUICK_FOR_THE_REFERENCE = ["Jersey_City", "PB2_2021", "Gdynia", "Lodz_2022", "Am
 @pytest.mark.parametrize("name", QUICK_FOR_THE_REFERENCE)
 def test_completed_equal_shares_equals_the_reference_recipe(name):
     (path,) = [path for path in APPROVAL_FILES if name in path.name]
-    ours = sorted(mes.completed(profiles.from_pabulib(pabulib.read(path.read_bytes()))))
+    ours = sorted(completion.completed(profiles.from_pabulib(pabulib.read(path.read_bytes()))))
     instance, profile = parse_pabulib(str(path))
     merged = profile.as_multiprofile()
     reference = exhaustion_by_budget_increase(
@@ -65,20 +66,19 @@ def test_completed_equal_shares_equals_the_reference_recipe(name):
     assert ours == sorted(project.name for project in reference)
 
 
-@pytest.mark.slow
 def test_wieliczka_2023_selected_what_completed_equal_shares_selects():
     election = pabulib.read((PABULIB / "Poland_Wieliczka_2023_Green_Budget.pb").read_bytes())
     assert election.meta["rule"] == "equalshares/add1-comparison"
     published = sorted(project_id for project_id, cells in election.projects.items() if cells.get("selected") == "1")
     profile = profiles.from_pabulib(election)
-    assert sorted(mes.completed(profile)) == published
+    assert sorted(completion.completed(profile)) == published
     assert sorted(comparison.compared(profile)) == published
 
 
 def test_completion_spends_more_of_the_budget_than_plain_equal_shares():
     ballots = [{"a", "b"}] * 3 + [{"c"}] * 2 + [{"b", "c"}]
     profile = build(100, {"a": 45, "b": 40, "c": 30}, ballots)
-    plain, done = mes.equal_shares(profile), mes.completed(profile)
+    plain, done = mes.equal_shares(profile), completion.completed(profile)
     spend = lambda chosen: sum(dict(zip(profile.project_ids, profile.costs))[project] for project in chosen)  # noqa: E731
     assert set(plain) <= set(done) and spend(plain) <= spend(done) <= 100
 
@@ -89,7 +89,7 @@ def test_the_comparison_keeps_equal_shares_unless_more_voters_prefer_greedy():
     assert comparison.preferences(profile, ["big1", "small"], ["big1", "big2"]) == (4, 6)
     assert sorted(comparison.compared(profile)) == sorted(greedy.greedy(profile))
     balanced = build(100, {"big1": 50, "big2": 50, "small": 40}, [{"big1", "big2"}] * 4 + [{"small"}] * 6)
-    assert sorted(comparison.compared(balanced)) == sorted(mes.completed(balanced))
+    assert sorted(comparison.compared(balanced)) == sorted(completion.completed(balanced))
 
 
 def test_a_city_that_used_greedy_selected_what_greedy_selects():
@@ -202,3 +202,27 @@ def test_tally_command_refuses_bad_input_clearly(tmp_path):
     assert result.exit_code == 1 and "budget" in result.output and "Traceback" not in result.output
     unknown = CliRunner().invoke(cli, ["tally", str(bad), "--rule", "lottery"])
     assert unknown.exit_code == 2
+
+
+MEDIUM_FOR_THE_EXACT_STEPPING = ["Amsterdam_491", "Amsterdam_605", "Cambridge_2017", "Toulouse_2022_13"]
+
+
+@pytest.mark.parametrize("name", MEDIUM_FOR_THE_EXACT_STEPPING)
+def test_fast_completion_equals_stepping_one_unit_at_a_time_exactly(name):
+    (path,) = [path for path in APPROVAL_FILES if name in path.name]
+    profile = profiles.from_pabulib(pabulib.read(path.read_bytes()))
+    assert completion.completed(profile) == mes.completed(profile)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    costs=st.lists(st.integers(1, 60), min_size=1, max_size=6),
+    ballots=st.lists(st.integers(1, 63), min_size=1, max_size=25),
+    budget=st.integers(10, 150),
+)
+def test_fast_completion_equals_exact_stepping_on_small_elections_full_of_ties(costs, ballots, budget):
+    """Small integer costs and few voters make exact ties common: the float runs must hand those to the exact code."""
+    named = {f"p{index}": cost for index, cost in enumerate(costs)}
+    chosen = [{name for bit, name in enumerate(named) if mask >> bit & 1} or {"p0"} for mask in ballots]
+    profile = build(budget, named, chosen)
+    assert completion.completed(profile) == mes.completed(profile)

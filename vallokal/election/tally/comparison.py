@@ -9,7 +9,7 @@ comparison); a voter with as many in both prefers neither.
 from __future__ import annotations
 
 
-from . import greedy, mes
+from . import completion, greedy
 from .profile import ApprovalProfile
 
 
@@ -23,7 +23,7 @@ def preferences(profile: ApprovalProfile, first: list[str], second: list[str]) -
 
 def compared(profile: ApprovalProfile) -> list[str]:
     """Completed equal shares, unless a majority of those with a preference prefer greedy."""
-    equal_shares = mes.completed(profile, "cost")
+    equal_shares = completion.completed(profile, "cost")
     standard = greedy.greedy(profile)
     prefer_equal_shares, prefer_greedy = preferences(profile, equal_shares, standard)
     return standard if prefer_greedy > prefer_equal_shares else equal_shares

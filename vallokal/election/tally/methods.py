@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import comparison, greedy, mes
+from . import comparison, completion, greedy, mes
 from .profile import ApprovalProfile
 
 RULES: dict[str, Callable[[ApprovalProfile], list[str]]] = {
@@ -12,7 +12,7 @@ RULES: dict[str, Callable[[ApprovalProfile], list[str]]] = {
     "greedy-per-cost": lambda profile: greedy.greedy(profile, per_cost=True),
     "mes-cost": lambda profile: mes.equal_shares(profile, "cost"),
     "mes-card": lambda profile: mes.equal_shares(profile, "cardinality"),
-    "mes-completed": lambda profile: mes.completed(profile, "cost"),
+    "mes-completed": lambda profile: completion.completed(profile, "cost"),
     "mes-compared": lambda profile: comparison.compared(profile),
 }
 
