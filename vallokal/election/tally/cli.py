@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from . import pabulib, profile as profiles
+from . import methods, pabulib, profile as profiles
 from .methods import RULES
 
 
@@ -22,10 +22,9 @@ def tally(pb_file: Path, rule: str, as_json: bool) -> None:
     started = time.perf_counter()
     try:
         election = pabulib.read(pb_file.read_bytes())
-        profile = profiles.from_pabulib(election)
+        winners = sorted(methods.winners(election, rule))
     except (pabulib.PabulibError, profiles.ProfileError) as error:
         raise click.ClickException(f"{pb_file}: {error}") from None
-    winners = sorted(RULES[rule](profile))
     spent = sum((election.cost(project_id) for project_id in winners), start=0)
     seconds = time.perf_counter() - started
     cost = int(spent) if spent == int(spent) else float(spent)

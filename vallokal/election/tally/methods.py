@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import comparison, completion, greedy, mes
-from .profile import ApprovalProfile
+from .pabulib import Election
+from .profile import ApprovalProfile, from_pabulib, scores
 
 RULES: dict[str, Callable[[ApprovalProfile], list[str]]] = {
     "greedy": lambda profile: greedy.greedy(profile),
@@ -28,3 +29,16 @@ PABULIB_NAMES = {
     "mes-completed": "equalshares/add1",
     "mes-compared": "equalshares/add1-comparison",
 }
+
+
+def winners(election: Election, rule: str) -> list[str]:
+    """A Pabulib election counted with `rule`. Greedy rules rank by the vote type's own score
+    (approvals, points, Borda points); equal shares reads every vote as approval of the projects in it."""
+    if rule in SCORE_RULES and election.vote_type not in ("approval", "choose-1"):
+        per_project = scores(election)
+        project_ids = sorted(election.projects)
+        return greedy.by_scores(
+            project_ids, [election.cost(project_id) for project_id in project_ids], election.budget,
+            [per_project[project_id] for project_id in project_ids], per_cost=rule == "greedy-per-cost",
+        )
+    return RULES[rule](from_pabulib(election))

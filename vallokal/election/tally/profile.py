@@ -65,9 +65,9 @@ def approval_profile(project_ids: list[str], costs: list[Fraction], budget: Frac
 
 
 def from_pabulib(election: Election) -> ApprovalProfile:
-    """Approval and choose-1 votes as an approval profile (a repeated project counts once)."""
-    if election.vote_type not in ("approval", "choose-1"):
-        raise ProfileError(f"counting {election.vote_type} votes is not supported yet; approval and choose-1 are")
+    """The votes as approvals: for approval and choose-1 votes, what the voter chose; for
+    cumulative, scoring and ordinal votes, every project the voter gave points or a place
+    (as the reference's cost and cardinality satisfactions read them). A repeated project counts once."""
     project_ids = list(election.projects)
     column = {project_id: index for index, project_id in enumerate(project_ids)}
     rows = np.zeros((len(election.votes), len(project_ids)), dtype=bool)
@@ -75,3 +75,23 @@ def from_pabulib(election: Election) -> ApprovalProfile:
         for project_id in vote.projects:
             rows[row, column[project_id]] = True
     return approval_profile(project_ids, [election.cost(project_id) for project_id in project_ids], election.budget, rows)
+
+
+def scores(election: Election) -> dict[str, int]:
+    """Each project's score: approvals; points (cumulative, scoring); or Borda points (ordinal),
+    where a project in place i of a vote listing n projects gets n − i − 1, as in the reference."""
+    total = dict.fromkeys(election.projects, 0)
+    kind = election.vote_type
+    for vote in election.votes:
+        if kind in ("cumulative", "scoring"):
+            if vote.points is None:
+                raise ProfileError(f"voter {vote.voter_id}: a {kind} vote needs points")
+            for project_id, points in zip(vote.projects, vote.points):
+                total[project_id] += points
+        elif kind == "ordinal":
+            for place, project_id in enumerate(vote.projects):
+                total[project_id] += len(vote.projects) - place - 1
+        else:
+            for project_id in set(vote.projects):
+                total[project_id] += 1
+    return total
