@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from . import __version__
-from .demo import demo
-from .kiosk.cli import station
-from .sync.office.cli import office
-from .election.tally.cli import tally
-from .sync.simulate import simulate
+
+COMMANDS = {
+    "demo": "vallokal.demo:demo",
+    "station": "vallokal.kiosk.cli:station",
+    "office": "vallokal.sync.office.cli:office",
+    "simulate": "vallokal.sync.simulate:simulate",
+    "tally": "vallokal.election.tally.cli:tally",
+}
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """Imports a command's module only when it runs, so `vallokal tally` does not load Flask."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, name = COMMANDS[cmd_name].split(":")
+        return getattr(importlib.import_module(module), name)
+
+
+@click.group(cls=LazyGroup)
 @click.version_option(__version__, prog_name="vallokal")
 def cli() -> None:
     """Vallokal: accessible in-person voting for participatory budgeting."""
-
-
-cli.add_command(demo)
-cli.add_command(station)
-cli.add_command(office)
-cli.add_command(simulate)
-cli.add_command(tally)

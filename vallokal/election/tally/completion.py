@@ -153,6 +153,36 @@ def agree(lower: Run, higher: Run) -> bool:
     )
 
 
+def equal_shares(profile: ApprovalProfile, satisfaction: str = "cost") -> list[str]:
+    """Plain equal shares: the float run where every decision is clear, else the exact run (same outcome)."""
+    if profile.voters == 0:
+        return []
+    arrays = Arrays(profile, satisfaction)
+    done = run(arrays, float(Fraction(profile.budget) / profile.voters))
+    if not done.clear:
+        return mes.equal_shares(profile, satisfaction)
+    return [profile.project_ids[index] for index in arrays.free] + [profile.project_ids[arrays.columns[index]] for index in done.sequence]
+
+
+def split(low: int, low_run: Run, high: int, high_run: Run) -> int:
+    """Where to look between two raises that `agree` could not join.
+
+    With the same purchases at both ends, the competitor that came too close most
+    likely closes in steadily: aim just short of where it would, by straight-line
+    interpolation between the two ends. Otherwise, halve.
+    """
+    middle = (low + high) // 2
+    if not (low_run.clear and high_run.clear and low_run.sequence == high_run.sequence):
+        return middle
+    reach = 1.0
+    for floor_low, floor_high, rho in zip(low_run.floors, high_run.floors, low_run.rhos):
+        limit = rho * (1 + MARGIN)
+        if floor_high <= limit < floor_low:
+            reach = min(reach, (floor_low - limit) / (floor_low - floor_high))
+    guess = low + int(reach * (high - low) * 0.9)
+    return min(max(guess, low + 1), high - 1)
+
+
 def completed(profile: ApprovalProfile, satisfaction: str = "cost") -> list[str]:
     """The same outcome as `mes.completed`, found with far fewer and cheaper runs."""
     if profile.voters == 0:
@@ -193,5 +223,5 @@ def completed(profile: ApprovalProfile, satisfaction: str = "cost") -> list[str]
             low, low_outcome, low_run = pending.pop()
             stride = max(1, stride // 2) if not pending else stride
         else:
-            middle = (low + high) // 2
+            middle = split(low, low_run, high, high_run)
             pending.append((middle, *probe(middle, low_run)))

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import comparison, completion, greedy, mes
+from . import comparison, completion, greedy
 from .pabulib import Election
 from .profile import ApprovalProfile, from_pabulib, scores
 
 RULES: dict[str, Callable[[ApprovalProfile], list[str]]] = {
     "greedy": lambda profile: greedy.greedy(profile),
     "greedy-per-cost": lambda profile: greedy.greedy(profile, per_cost=True),
-    "mes-cost": lambda profile: mes.equal_shares(profile, "cost"),
-    "mes-card": lambda profile: mes.equal_shares(profile, "cardinality"),
+    "mes-cost": lambda profile: completion.equal_shares(profile, "cost"),
+    "mes-card": lambda profile: completion.equal_shares(profile, "cardinality"),
     "mes-completed": lambda profile: completion.completed(profile, "cost"),
     "mes-compared": lambda profile: comparison.compared(profile),
 }
