@@ -50,8 +50,9 @@ def approval_profile(project_ids: list[str], costs: list[Fraction], budget: Frac
     rows = np.asarray(rows, dtype=bool)[:, order] if len(project_ids) else np.zeros((len(rows), 0), dtype=bool)
     weights = np.ones(len(rows), dtype=np.int64) if weights is None else np.asarray(weights, dtype=np.int64)
     if len(rows):
-        packed = np.packbits(rows, axis=1)
-        _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+        packed = np.ascontiguousarray(np.packbits(rows, axis=1))
+        as_bytes = packed.view(np.dtype((np.void, packed.shape[1]))).reshape(-1) if packed.shape[1] else np.zeros(len(rows), dtype=np.int8)
+        _, first, inverse = np.unique(as_bytes, return_index=True, return_inverse=True)
         merged = np.bincount(inverse.reshape(-1), weights=weights, minlength=len(first)).astype(np.int64)
         rows = rows[first]
         weights = merged
