@@ -60,3 +60,20 @@ def test_unknown_pages_and_api_paths_answer_without_a_traceback(staff):
     assert staff.get("/nowhere").status_code == 404
     response = staff.get("/api/v1/nowhere")
     assert response.status_code == 404 and response.get_json()["status"] == 404
+
+
+def test_every_state_changing_office_page_needs_its_csrf_token(election, staff):
+    log_in(staff)
+    routes = sorted(
+        rule.rule.replace("<device_id>", "dev-x").replace("<int:count_id>", "1")
+        for rule in election.office.url_map.iter_rules()
+        if "POST" in rule.methods and not rule.rule.startswith("/api/")
+    )
+    assert {"/login", "/logout", "/counts", "/paper", "/imports", "/results/language"} <= set(routes)
+    for route in routes:
+        assert staff.post(route, data={"passphrase": "x", "sheet": "1", "reason": "x", "language": "en"}).status_code == 400, route
+
+
+def test_debug_mode_cannot_be_switched_on_for_the_office(monkeypatch, tmp_path):
+    monkeypatch.setenv("VALLOKAL_DEBUG", "1")
+    assert create_app(data_dir=tmp_path / "office-debug").debug is False

@@ -59,6 +59,7 @@ REASONS = {
     "not_yet_open": lazy_gettext("Voting has not started yet."),
     "vote_ended": lazy_gettext("Voting has ended."),
     "code_used": lazy_gettext("This voting code has already been used."),
+    "storage_full": lazy_gettext("Your vote could not be saved: this station's storage is full. Your choices are kept. Please ask the staff."),
     "already_open": lazy_gettext("The polls are already open."),
     "already_closed": lazy_gettext("The polls are already closed."),
 }

@@ -60,6 +60,7 @@ def status_page(error: str | None = None, status_code: int = 200) -> tuple[str, 
         chain_head=store.chain_head(),
         refusal=store.voting_refusal(now()),
         events=store.recent_events(30),
+        storage_full=store.storage_full_since(),
         error=error,
     )
     return page, status_code

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app, g
 
@@ -277,6 +278,29 @@ def cast(token: str, ballot: rules.Ballot, code_hash: str | None, device_key: Ed
     device_id = station().device_id
     ballot_id = envelope.new_ballot_id()
     sealed = envelope.seal(ballot.as_choices(package.rule.kind), package.sealing_key, package.id, device_id, ballot_id)
+    try:
+        record_hash = _store_cast(package, ballot_id, sealed, spent_key, code_hash, device_id, device_key, now)
+    except OperationalError as error:
+        if not is_storage_full(error):
+            raise
+        current_app.extensions["vallokal_storage_full"] = now
+        raise StationError("storage_full") from None
+    current_app.extensions.pop("vallokal_storage_full", None)
+    return envelope.tracking_code(record_hash)
+
+
+def is_storage_full(error: Exception) -> bool:
+    """SQLite's answer when the disk (or the database's page limit) is full."""
+    return "full" in str(getattr(error, "orig", error)).lower()
+
+
+def storage_full_since() -> datetime | None:
+    """When a cast last failed because the storage was full, until one succeeds again."""
+    return current_app.extensions.get("vallokal_storage_full")
+
+
+def _store_cast(package: packages.ElectionPackage, ballot_id: str, sealed: str, spent_key: str, code_hash: str | None, device_id: str, device_key: Ed25519PrivateKey, now: datetime) -> str:
+    """The cast's one write transaction; returns the record hash (of the earlier record for a repeated check-in)."""
     with db.engine.connect().execution_options(immediate=True) as connection, connection.begin():
         spent = connection.scalar(
             sa.select(BallotRecord.record_hash)
@@ -284,7 +308,7 @@ def cast(token: str, ballot: rules.Ballot, code_hash: str | None, device_key: Ed
             .where(SpentCheckIn.token_hash == spent_key)
         )
         if spent is not None:
-            return envelope.tracking_code(spent)
+            return spent
         refusal = "polls_closed" if connection.scalar(sa.select(Station.polls)) != "open" else window_refusal(package, now)
         if refusal:
             raise StationError(refusal)
@@ -316,7 +340,7 @@ def cast(token: str, ballot: rules.Ballot, code_hash: str | None, device_key: Ed
         )
         connection.execute(sa.insert(SpentCheckIn).values(token_hash=spent_key, sequence=record.sequence))
         connection.execute(sa.insert(Event).values(kind="ballot_cast", detail="{}"))
-    return envelope.tracking_code(record_hash)
+    return record_hash
 
 
 def records() -> list[envelope.BallotRecord]:

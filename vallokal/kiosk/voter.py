@@ -329,6 +329,9 @@ def cast() -> Any:
         messages = [i18n.violation_message(violation, titles) for violation in invalid.violations]
         return render_template("kiosk/ballot.html", **ballot_context(package, choice, messages)), 422
     except store.StationError as refusal:
+        if refusal.reason == "storage_full":
+            current_app.logger.error("a ballot could not be stored: the station's storage is full")
+            return refuse(refusal.reason, 503)
         end_voter_session(keep_display=True)
         return refuse(refusal.reason, 409 if refusal.reason == "code_used" else 403)
     end_voter_session(keep_display=True, receipt=tracking_code)
@@ -363,4 +366,5 @@ def healthz() -> Response:
         ballots_cast=store.ballots_cast(),
         unsynced=store.unsynced(),
         last_sync=state.last_success_at.isoformat(timespec="seconds") + "Z" if state.last_success_at else None,
+        storage_full=store.storage_full_since() is not None,
     )

@@ -55,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     app.config.from_prefixed_env("VALLOKAL")
     if test_config:
         app.config.from_mapping(test_config)
+    app.config["DEBUG"] = False  # never the debugger or tracebacks in front of voters or staff, whatever the environment says
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or f"sqlite:///{folder / 'office.sqlite3'}"
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     if not app.config.get("SECRET_KEY"):
