@@ -4,9 +4,9 @@ The completion raises every voter's share one unit at a time and keeps the last
 outcome within the budget (see `mes.completed`, the exact reference
 implementation in this package). Two things make it fast here:
 
-* A run of the Method of Equal Shares in floating point, vectorised over
-  projects and budget classes. A decision whose two sides are closer than
-  MARGIN (relative) is not trusted: that raise is run again exactly (`mes`).
+* A run of the Method of Equal Shares in floating point, compiled (`kernel`).
+  A decision whose two sides are closer than MARGIN (relative) is not
+  trusted: that raise is run again exactly (`mes`).
 * Jumps. With the order of purchases fixed, every voter's remaining budget can
   only grow as the share grows, so every price can only fall. If, replayed at a
   higher raise T, every competitor of each purchase is still dearer than that
@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from gmpy2 import mpq
 
-from . import mes
+from . import kernel, mes
 from .profile import ApprovalProfile, weighted_counts
 
 MARGIN = 1e-8
@@ -48,96 +48,30 @@ class Arrays:
         self.weights = profile.weights.astype(np.float64)
         self.costs = costs[self.columns]
         self.utility = self.costs if satisfaction == "cost" else np.ones(len(self.columns))
-        self.rows = [np.nonzero(self.approvals[:, project])[0] for project in range(len(self.columns))]
-        self.support = np.array([self.weights[rows].sum() for rows in self.rows])
+        rows = [np.nonzero(self.approvals[:, project])[0] for project in range(len(self.columns))]
+        self.indptr = np.cumsum([0] + [len(supporters) for supporters in rows]).astype(np.int64)
+        self.indices = np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, dtype=np.int64)
+        self.support = np.array([self.weights[supporters].sum() for supporters in rows])
         approvals = self.approvals.astype(np.float64)
         self.overlap = (approvals.T @ approvals) > 0
 
 
-class State:
-    """Each distinct ballot's remaining budget during one run (identical ballots share one row and its weight)."""
-
-    def __init__(self, arrays: Arrays, share: float) -> None:
-        self.arrays = arrays
-        self.budgets = np.full(len(arrays.weights), share)
-
-    def money(self, project: int) -> float:
-        rows = self.arrays.rows[project]
-        return float(self.arrays.weights[rows] @ self.budgets[rows])
-
-    def price(self, project: int) -> float:
-        """What each supporter pays who can pay in full (the poorer pay all they have); inf if unaffordable."""
-        rows = self.arrays.rows[project]
-        budgets = self.budgets[rows]
-        cost = self.arrays.costs[project]
-        even = cost / self.arrays.support[project]
-        if budgets.min() >= even:
-            return even
-        order = np.argsort(budgets)
-        budgets, counts = budgets[order], self.arrays.weights[rows][order]
-        paid = np.cumsum(counts * budgets)
-        if paid[-1] < cost:
-            return np.inf
-        counted = np.cumsum(counts)
-        before_paid = np.concatenate(([0.0], paid[:-1]))
-        before_counted = np.concatenate(([0.0], counted[:-1]))
-        offers = (cost - before_paid) / (counted[-1] - before_counted)
-        return float(offers[np.argmax(offers <= budgets)])
-
-    def pay(self, project: int, price: float) -> None:
-        rows = self.arrays.rows[project]
-        self.budgets[rows] = np.maximum(self.budgets[rows] - price, 0.0)
-
-
 def run(arrays: Arrays, share: float, base: Run | None = None) -> Run:
-    """Equal shares with each voter's share `share`, in floating point; `clear` is False if any decision was close.
+    """Equal shares with each voter's share `share`, in floating point (see `kernel`); `clear` is False if any decision was close.
 
-    As in `mes`, a project's price only grows within a run, so a round stops
-    evaluating once the next project's last price is clearly worse than the best;
-    with `base` (a run at a lower share) it evaluates on until every competitor
-    is dearer than that run's purchase in the same round, so that `floors` can
-    prove the two runs agree on every share between them (see `agree`).
-    A project whose supporters paid nothing since its last evaluation keeps its price.
+    With `base` (a run at a lower share) every round evaluates on until every
+    competitor is dearer than that run's purchase in the same round, so that
+    `floors` can prove the two runs agree on every share between them (see `agree`).
     """
-    state = State(arrays, share)
-    lowest = np.zeros(len(arrays.columns))
-    fresh = np.zeros(len(arrays.columns), dtype=bool)
-    candidates = set(range(len(arrays.columns)))
-    sequence: list[int] = []
-    rhos: list[float] = []
-    floors: list[float] = []
-    while candidates:
-        round_number = len(sequence)
-        following = base is not None and base.sequence[:round_number] == sequence and round_number < len(base.sequence)
-        goal = base.rhos[round_number] if following else 0.0
-        best, best_rho = -1, np.inf
-        for project in sorted(candidates, key=lambda index: (lowest[index], index)):
-            if lowest[project] > max(best_rho, goal) * (1 + MARGIN):
-                break
-            if not fresh[project]:
-                price = state.price(project)
-                if price == np.inf:
-                    if abs(state.money(project) - arrays.costs[project]) <= MARGIN * arrays.costs[project]:
-                        return Run(sequence, rhos, False)
-                    candidates.discard(project)
-                    continue
-                lowest[project] = price / arrays.utility[project]
-                fresh[project] = True
-            if lowest[project] < best_rho:
-                best, best_rho = project, lowest[project]
-        if best < 0:
-            break
-        competitors = [lowest[project] for project in candidates if project != best]
-        floor = min(competitors, default=np.inf)
-        if floor <= best_rho * (1 + MARGIN):
-            return Run(sequence, rhos, False)
-        sequence.append(best)
-        rhos.append(float(best_rho))
-        floors.append(float(floor))
-        candidates.discard(best)
-        state.pay(best, best_rho * arrays.utility[best])
-        fresh &= ~arrays.overlap[best]
-    return Run(sequence, rhos, True, floors)
+    base_sequence = np.array(base.sequence if base is not None else [], dtype=np.int64)
+    base_rhos = np.array(base.rhos if base is not None else [], dtype=np.float64)
+    rounds, sequence, rhos, floors = kernel.run(
+        arrays.indptr, arrays.indices, arrays.weights, arrays.costs, arrays.utility, arrays.support, arrays.overlap,
+        share, base_sequence, base_rhos, MARGIN,
+    )
+    if rounds == kernel.UNCLEAR:
+        return Run([], [], False)
+    return Run(sequence[:rounds].tolist(), rhos[:rounds].tolist(), True, floors[:rounds].tolist())
 
 
 def agree(lower: Run, higher: Run) -> bool:
