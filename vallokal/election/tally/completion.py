@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from gmpy2 import mpq
 
-from . import kernel, mes
+from . import mes
 from .profile import ApprovalProfile, weighted_counts
 
 MARGIN = 1e-8
@@ -52,8 +52,11 @@ class Arrays:
         self.indptr = np.cumsum([0] + [len(supporters) for supporters in rows]).astype(np.int64)
         self.indices = np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, dtype=np.int64)
         self.support = np.array([self.weights[supporters].sum() for supporters in rows])
-        approvals = self.approvals.astype(np.float64)
-        self.overlap = (approvals.T @ approvals) > 0
+        shared = np.zeros((len(self.columns), len(self.columns)), dtype=np.float32)
+        for start in range(0, len(self.approvals), 65_536):
+            chunk = self.approvals[start : start + 65_536].astype(np.float32)
+            shared += chunk.T @ chunk
+        self.overlap = shared > 0
 
 
 def run(arrays: Arrays, share: float, base: Run | None = None) -> Run:
@@ -63,6 +66,8 @@ def run(arrays: Arrays, share: float, base: Run | None = None) -> Run:
     competitor is dearer than that run's purchase in the same round, so that
     `floors` can prove the two runs agree on every share between them (see `agree`).
     """
+    from . import kernel  # Numba takes half a second to load; only the equal-shares rules need it
+
     base_sequence = np.array(base.sequence if base is not None else [], dtype=np.int64)
     base_rhos = np.array(base.rhos if base is not None else [], dtype=np.float64)
     rounds, sequence, rhos, floors = kernel.run(
