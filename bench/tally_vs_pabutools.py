@@ -17,10 +17,7 @@ import os
 import time
 from pathlib import Path
 
-from pabutools.election import (
-    AbstractOrdinalBallot, Additive_Borda_Sat, Additive_Cardinal_Sat, AdditiveSatisfaction, Cardinality_Sat, Cost_Sat, parse_pabulib,
-)
-from pabutools.election.satisfaction.positionalsatisfaction import borda_sat_func
+from pabutools.election import AbstractOrdinalBallot, AdditiveSatisfaction, Cardinality_Sat, Cost_Sat, parse_pabulib
 from pabutools.rules import exhaustion_by_budget_increase, greedy_utilitarian_welfare, method_of_equal_shares
 
 from vallokal.election.tally import methods, pabulib
@@ -29,27 +26,39 @@ PABULIB = Path(os.environ.get("VALLOKAL_PABULIB", Path(__file__).resolve().paren
 PLAIN = ["greedy", "greedy-per-cost", "mes-cost", "mes-card"]
 
 
-class ScoreTimesCost(AdditiveSatisfaction):
-    """Points (or Borda points) times cost, so that the reference's greedy, which ranks by satisfaction per cost, ranks by score."""
+class Points(AdditiveSatisfaction):
+    """A voter's points for a project: cumulative points, or points by place as Kraków counts
+    (of max_length places the first gets max_length points), times cost if asked, so that the
+    reference's greedy (which ranks by satisfaction per cost) ranks by points."""
+
+    times_cost = False
 
     def __init__(self, instance, profile, ballot):
         def points(instance, profile, ballot, project, precomputed):
+            if project not in ballot:
+                return 0
             if isinstance(ballot, AbstractOrdinalBallot):
-                return borda_sat_func(ballot, project) * project.cost
-            return ballot[project] * project.cost if project in ballot else 0
+                places = profile.legal_max_length or max(len(other) for other in profile)
+                given = max(places - ballot.position(project), 0)
+            else:
+                given = ballot[project]
+            return given * project.cost if self.times_cost else given
 
         super().__init__(instance, profile, ballot, points)
+
+
+class PointsTimesCost(Points):
+    times_cost = True
 
 
 def reference(path: str, rule: str, vote_type: str) -> list[str]:
     instance, profile = parse_pabulib(path)
     merged = profile.as_multiprofile()
     approval = vote_type in ("approval", "choose-1")
-    own_score = Additive_Borda_Sat if vote_type == "ordinal" else Additive_Cardinal_Sat
     if rule == "greedy":
-        chosen = greedy_utilitarian_welfare(instance, merged, sat_class=Cost_Sat if approval else ScoreTimesCost)
+        chosen = greedy_utilitarian_welfare(instance, merged, sat_class=Cost_Sat if approval else PointsTimesCost)
     elif rule == "greedy-per-cost":
-        chosen = greedy_utilitarian_welfare(instance, merged, sat_class=Cardinality_Sat if approval else own_score)
+        chosen = greedy_utilitarian_welfare(instance, merged, sat_class=Cardinality_Sat if approval else Points)
     elif rule in ("mes-cost", "mes-card"):
         chosen = method_of_equal_shares(instance, merged, sat_class=Cost_Sat if rule == "mes-cost" else Cardinality_Sat)
     else:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 from click.testing import CliRunner
-from pabutools.election import AbstractOrdinalBallot, Additive_Borda_Sat, Additive_Cardinal_Sat, AdditiveSatisfaction, Cardinality_Sat, Cost_Sat, parse_pabulib
+from pabutools.election import AbstractOrdinalBallot, Additive_Cardinal_Sat, AdditiveSatisfaction, Cardinality_Sat, Cost_Sat, parse_pabulib
 from pabutools.election.satisfaction.positionalsatisfaction import borda_sat_func
 from pabutools.rules import exhaustion_by_budget_increase, greedy_utilitarian_welfare, method_of_equal_shares
 
@@ -236,16 +236,30 @@ def test_fast_completion_equals_exact_stepping_on_small_elections_full_of_ties(c
 OTHER_FILES = [path for path in FILES if path not in APPROVAL_FILES]
 
 
-class ScoreTimesCost(AdditiveSatisfaction):
-    """Points (or Borda points) times cost: the reference's greedy, which ranks by satisfaction per cost, then ranks by score."""
+def points_by_place(profile, ballot, project):
+    """Kraków's points for a ranking: of max_length places, the first gets max_length points, the next one less."""
+    if project not in ballot:
+        return 0
+    places = profile.legal_max_length or max(len(other) for other in profile)
+    return max(places - ballot.position(project), 0)
 
-    def __init__(self, instance, profile, ballot):
+
+class Points(AdditiveSatisfaction):
+    """A voter's points for a project (cumulative) or its points by place (ordinal)."""
+
+    def __init__(self, instance, profile, ballot, times_cost=False):
         def points(instance, profile, ballot, project, precomputed):
-            if isinstance(ballot, AbstractOrdinalBallot):
-                return borda_sat_func(ballot, project) * project.cost
-            return ballot[project] * project.cost if project in ballot else 0
+            given = points_by_place(profile, ballot, project) if isinstance(ballot, AbstractOrdinalBallot) else (ballot[project] if project in ballot else 0)
+            return given * project.cost if times_cost else given
 
         super().__init__(instance, profile, ballot, points)
+
+
+class ScoreTimesCost(Points):
+    """Points times cost: the reference's greedy ranks by satisfaction per cost, so this ranks by points."""
+
+    def __init__(self, instance, profile, ballot):
+        super().__init__(instance, profile, ballot, times_cost=True)
 
 
 def test_the_other_vote_types_are_cumulative_and_ordinal():
@@ -260,10 +274,9 @@ def test_cumulative_and_ordinal_winners_equal_the_reference(path, rule):
     ours = sorted(methods.winners(election, rule))
     instance, profile = parse_pabulib(str(path))
     merged = profile.as_multiprofile()
-    own_score = Additive_Borda_Sat if election.vote_type == "ordinal" else Additive_Cardinal_Sat
     reference_rules = {
         "greedy": lambda: greedy_utilitarian_welfare(instance, merged, sat_class=ScoreTimesCost),
-        "greedy-per-cost": lambda: greedy_utilitarian_welfare(instance, merged, sat_class=own_score),
+        "greedy-per-cost": lambda: greedy_utilitarian_welfare(instance, merged, sat_class=Points if election.vote_type == "ordinal" else Additive_Cardinal_Sat),
         "mes-cost": lambda: method_of_equal_shares(instance, merged, sat_class=Cost_Sat),
         "mes-card": lambda: method_of_equal_shares(instance, merged, sat_class=Cardinality_Sat),
     }
@@ -292,3 +305,34 @@ def test_completed_equal_shares_on_cumulative_and_ordinal_votes_equals_the_refer
         instance, merged, method_of_equal_shares, {"sat_class": Cost_Sat}, exhaustive_stop=False, budget_step=merged.num_ballots()
     )
     assert ours == sorted(project.name for project in reference)
+
+
+CITY_GREEDY = [
+    path for path in FILES
+    if pabulib.read(path.read_bytes()).meta.get("rule", "").startswith("greedy")
+    and "selected" in next(iter(pabulib.read(path.read_bytes()).projects.values()))
+]
+
+
+@pytest.mark.parametrize("path", CITY_GREEDY, ids=[path.stem[:40] for path in CITY_GREEDY])
+def test_where_a_city_counted_with_greedy_we_select_what_it_published(path):
+    """Plain greedy, and also the cities' variants here (a vote threshold, no skipping, a custom rule), which changed nothing on these files."""
+    election = pabulib.read(path.read_bytes())
+    published = sorted(project_id for project_id, cells in election.projects.items() if cells.get("selected") == "1")
+    assert sorted(methods.winners(election, "greedy")) == published
+
+
+def test_the_references_borda_points_fund_other_projects_than_krakow_did_in_2023():
+    path = PABULIB / "Poland_Krakow_2023_Podgorze.pb"
+    election = pabulib.read(path.read_bytes())
+    published = sorted(project_id for project_id, cells in election.projects.items() if cells.get("selected") == "1")
+    instance, profile = parse_pabulib(str(path))
+    borda = sorted(project.name for project in greedy_utilitarian_welfare(instance, profile.as_multiprofile(), sat_class=BordaTimesCost))
+    assert borda != published and sorted(methods.winners(election, "greedy")) == published
+
+
+class BordaTimesCost(AdditiveSatisfaction):
+    """The reference's Borda points (n − i − 1 in a vote of n) times cost."""
+
+    def __init__(self, instance, profile, ballot):
+        super().__init__(instance, profile, ballot, lambda instance, profile, ballot, project, precomputed: borda_sat_func(ballot, project) * project.cost)

@@ -79,10 +79,16 @@ def from_pabulib(election: Election) -> ApprovalProfile:
 
 
 def scores(election: Election) -> dict[str, int]:
-    """Each project's score: approvals; points (cumulative, scoring); or Borda points (ordinal),
-    where a project in place i of a vote listing n projects gets n − i − 1, as in the reference."""
+    """Each project's score: approvals; points (cumulative, scoring); or points by place (ordinal).
+
+    By place, as Kraków counts (its published scores and winners agree): of `max_length`
+    places (META, else the longest vote), the first gets `max_length` points, the next one
+    less. pabutools' Borda satisfaction gives n − i − 1 in a vote of n projects instead,
+    which funds other projects in Kraków 2023 (docs/counting.md).
+    """
     total = dict.fromkeys(election.projects, 0)
     kind = election.vote_type
+    places = int(election.meta.get("max_length") or max((len(vote.projects) for vote in election.votes), default=0))
     for vote in election.votes:
         if kind in ("cumulative", "scoring"):
             if vote.points is None:
@@ -91,7 +97,7 @@ def scores(election: Election) -> dict[str, int]:
                 total[project_id] += points
         elif kind == "ordinal":
             for place, project_id in enumerate(vote.projects):
-                total[project_id] += len(vote.projects) - place - 1
+                total[project_id] += max(places - place, 0)
         else:
             for project_id in set(vote.projects):
                 total[project_id] += 1
