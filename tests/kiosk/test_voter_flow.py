@@ -184,4 +184,4 @@ def test_project_page_describes_the_project(voter):
 def test_healthz_reports_for_monitoring(app, voter):
     voter.vote(project=["bankar"])
     health = voter.client.get("/healthz").get_json()
-    assert health == {"status": "ok", "election": "tensta-2026", "polls": "open", "ballots_cast": 1, "unsynced": 1, "last_sync": None}
+    assert health == {"status": "ok", "election": "tensta-2026", "polls": "open", "ballots_cast": 1, "unsynced": 1, "last_sync": None, "storage_full": False}
