@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +73,27 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
         {"id": violation["id"], "help": violation["help"], "nodes": [node["html"] for node in violation["nodes"]][:3]}
         for violation in result["violations"]
     ]
+
+
+VALLOKAL = [sys.executable, "-m", "vallokal"]
+
+
+def demo_station_data(folder: Path) -> Path:
+    """The demo's station data folder (a signed election, polls open), made with `vallokal demo`."""
+    subprocess.run([*VALLOKAL, "demo", "--data", str(folder), "--no-serve"], check=True, capture_output=True)
+    return folder / "station"
+
+
+def serve_station(station_folder: Path, port: int) -> subprocess.Popen:
+    """The station as a real process under waitress, once it listens."""
+    from vallokal.sync.simulate import wait_for_port
+
+    server = subprocess.Popen([*VALLOKAL, "station", "serve", "--data", str(station_folder), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port, 30)
+    return server
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {name: ordered[min(len(ordered) - 1, int(len(ordered) * share))] for name, share in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99))}

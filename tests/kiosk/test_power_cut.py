@@ -16,7 +16,6 @@ import random
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -25,9 +24,8 @@ import sqlalchemy as sa
 
 from vallokal.election import envelope
 from vallokal.kiosk import create_app, store
-from vallokal.sync.simulate import HttpVoter, free_port, wait_for_port
-
-VALLOKAL = [sys.executable, "-m", "vallokal"]
+from helpers import demo_station_data, serve_station
+from vallokal.sync.simulate import HttpVoter, free_port
 RECEIPT = re.compile(r'<span aria-hidden="true">([0-9A-Z-]{14})</span>')
 TABLETS = 4
 CASTS_PER_TABLET = 125
@@ -79,15 +77,11 @@ def tablet(port: int, receipts: Path, seed: int) -> None:
 
 @pytest.mark.slow
 def test_power_cuts_lose_no_receipted_ballot_and_store_none_twice(tmp_path):
-    data = tmp_path / "demo"
-    subprocess.run([*VALLOKAL, "demo", "--data", str(data), "--no-serve"], check=True, capture_output=True)
+    station_folder = demo_station_data(tmp_path / "demo")
     port = free_port()
 
     def start() -> subprocess.Popen:
-        server = subprocess.Popen([*VALLOKAL, "station", "serve", "--data", str(data / "station"), "--port", str(port)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for_port(port, 30)
-        return server
+        return serve_station(station_folder, port)
 
     receipts = tmp_path / "receipts.txt"
     server = start()
@@ -113,7 +107,7 @@ def test_power_cuts_lose_no_receipted_ballot_and_store_none_twice(tmp_path):
 
     seen = receipts.read_text(encoding="utf-8").split()
     assert len(seen) == TABLETS * CASTS_PER_TABLET and cuts >= 5
-    app = create_app(data_dir=data / "station")
+    app = create_app(data_dir=station_folder)
     with app.app_context():
         records = store.records()
         stored = [envelope.tracking_code(record.hash) for record in records]
