@@ -4,6 +4,8 @@ from __future__ import annotations
 
 
 
+from hypothesis import HealthCheck, given, settings, strategies as st
+
 from syncing import PASSWORD, bundle_of, cast, log_in, post_bundle, token
 from vallokal.sync.office import create_app, store as office_store
 
@@ -77,3 +79,24 @@ def test_every_state_changing_office_page_needs_its_csrf_token(election, staff):
 def test_debug_mode_cannot_be_switched_on_for_the_office(monkeypatch, tmp_path):
     monkeypatch.setenv("VALLOKAL_DEBUG", "1")
     assert create_app(data_dir=tmp_path / "office-debug").debug is False
+
+
+OFFICE_FIELDS = ["username", "password", "reason", "passphrase", "sheet", "project", "rank-1", "points-bankar", "source", "language"]
+OFFICE_VALUES = st.text(max_size=40) | st.sampled_from(["anna", PASSWORD, "bankar", "odling", "en", "A-1", "-5", "x" * 600])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_office_form_answers_without_a_5xx_and_stores_no_record(election, staff, data):
+    routes = sorted(
+        rule.rule.replace("<device_id>", "dev-x").replace("<int:count_id>", "1")
+        for rule in election.office.url_map.iter_rules() if "POST" in rule.methods and not rule.rule.startswith("/api/")
+    )
+    if data.draw(st.booleans()):
+        log_in(staff)
+    route = data.draw(st.sampled_from(routes))
+    fields = data.draw(st.dictionaries(st.sampled_from(OFFICE_FIELDS), OFFICE_VALUES | st.lists(OFFICE_VALUES, max_size=3), max_size=5))
+    response = staff.post(route, data={"csrf_token": token(staff, "/login"), **fields})
+    assert response.status_code < 500, (route, fields, response.status_code)
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert election.office_records() == []
