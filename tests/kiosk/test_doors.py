@@ -64,3 +64,24 @@ def test_a_receipt_reveals_nothing_of_the_vote(app, voter):
         return re.sub(r'name="csrf_token" value="[^"]+"', "", re.sub(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", "CODE", page))
 
     assert without_code(voter.client, first_code) == without_code(other.client, second_code)
+
+
+def test_the_next_voter_finds_nothing_of_the_last_one(app, voter, tmp_path):
+    """No form offers autofill, no page may be cached, and after Finish the pages of the vote lead back to the start."""
+    pages = {"/": voter.client.get("/")}
+    voter.check_in()
+    pages["/ballot"] = voter.client.get("/ballot")
+    voter.choose(project=["lekplats"])
+    pages["/review"] = voter.client.get("/review")
+    voter.cast()
+    pages["/receipt"] = voter.client.get("/receipt")
+    for path, response in pages.items():
+        html = response.get_data(as_text=True)
+        forms = re.findall(r"<form\b[^>]*>", html)
+        assert forms and all('autocomplete="off"' in form for form in forms), path
+        assert response.headers["Cache-Control"] == "no-store", path
+    voter.post("/done", token_from="/receipt")
+    for path in ("/ballot", "/review", "/receipt"):
+        after = voter.client.get(path)
+        assert after.status_code == 302 and "lekplats" not in after.get_data(as_text=True), path
+

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from syncing import cast, now
 from vallokal.cli import cli
 from vallokal.kiosk import store as station_store
+from vallokal.sync import bundle as bundles
 from vallokal.sync import outbox
 from vallokal.sync.office import store as office_store
 
@@ -181,3 +182,12 @@ def test_station_and_office_commands_carry_records_on_a_stick(election, tmp_path
     bad.write_bytes(b"junk")
     refused = runner.invoke(cli, ["office", "import", "--data", str(tmp_path / "office"), str(bad)])
     assert refused.exit_code == 1 and "refused" in refused.output and "Traceback" not in refused.output
+
+
+def test_an_exported_bundle_holds_no_readable_choice(election, tmp_path):
+    station = election.station()
+    cast(station, 3, ("lekplats", "odling"))
+    with station.app_context():
+        files = outbox.export(tmp_path / "stick")
+    text = "".join(bundles.decompress(path.read_bytes()).decode("utf-8") for path in files)
+    assert files and "lekplats" not in text and "odling" not in text
