@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -99,3 +100,35 @@ def test_ten_thousand_ballots_arrive_exactly_once_through_faults_restarts_and_cu
     print(f"{BALLOTS} ballots from {STATIONS} stations in {elapsed:.0f} s: office killed {errors['office_kills']} times, "
           f"database connections cut {errors['connections_cut']} times, failed pushes retried {errors['sync_errors']}, "
           f"network faults {dict(proxy.counts)}; received {len(stored)}, missing 0, doubled 0")
+
+
+def test_the_offices_verifier_processes_end_when_the_office_is_killed(election):
+    office_port = free_port()
+    environment = {**os.environ, "VALLOKAL_AUTHORITY_KEY": keys.public_text(election.authority_key)}
+    if election.office.config["DATABASE_URL"]:
+        environment["VALLOKAL_DATABASE_URL"] = election.office.config["DATABASE_URL"]
+    office = subprocess.Popen([sys.executable, "-m", "vallokal", "office", "serve", "--data", election.office.instance_path, "--port", str(office_port)],
+                              env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(office_port, 30)
+        station = election.station(OFFICE_URL=f"http://127.0.0.1:{office_port}")
+        cast(station, 300)
+        with station.app_context():
+            outbox.push()
+        workers = [int(pid) for pid in subprocess.run(["pgrep", "-P", str(office.pid)], capture_output=True, text=True).stdout.split()]
+        assert workers, "the office checked a large bundle without its verifier processes"
+    finally:
+        office.send_signal(signal.SIGKILL)
+        office.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(running(pid) for pid in workers):
+        time.sleep(0.1)
+    assert [pid for pid in workers if running(pid)] == []
+
+
+def running(pid: int) -> bool:
+    """Is the process alive (not gone, not a zombie waiting for its parent)?"""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False

@@ -11,10 +11,13 @@ bundle is refused and an alert is raised, never an overwrite.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import json
 import multiprocessing
 import os
+import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -33,6 +36,7 @@ from .extensions import db
 from .models import Alert, Bundle, Device, Election, OfficeUser, Record
 
 CERTIFICATE_DAYS = 365
+PR_SET_PDEATHSIG = 1
 
 
 class Refused(Exception):
@@ -159,6 +163,14 @@ def revoke(device_id: str, reason: str, now: datetime) -> None:
 # Ingest ---------------------------------------------------------------------------
 
 
+def die_with_parent(parent: int) -> None:
+    """In a verifier process: end when the office process ends, even if it was killed (Linux)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:
+        os._exit(0)
+
+
 def verifier() -> ProcessPoolExecutor | None:
     """Worker processes that check record signatures in parallel, started on first need."""
     processes = current_app.config.get("VERIFY_PROCESSES", os.cpu_count() or 1)
@@ -166,7 +178,7 @@ def verifier() -> ProcessPoolExecutor | None:
         return None
     pool = current_app.extensions.get("vallokal_verifier")
     if pool is None:
-        pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent, initargs=(os.getpid(),))
         current_app.extensions["vallokal_verifier"] = pool
     return pool
 
