@@ -17,6 +17,7 @@ implementation in this package). Two things make it fast here:
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -148,9 +149,9 @@ def completed(profile: ApprovalProfile, satisfaction: str = "cost") -> list[str]
     stride = 1
     while True:
         if not pending:
-            if low + stride > budget:
+            if low + 1 > budget:
                 return low_outcome
-            high = low + stride
+            high = min(low + stride, math.floor(budget))
             pending.append((high, *probe(high, low_run)))
         high, high_outcome, high_run = pending[-1]
         if agree(low_run, high_run):
