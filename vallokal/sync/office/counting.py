@@ -75,9 +75,8 @@ def run(sealing_key: X25519PrivateKey, counted_by: str, now: datetime, progress:
     station_of = {row.device_id: row.station_name for row in db.session.execute(sa.select(Device.device_id, Device.station_name))}
     counting_rule = package.document["counting"]["rule"]
 
-    inputs = hashlib.sha256(
-        canonical_json({"package": store.election_sha256(), "counting_rule": counting_rule, "left_out": left_out})
-    )
+    package_sha256 = store.election_sha256()
+    inputs = hashlib.sha256(canonical_json({"package": package_sha256, "counting_rule": counting_rule, "left_out": left_out}))
     included: list[tuple[str, Included | str]] = []
     per_station: Counter[str] = Counter()
     per_day: Counter[str] = Counter()
@@ -124,7 +123,7 @@ def run(sealing_key: X25519PrivateKey, counted_by: str, now: datetime, progress:
     result = outcomes.count(package.rule, counting_rule, project_ids, every_valid, every_invalid).as_dict()
     result.update(
         election_id=package.id,
-        package_sha256=store.election_sha256(),
+        package_sha256=package_sha256,
         input_hash=input_hash,
         received=sum(per_station.values()) + len(left_out),
         left_out_duplicates=len(left_out),
