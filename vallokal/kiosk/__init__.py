@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import device, errors, headers, i18n, staff, store, voter
+from . import device, errors, headers, i18n, staff, store, tablets, voter
 from .extensions import babel, csrf, db, migrate
 from ..instance import secret_key
 from ..sqlite import configure as configure_sqlite
@@ -38,6 +38,10 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
         STATION_NAME="Vallokal",
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'station.sqlite3'}",
         AUTHORITY_KEY=None,
+        HOST="127.0.0.1",
+        PORT=8080,
+        EXPORT_FOLDERS=[],
+        EXPORT_MOUNT_ROOTS=["/media", "/run/media", "/mnt"],
         IDLE_SECONDS=180,
         IDLE_WARNING_SECONDS=45,
         RECEIPT_SECONDS=90,
@@ -72,6 +76,8 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     errors.init_app(app)
     app.register_blueprint(voter.blueprint)
     app.register_blueprint(staff.blueprint)
+    app.register_blueprint(tablets.blueprint)
+    app.before_request(tablets.note_seen)
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from flask import Flask
 
 from ..election.package import PackageError
 from . import create_app, prepare, server, store
+
+MAX_PACKAGE_DOWNLOAD = 64 * 1024 * 1024
 
 data_option = click.option(
     "--data",
@@ -42,8 +45,8 @@ def station() -> None:
 
 @station.command("serve")
 @data_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", default=None, help="Address to listen on. Default: HOST in station.toml, else 127.0.0.1; 0.0.0.0 serves tablets and phones on the site's network.")
+@click.option("--port", default=None, type=click.IntRange(1, 65535), help="Default: PORT in station.toml, else 8080.")
 @click.option(
     "--threads",
     default=server.default_threads(),
@@ -51,9 +54,11 @@ def station() -> None:
     type=click.IntRange(1, 64),
     help="Worker threads. More than the cores only adds waiting: see docs/benchmarks.md.",
 )
-def serve(data_dir: Path, host: str, port: int, threads: int) -> None:
+def serve(data_dir: Path, host: str | None, port: int | None, threads: int) -> None:
     """Serve the voter and staff pages under waitress."""
     app = station_app(data_dir)
+    host = host or app.config.get("HOST", "127.0.0.1")
+    port = port or int(app.config.get("PORT", 8080))
     click.echo(f"Station serving on http://{host}:{port}/ (data in {data_dir.resolve()})")
     server.serve(app, host, port, threads)
 
@@ -181,3 +186,122 @@ def export(data_dir: Path, out_dir: Path) -> None:
             raise click.ClickException(f"cannot write to {out_dir}: {error.strerror}") from None
     for path in written:
         click.echo(f"Wrote {path}")
+
+
+def read_package_source(source: str) -> bytes:
+    """A package from a file, or from the office's download address."""
+    if source.startswith(("http://", "https://")):
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(source, timeout=30) as answer:
+                data = answer.read(MAX_PACKAGE_DOWNLOAD + 1)
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            raise click.ClickException(f"cannot download the package from {source}: {getattr(error, 'reason', error)}") from None
+        if len(data) > MAX_PACKAGE_DOWNLOAD:
+            raise click.ClickException(f"{source} is larger than a package can be")
+        return data
+    try:
+        return Path(source).read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"cannot read the package file {source}: {error.strerror}") from None
+
+
+def write_settings(data_dir: Path, changes: dict[str, str | int]) -> Path:
+    """Merge `changes` into station.toml, keeping any setting already there."""
+    path = data_dir / "station.toml"
+    settings: dict[str, object] = {}
+    if path.exists():
+        try:
+            settings = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise click.ClickException(f"{path} cannot be read ({error}); fix or remove it first") from None
+    settings.update(changes)
+    lines = []
+    for key, value in settings.items():
+        if isinstance(value, bool):
+            lines.append(f"{key} = {'true' if value else 'false'}")
+        elif isinstance(value, (int, float)):
+            lines.append(f"{key} = {value}")
+        elif isinstance(value, str):
+            lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+        else:
+            raise click.ClickException(f"{path}: {key} is not a plain setting; edit the file by hand")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@station.command("provision")
+@data_option
+@click.option("--name", required=True, help="The station's name, as staff and the office see it (\"Rinkeby bibliotek\").")
+@click.option("--authority-key", required=True, help="The authority's public signing key, as `vallokal office keys` printed it.")
+@click.option("--package", "package_source", required=True, help="The signed package: a file, or the office's address for it.")
+@click.option("--office-url", default=None, help="The office's address, for sending ballots when online.")
+@click.option("--pin", prompt="Staff PIN for this station (4 to 32 digits)", hide_input=True, confirmation_prompt=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on; 0.0.0.0 for tablets on the site's network.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+def provision(data_dir: Path, name: str, authority_key: str, package_source: str, office_url: str | None, pin: str, host: str, port: int) -> None:
+    """Set up this device as a station in one step, and write its enrolment request for the office."""
+    from ..election import keys
+    from ..election.certificate import CertificateError
+    from ..sync import outbox
+    from .qr import qr_svg
+
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise click.BadParameter("give a name of 1 to 200 characters", param_hint="--name")
+    try:
+        keys.signing_public(authority_key.strip(), "--authority-key")
+    except keys.KeyFileError as error:
+        raise click.BadParameter(f"{error}; copy the AUTHORITY_KEY line `vallokal office keys` printed", param_hint="--authority-key") from None
+    if office_url and not office_url.startswith(("http://", "https://")):
+        raise click.BadParameter("give the office's address starting with https://", param_hint="--office-url")
+    from .pin import valid_pin
+
+    if not valid_pin(pin):
+        raise click.BadParameter("a PIN is 4 to 32 digits", param_hint="--pin")
+    package_file = read_package_source(package_source)
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings: dict[str, str | int] = {"STATION_NAME": name, "AUTHORITY_KEY": authority_key.strip(), "HOST": host, "PORT": port}
+    if office_url:
+        settings["OFFICE_URL"] = office_url.rstrip("/")
+    config = write_settings(data_dir, settings)
+    app = station_app(data_dir)
+    with app.app_context():
+        try:
+            package = store.load_package(package_file, datetime.now(timezone.utc))
+        except PackageError as error:
+            raise click.ClickException(f"the package was refused: {error}") from None
+        store.set_pin(pin)
+        try:
+            request = outbox.enrolment_request()
+        except CertificateError as error:
+            raise click.ClickException(str(error)) from None
+    text = json.dumps(request, sort_keys=True, separators=(",", ":"))
+    request_file = data_dir / "enrolment-request.json"
+    request_file.write_text(json.dumps(request, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    qr_file = data_dir / "enrolment-request.svg"
+    qr_file.write_text(str(qr_svg(text)), encoding="utf-8")
+    click.echo(f"Station {name!r} ({request['body']['device_id']}) is set up in {data_dir.resolve()}:")
+    click.echo(f"  settings   {config}")
+    click.echo(f"  election   {package.id} (package sha256 {package.hash[:16]}…)")
+    click.echo("  staff PIN  set")
+    click.echo(f"  serves on  http://{host}:{port}/")
+    click.echo(f"Enrolment request: {request_file} and {qr_file}. Give the file to the office, or let it scan this code:")
+    terminal_qr(text)
+    click.echo("Then install the certificate the office gives back: vallokal station install-certificate --data "
+               f"{data_dir} certificate.json")
+
+
+def terminal_qr(text: str) -> None:
+    import io
+
+    import qrcode
+
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_L, border=2)
+    code.add_data(text)
+    buffer = io.StringIO()
+    code.print_ascii(out=buffer, invert=True)
+    click.echo(buffer.getvalue())

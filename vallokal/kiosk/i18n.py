@@ -62,6 +62,15 @@ REASONS = {
     "storage_full": lazy_gettext("Your vote could not be saved: this station's storage is full. Your choices are kept. Please ask the staff."),
     "already_open": lazy_gettext("The polls are already open."),
     "already_closed": lazy_gettext("The polls are already closed."),
+    "paused": lazy_gettext("Voting is paused for a moment. Your choices are kept. Please wait, or ask the staff."),
+    "already_paused": lazy_gettext("Voting is already paused."),
+    "not_paused": lazy_gettext("Voting is not paused."),
+    "tablet_name_missing": lazy_gettext("Give the tablet a name, such as Tablet 1."),
+    "tablet_name_taken": lazy_gettext("Another tablet already has that name. Choose another name."),
+    "tablet_unknown": lazy_gettext("No tablet has that name any more. Reload the page."),
+    "too_many_tablets": lazy_gettext("This station already has as many named tablets as it can keep. Forget one first."),
+    "no_office": lazy_gettext("This station has no office address (OFFICE_URL), so it cannot send ballots over the network. Export them to a stick instead."),
+    "no_export_folder": lazy_gettext("That place to export to is not available any more. Plug the stick in again and reload the page."),
 }
 
 

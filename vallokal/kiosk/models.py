@@ -34,6 +34,7 @@ class Station(db.Model):
     failed_pin_attempts: Mapped[int] = mapped_column(default=0)
     pin_locked_until: Mapped[datetime | None]
     polls: Mapped[str] = mapped_column(String(10), default="closed")
+    paused: Mapped[bool] = mapped_column(default=False)
 
 
 class LoadedPackage(db.Model):
@@ -85,6 +86,14 @@ EVENT_KINDS = (
     "pin_failed",
     "pin_locked",
     "error",
+    "polls_paused",
+    "polls_resumed",
+    "tablet_named",
+    "tablet_forgotten",
+    "tablet_activated",
+    "sync_requested",
+    "exported",
+    "clock_wrong",
 )
 
 
@@ -114,3 +123,14 @@ class SyncState(db.Model):
     last_success_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
     closing_acknowledged: Mapped[str | None] = mapped_column(String(40))
+
+
+class Tablet(db.Model):
+    """A browser that staff named on this station, so they can start a vote on it from another device."""
+
+    __tablename__ = "tablet"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    named_at: Mapped[datetime] = mapped_column(default=utc_now)
+    activated_at: Mapped[datetime | None]

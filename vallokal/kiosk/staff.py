@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+import os
+from datetime import datetime, timedelta, timezone
 from functools import wraps
+from pathlib import Path
 from typing import Any, Callable
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
@@ -49,9 +51,21 @@ def logout() -> Any:
     return redirect(url_for("voter.welcome"))
 
 
-def status_page(error: str | None = None, status_code: int = 200) -> tuple[str, int]:
+def status_page(error: str | None = None, status_code: int = 200, notice: str | None = None) -> tuple[str, int]:
+    from . import tablets
+
+    named = store.tablets()
     page = render_template(
         "kiosk/staff/status.html",
+        tablets=[(tablet, tablets.attached(tablet), tablets.last_seen(tablet)) for tablet in named],
+        this_tablet=store.tablet(tablets.token()),
+        activated=request.args.get("activated"),
+        export_folders=export_folders(),
+        can_sync=bool(current_app.config.get("OFFICE_URL")),
+        clock_problem=store.clock_problem(now()),
+        clock=now(),
+        closing=store.last_report("polls_closed") if store.station().polls == "closed" else None,
+        notice=notice,
         package=store.current_package(),
         station=store.station(),
         ballots_cast=store.ballots_cast(),
@@ -66,9 +80,78 @@ def status_page(error: str | None = None, status_code: int = 200) -> tuple[str, 
     return page, status_code
 
 
+@blueprint.post("/pause")
+@staff_required
+def pause() -> Any:
+    try:
+        store.set_paused(request.form.get("paused") == "yes")
+    except store.StationError as refusal:
+        return render_status_error(refusal.reason)
+    return redirect(url_for("staff.status"))
+
+
+@blueprint.post("/sync")
+@staff_required
+def sync_now() -> Any:
+    """Send to the office now, and say plainly what happened."""
+    from ..sync import outbox
+
+    if not current_app.config.get("OFFICE_URL"):
+        return render_status_error("no_office")
+    with store.writing():
+        store.log("sync_requested")
+    try:
+        result = outbox.push()
+    except outbox.SyncError as error:
+        return status_page(gettext("Sending failed: %(error)s. The station keeps trying by itself.", error=error), 409)
+    return status_page(notice=gettext(
+        "Sent. The office has everything up to ballot %(acknowledged)s; %(pending)s not yet sent.",
+        acknowledged=result.acknowledged, pending=result.pending,
+    ))
+
+
+def export_folders() -> list[Path]:
+    """Where a stick can be written: mounted drives under the usual mount roots, and configured folders."""
+    folders = [Path(folder) for folder in current_app.config.get("EXPORT_FOLDERS", [])]
+    for root in current_app.config.get("EXPORT_MOUNT_ROOTS", ["/media", "/run/media", "/mnt"]):
+        base = Path(root)
+        try:
+            candidates = [child for child in base.iterdir() if child.is_dir()]
+            candidates += [grandchild for child in candidates for grandchild in child.iterdir() if grandchild.is_dir()]
+        except OSError:
+            continue
+        folders += [candidate for candidate in candidates if os.path.ismount(candidate)]
+    return [folder for folder in dict.fromkeys(folders) if folder.is_dir() and os.access(folder, os.W_OK)]
+
+
+@blueprint.post("/export")
+@staff_required
+def export() -> Any:
+    from ..sync import outbox
+
+    chosen = request.form.get("folder", "")
+    folder = next((folder for folder in export_folders() if str(folder) == chosen), None)
+    if folder is None:
+        return render_status_error("no_export_folder", 422)
+    target = folder / f"vallokal-{store.station().device_id}-{now().astimezone(timezone.utc).strftime('%Y%m%d-%H%M%S')}"
+    try:
+        written = outbox.export(target)
+        os.sync()
+    except outbox.SyncError as error:
+        return status_page(str(error), 409)
+    except OSError as error:
+        return status_page(gettext("Could not write to %(folder)s: %(error)s", folder=folder, error=error.strerror), 507)
+    with store.writing():
+        store.log("exported", folder=str(target), files=len(written))
+    return status_page(notice=gettext(
+        "%(files)s files written to %(folder)s. Take the stick to the office.", files=len(written), folder=target
+    ))
+
+
 @blueprint.get("/")
 @staff_required
 def status() -> tuple[str, int]:
+    store.note_clock(now())
     return status_page()
 
 

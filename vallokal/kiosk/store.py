@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,7 +24,11 @@ from ..sync.bundle import SignedRecord
 from ..election import envelope, package as packages, rules
 from . import pin as pins
 from .extensions import db
-from .models import BallotRecord, Event, LoadedPackage, SpentCheckIn, Station, SyncState  # noqa: F401 (re-exported for tests)
+from .models import BallotRecord, Event, LoadedPackage, SpentCheckIn, Station, SyncState, Tablet  # noqa: F401 (re-exported for tests)
+
+MAX_TABLETS = 40
+ACTIVATION_MINUTES = 10
+CLOCK_TOLERANCE = timedelta(minutes=2)
 
 
 
@@ -234,13 +238,128 @@ def recent_events(limit: int = 50) -> list[Event]:
 
 
 def voting_refusal(now: datetime) -> str | None:
-    """Why a voter cannot start now, or None when voting is possible."""
+    """Why a voter cannot start now, or None when voting is possible.
+
+    A clock that is plainly wrong does not stop a vote the staff opened: the
+    ballot is recorded with the time the clock gives and the office flags it.
+    """
     package = current_package()
     if package is None:
         return "no_package"
-    if station().polls != "open":
+    row = station()
+    if row.polls != "open":
         return "polls_closed"
+    if row.paused:
+        return "paused"
+    if clock_problem(now):
+        return None
     return window_refusal(package, now)
+
+
+def clock_problem(now: datetime, executor: Any = None) -> str | None:
+    """Why this device's clock cannot be right: it is behind the last ballot or the package's loading."""
+    executor = executor or db.session
+    last_minute = executor.scalar(sa.select(BallotRecord.cast_minute).order_by(BallotRecord.sequence.desc()).limit(1))
+    if last_minute and now + CLOCK_TOLERANCE < datetime.strptime(last_minute, "%Y-%m-%dT%H:%MZ").replace(tzinfo=timezone.utc):
+        return "behind_last_ballot"
+    loaded_at = as_utc(executor.scalar(sa.select(LoadedPackage.loaded_at)))
+    if loaded_at and now + CLOCK_TOLERANCE < loaded_at:
+        return "behind_package_loading"
+    return None
+
+
+def note_clock(now: datetime) -> str | None:
+    """Log a wrong clock once per hour of wrongness, so staff see it on the panel."""
+    problem = clock_problem(now)
+    if problem:
+        last = db.session.scalar(sa.select(Event.at).where(Event.kind == "clock_wrong").order_by(Event.id.desc()).limit(1))
+        if last is None or abs(as_utc(last) - now) > timedelta(hours=1):
+            with writing():
+                log("clock_wrong", problem=problem, clock=now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return problem
+
+
+def set_paused(paused: bool) -> None:
+    with writing():
+        row = station()
+        if row.polls != "open":
+            raise StationError("polls_closed")
+        if row.paused == paused:
+            raise StationError("already_paused" if paused else "not_paused")
+        row.paused = paused
+        log("polls_paused" if paused else "polls_resumed")
+
+
+# Tablets -------------------------------------------------------------------
+
+
+def tablets() -> list[Tablet]:
+    return list(db.session.scalars(sa.select(Tablet).order_by(Tablet.name)))
+
+
+def tablet(token: str | None) -> Tablet | None:
+    return db.session.get(Tablet, token_hash(token)) if token else None
+
+
+def name_tablet(token: str, name: str) -> Tablet:
+    """Give the browser holding `token` a name; renaming keeps its token."""
+    name = " ".join(name.split())[:60]
+    if not name:
+        raise StationError("tablet_name_missing")
+    with writing():
+        row = db.session.get(Tablet, token_hash(token))
+        other = db.session.scalar(sa.select(Tablet).where(Tablet.name == name))
+        if other is not None and other is not row:
+            raise StationError("tablet_name_taken")
+        if row is None:
+            if (db.session.scalar(sa.select(sa.func.count()).select_from(Tablet)) or 0) >= MAX_TABLETS:
+                raise StationError("too_many_tablets")
+            row = Tablet(token_hash=token_hash(token), name=name, named_at=datetime.now(timezone.utc))
+            db.session.add(row)
+        else:
+            row.name = name
+        log("tablet_named", name=name)
+    return row
+
+
+def forget_tablet(name: str) -> None:
+    with writing():
+        row = db.session.scalar(sa.select(Tablet).where(Tablet.name == name))
+        if row is None:
+            raise StationError("tablet_unknown")
+        db.session.delete(row)
+        log("tablet_forgotten", name=name)
+
+
+def activate_tablet(name: str, now: datetime) -> None:
+    """Staff start a vote on a named tablet; the tablet picks it up on its next look (every second)."""
+    refusal = voting_refusal(now)
+    if refusal:
+        raise StationError(refusal)
+    with writing():
+        row = db.session.scalar(sa.select(Tablet).where(Tablet.name == name))
+        if row is None:
+            raise StationError("tablet_unknown")
+        row.activated_at = now
+        log("tablet_activated", name=name)
+
+
+def take_activation(token: str, now: datetime) -> bool:
+    """True once for each activation staff gave this tablet in the last few minutes."""
+    with writing():
+        row = db.session.get(Tablet, token_hash(token))
+        if row is None or row.activated_at is None:
+            return False
+        fresh = now - as_utc(row.activated_at) < timedelta(minutes=ACTIVATION_MINUTES)
+        row.activated_at = None
+    return fresh
+
+
+def pending_activation(token: str | None) -> bool:
+    """Read-only, for the tablet's once-a-second look."""
+    if not token:
+        return False
+    return db.session.scalar(sa.select(Tablet.activated_at).where(Tablet.token_hash == token_hash(token))) is not None
 
 
 def window_refusal(package: packages.ElectionPackage, now: datetime) -> str | None:
@@ -309,7 +428,10 @@ def _store_cast(package: packages.ElectionPackage, ballot_id: str, sealed: str, 
         )
         if spent is not None:
             return spent
-        refusal = "polls_closed" if connection.scalar(sa.select(Station.polls)) != "open" else window_refusal(package, now)
+        polls = connection.execute(sa.select(Station.polls, Station.paused)).one()
+        refusal = "polls_closed" if polls.polls != "open" else "paused" if polls.paused else None
+        if refusal is None and not clock_problem(now, connection):
+            refusal = window_refusal(package, now)
         if refusal:
             raise StationError(refusal)
         if code_hash is not None and connection.scalar(

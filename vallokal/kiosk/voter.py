@@ -8,7 +8,6 @@ when the voter finishes or walks away.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timezone
 from functools import wraps
@@ -28,7 +27,7 @@ from flask import (
 )
 from flask_babel import gettext
 
-from ..election import crockford, rules
+from ..election import crockford, rules, voting_codes
 from ..election.package import ElectionPackage
 from . import i18n, store
 from .qr import qr_svg
@@ -38,11 +37,23 @@ blueprint = Blueprint("voter", __name__)
 DISPLAY_SETTINGS = ("language", "text_size", "contrast")
 TEXT_SIZES = ("normal", "large", "larger", "largest")
 CONTRASTS = ("default", "dark", "light")
-VOTING_CODE_SYMBOLS = 15
+
+
+TABLET_COOKIE = "vallokal_tablet"
 
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def tablet_token() -> str | None:
+    """The token of a tablet staff named on this station, from its cookie."""
+    value = request.cookies.get(TABLET_COOKIE)
+    return value if value and len(value) <= 64 else None
+
+
+def named_tablet() -> store.Tablet | None:
+    return store.tablet(tablet_token())
 
 
 def display_settings() -> dict[str, Any]:
@@ -92,14 +103,14 @@ def start_voting(code_hash: str | None = None) -> Response:
 
 
 def refuse(reason: str, status: int = 403) -> tuple[str, int]:
-    return render_template("kiosk/welcome.html", package=package_or_none(), refusal=i18n.reason(reason)), status
+    return render_template("kiosk/welcome.html", package=package_or_none(), refusal=i18n.reason(reason), named_tablet=named_tablet()), status
 
 
 @blueprint.get("/")
 def welcome() -> str:
     refusal = store.voting_refusal(now())
     return render_template(
-        "kiosk/welcome.html", package=package_or_none(), refusal=i18n.reason(refusal) if refusal else None
+        "kiosk/welcome.html", package=package_or_none(), refusal=i18n.reason(refusal) if refusal else None, named_tablet=named_tablet()
     )
 
 
@@ -178,7 +189,7 @@ def code(package: ElectionPackage) -> Any:
     if request.method == "POST":
         typed = request.form.get("code", "")[:100]
         try:
-            canonical = crockford.normalize(typed, VOTING_CODE_SYMBOLS)
+            code_hash = voting_codes.code_hash(typed)
         except crockford.CodeError as problem:
             error = {
                 "empty": gettext("Type the code from your letter."),
@@ -187,11 +198,10 @@ def code(package: ElectionPackage) -> Any:
                 "check": gettext("The code seems to be mistyped. Check each character and try again."),
             }[str(problem)]
         else:
-            code_hash = hashlib.sha256(canonical.encode("ascii")).hexdigest()
             if code_hash not in package.code_hashes:
-                error = gettext("This code is not valid for this vote. Check it, or ask the staff.")
+                error = gettext("This code is not valid for this vote. It may belong to another vote. Check it, or ask the staff.")
             elif store.code_used(code_hash):
-                error = gettext("This voting code has already been used.")
+                error = gettext("This voting code has already been used at this station.")
             else:
                 return start_voting(code_hash)
     status = 422 if error else 200
@@ -207,7 +217,7 @@ def activate(package: ElectionPackage) -> Any:
         if result.accepted:
             return start_voting()
         error, status = pin_error(result), 422 if result.locked_until is None else 429
-    return render_template("kiosk/activate.html", package=package, error=error), status
+    return render_template("kiosk/activate.html", package=package, error=error, named_tablet=named_tablet()), status
 
 
 def pin_error(result: store.PinResult) -> str:
@@ -329,6 +339,8 @@ def cast() -> Any:
         messages = [i18n.violation_message(violation, titles) for violation in invalid.violations]
         return render_template("kiosk/ballot.html", **ballot_context(package, choice, messages)), 422
     except store.StationError as refusal:
+        if refusal.reason == "paused":
+            return refuse(refusal.reason, 409)
         if refusal.reason == "storage_full":
             current_app.logger.error("a ballot could not be stored: the station's storage is full")
             return refuse(refusal.reason, 503)

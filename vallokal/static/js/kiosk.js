@@ -98,7 +98,23 @@
     });
   }
 
+  /* A named tablet waits for staff to start the vote from the panel: it looks once a second. */
+  function setUpTabletWaiting() {
+    var waiting = document.querySelector("[data-tablet-state]");
+    if (!waiting || !window.fetch) { return; }
+    var form = document.getElementById("tablet-start");
+    var timer = setInterval(function () {
+      fetch(waiting.dataset.tabletState, { cache: "no-store", credentials: "same-origin" })
+        .then(function (answer) { return answer.ok ? answer.json() : {}; })
+        .then(function (state) {
+          if (state.activated) { clearInterval(timer); form.submit(); }
+        })
+        .catch(function () {});
+    }, 1000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setUpTabletWaiting();
     setUpBallot();
     setUpIdle();
     setUpOnceOnly();

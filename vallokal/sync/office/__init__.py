@@ -14,7 +14,7 @@ from ...election import keys
 from ...kiosk import headers, i18n
 from ...instance import secret_key
 from ...sqlite import configure as configure_sqlite
-from . import admin, api, results, store
+from . import admin, api, packaging, results, store
 from .extensions import babel, csrf, db, migrate
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -55,6 +55,13 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     app.config.from_prefixed_env("VALLOKAL")
     if test_config:
         app.config.from_mapping(test_config)
+    if not app.config["AUTHORITY_KEY"] and (folder / "authority-keys.json").exists():
+        from .authority import AuthorityError, public_keys
+
+        try:
+            app.config["AUTHORITY_KEY"] = public_keys(folder)["authority_signing"]
+        except (AuthorityError, KeyError):
+            pass
     app.config["DEBUG"] = False  # never the debugger or tracebacks in front of voters or staff, whatever the environment says
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or f"sqlite:///{folder / 'office.sqlite3'}"
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
@@ -75,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     csrf.exempt(api.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(results.blueprint)
+    app.register_blueprint(packaging.blueprint)
     admin.init_app(app)
     return app
 

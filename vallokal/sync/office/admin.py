@@ -64,6 +64,37 @@ def stations() -> str:
     return render_template("office/stations.html", package=store.election(), stations=store.stations(), totals=store.totals())
 
 
+@blueprint.post("/stations/enrol")
+@login_required
+def enrol() -> Any:
+    """A certificate for a station, from its request as a file or as the text its QR code holds."""
+    import json
+
+    from ...election import certificate as certificates, keys
+    from . import authority
+
+    upload = request.files.get("request_file")
+    text = upload.read(64 * 1024).decode("utf-8", "replace") if upload and upload.filename else request.form.get("request_text", "")[:64 * 1024]
+    error = None
+    try:
+        document = json.loads(text)
+        authority_key = keys.read_signing_key(authority.key_files(Path(current_app.instance_path)).signing, request.form.get("passphrase", "")[:500] or None)
+        issued = store.enrol(document, authority_key, now(), store.CERTIFICATE_DAYS)
+    except json.JSONDecodeError:
+        error = gettext("That is not an enrolment request. Scan the QR code the station showed, or choose its enrolment-request.json.")
+    except keys.KeyFileError:
+        error = gettext("The passphrase is wrong, or this office has no authority key. Nothing was issued.")
+    except (certificates.CertificateError, store.Refused) as refused:
+        error = str(refused)
+    if error:
+        page = render_template("office/stations.html", package=store.election(), stations=store.stations(), totals=store.totals(), error=error)
+        return page, 422
+    body = issued["body"]
+    response = current_app.response_class(json.dumps(issued, indent=2, sort_keys=True) + "\n", mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{body["device_id"]}.json"'
+    return response
+
+
 @blueprint.post("/stations/<device_id>/revoke")
 @login_required
 def revoke(device_id: str) -> Any:

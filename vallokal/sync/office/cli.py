@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from ...election import certificate as certificates, keys
+from ...election import certificate as certificates, keys, material
 from ...election.package import PackageError
-from . import channels, counting, create_app, prepare, store
+from . import authority, channels, counting, create_app, prepare, signing_key as signing_key_of, store
 from .extensions import db
 
 data_option = click.option(
@@ -70,6 +70,89 @@ def signing_key(data_dir: Path) -> None:
     click.echo(keys.public_text(app.extensions["vallokal_office_key"]))
 
 
+@office.command("keys")
+@data_option
+@click.option("--passphrase", envvar="VALLOKAL_AUTHORITY_PASSPHRASE", prompt="Passphrase for the new keys (at least 12 characters)", hide_input=True, confirmation_prompt=True)
+def make_keys(data_dir: Path, passphrase: str) -> None:
+    """Create the authority's signing key and the office's sealing key, once per election."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    office_key = signing_key_of(data_dir)
+    try:
+        public = authority.create_keys(data_dir, passphrase, keys.public_text(office_key))
+    except authority.AuthorityError as error:
+        raise click.ClickException(str(error)) from None
+    files = authority.key_files(data_dir)
+    click.echo(f"Signing key (signs packages and station certificates): {files.signing.resolve()}")
+    click.echo(f"  fingerprint {keys.fingerprint(public['authority_signing'])}")
+    click.echo(f"Sealing key (opens the ballots at the count): {files.sealing.resolve()}")
+    click.echo(f"  fingerprint {keys.fingerprint(public['office_sealing'])}")
+    click.echo(f"Public halves, for packages and stations: {files.public.resolve()}")
+    click.echo("")
+    click.echo("Back up both key files now, on two USB sticks kept in two locked places, and the")
+    click.echo("passphrase on paper in a sealed envelope apart from them. Without the sealing key and its")
+    click.echo("passphrase no ballot can be counted; anyone with the signing key and passphrase can make")
+    click.echo("packages the stations trust. Stations need only AUTHORITY_KEY:")
+    click.echo(f'  AUTHORITY_KEY = "{public["authority_signing"]}"')
+
+
+@office.command("codes")
+@data_option
+@click.option("--count", required=True, type=click.IntRange(1, 200_000), help="How many voting codes to make.")
+@click.option("--title", default="Medborgarbudget", show_default=True, help="The vote's name, printed on every code.")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Where to write the printable sheet (HTML).")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), help="Also write the codes as CSV, for a mail merge.")
+def codes(data_dir: Path, count: int, title: str, out_file: Path, csv_file: Path | None) -> None:
+    """Make voting codes for check-in by code; only their hashes go into the package."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        made = authority.make_codes(data_dir, count)
+    except authority.AuthorityError as error:
+        raise click.ClickException(str(error)) from None
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(authority.code_sheet(made, title), encoding="utf-8")
+    if csv_file:
+        csv_file.write_text("number,code\n" + "".join(f"{number},{code}\n" for number, code in enumerate(made, 1)), encoding="utf-8")
+    total = len(authority.code_hashes(data_dir))
+    click.echo(f"{count} codes written to {out_file}" + (f" and {csv_file}" if csv_file else "") + ".")
+    click.echo(f"The office now holds the hashes of {total} codes; the next `vallokal office package` puts them in the package.")
+    click.echo("The sheet holds the codes themselves: print it, then store and destroy it as you would ballots.")
+
+
+@office.command("package")
+@data_option
+@click.option("--projects", "projects_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The projects spreadsheet, saved as CSV (comma or semicolon).")
+@click.option("--settings", "settings_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The vote's settings (TOML): process, area, budget, window, rules, check-in, languages.")
+@click.option("--images", "images_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Folder with the images the spreadsheet's image column names.")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Where to write the signed package file.")
+@click.option("--check", is_flag=True, help="Only check the material; sign nothing.")
+@click.option("--passphrase", envvar="VALLOKAL_AUTHORITY_PASSPHRASE", default=None, help="The signing key's passphrase (asked for when not given).")
+def package(data_dir: Path, projects_file: Path, settings_file: Path, images_dir: Path | None, out_file: Path, check: bool, passphrase: str | None) -> None:
+    """Build, check and sign the election package from a spreadsheet of projects and a settings file."""
+    images = {path.name: path.read_bytes() for path in sorted(images_dir.iterdir()) if path.is_file()} if images_dir else {}
+    try:
+        built = authority.draft(data_dir, projects_file.read_bytes(), settings_file.read_bytes(), images, projects_file.name, settings_file.name)
+    except material.MaterialError as error:
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        raise click.ClickException(f"{len(error.problems)} problem(s) in the material; nothing was signed") from None
+    except authority.AuthorityError as error:
+        raise click.ClickException(str(error)) from None
+    summary = authority.describe(built)
+    click.echo(f"{summary['id']}: {summary['projects']} projects in {', '.join(summary['languages'])}, budget {summary['budget']}, "
+               f"{summary['rule']} ballot, check-in {summary['check_in']}, {summary['codes']} codes, {summary['images']} images. No problems found.")
+    if check:
+        return
+    if passphrase is None:
+        passphrase = click.prompt("Passphrase of the signing key", hide_input=True)
+    try:
+        signed = authority.sign(data_dir, built, passphrase)
+    except authority.AuthorityError as error:
+        raise click.ClickException(str(error)) from None
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_bytes(signed)
+    click.echo(f"Signed package written to {out_file} ({len(signed)} bytes). Copy it to a stick, or load it here with `vallokal office load-package`.")
+
+
 @office.command("load-package")
 @data_option
 @click.argument("package_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -102,15 +185,15 @@ def add_user(data_dir: Path, username: str, password: str) -> None:
 @office.command("enrol")
 @data_option
 @click.argument("request_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--authority-key", "authority_key_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The authority's signing key (PEM).")
+@click.option("--authority-key", "authority_key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The authority's signing key (PEM). Default: authority-signing.pem in the data folder.")
 @click.option("--passphrase", envvar="VALLOKAL_AUTHORITY_PASSPHRASE", prompt="Passphrase of the authority key", hide_input=True, default="", show_default=False)
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Where to write the certificate.")
 @click.option("--days", default=store.CERTIFICATE_DAYS, show_default=True, type=click.IntRange(1, 3650))
-def enrol(data_dir: Path, request_file: Path, authority_key_file: Path, passphrase: str, out_file: Path, days: int) -> None:
+def enrol(data_dir: Path, request_file: Path, authority_key_file: Path | None, passphrase: str, out_file: Path, days: int) -> None:
     """Issue a device certificate from a station's enrolment request."""
     app = office_app(data_dir)
     try:
-        authority = keys.read_signing_key(authority_key_file, passphrase or None)
+        authority_key = keys.read_signing_key(authority_key_file or authority.key_files(data_dir).signing, passphrase or None)
         document = json.loads(request_file.read_text(encoding="utf-8"))
     except keys.KeyFileError as error:
         raise click.ClickException(str(error)) from None
@@ -118,7 +201,7 @@ def enrol(data_dir: Path, request_file: Path, authority_key_file: Path, passphra
         raise click.ClickException(f"{request_file} is not an enrolment request (not JSON)") from None
     with app.app_context():
         try:
-            issued = store.enrol(document, authority, now(), days)
+            issued = store.enrol(document, authority_key, now(), days)
         except (certificates.CertificateError, store.Refused) as error:
             raise click.ClickException(str(error)) from None
     out_file.write_text(json.dumps(issued, indent=2, sort_keys=True) + "\n", encoding="utf-8")

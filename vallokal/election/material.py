@@ -1,0 +1,354 @@
+"""An election package document from the office's own material: a spreadsheet of projects and a settings file.
+
+Staff keep projects in a spreadsheet, so every problem is reported by row and
+column, all at once, in words that say what to change. Nothing here signs;
+`package.build_file` does that once the material is clean.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from . import package as packages
+
+LANGUAGES = ("sv", "en", "ar", "so", "fi", "sv-easy")
+TEXT_COLUMNS = ("title", "summary", "description", "category", "location", "image_text")
+REQUIRED_TEXTS = ("title", "summary")
+IMAGE_TYPES = {".svg", ".png", ".jpg", ".jpeg", ".webp"}
+MAX_IMAGE_BYTES = 4 * 1024 * 1024
+BALLOT_RULES = ("approval", "knapsack", "ranking", "points")
+COUNTING_RULES = ("greedy", "greedy-per-cost", "mes-cost", "mes-card", "mes-completed", "mes-compared")
+SETTINGS_KEYS = {
+    "id", "municipality", "languages", "budget", "currency", "check_in", "minimum_age", "title",
+    "description", "area", "area_statement", "voting", "ballot", "counting",
+}
+TABLE_KEYS = {"voting": ("opens", "closes", "timezone"), "counting": ("rule",)}
+IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+ASSET_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the material, where staff will look for it."""
+
+    file: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.message}"
+
+
+class MaterialError(ValueError):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+@dataclass
+class Draft:
+    """A checked, unsigned package document and the images it ships."""
+
+    document: dict[str, Any]
+    assets: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def package(self) -> packages.ElectionPackage:
+        document = dict(self.document)
+        if self.assets:
+            document["assets"] = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(self.assets.items())}
+        return packages.validate_document(document)
+
+
+def decode_spreadsheet(data: bytes) -> str:
+    """Text of a CSV as Excel or LibreOffice save it: UTF-8 (with or without BOM), else Windows-1252."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def read_settings(data: bytes, file: str = "settings.toml") -> tuple[dict[str, Any], list[Problem]]:
+    try:
+        settings = tomllib.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return {}, [Problem(file, "is not UTF-8 text; save it as UTF-8")]
+    except tomllib.TOMLDecodeError as error:
+        return {}, [Problem(file, f"is not valid TOML: {error}")]
+    problems = [Problem(file, f"unknown setting {key!r}; the settings are {', '.join(sorted(SETTINGS_KEYS))}") for key in settings if key not in SETTINGS_KEYS]
+    for table, known in TABLE_KEYS.items():
+        if isinstance(settings.get(table), dict):
+            problems += [Problem(file, f"unknown setting {table}.{key}; [{table}] has {', '.join(known)}") for key in settings[table] if key not in known]
+    return settings, problems
+
+
+def _languages(settings: Mapping[str, Any], file: str, problems: list[Problem]) -> list[str]:
+    languages = settings.get("languages", ["sv"])
+    if not isinstance(languages, list) or not languages or not all(isinstance(item, str) for item in languages):
+        problems.append(Problem(file, "languages: give a list such as [\"sv\", \"en\"]"))
+        return ["sv"]
+    unknown = [language for language in languages if language not in LANGUAGES]
+    if unknown:
+        problems.append(Problem(file, f"languages: {', '.join(unknown)} is not a language Vallokal offers ({', '.join(LANGUAGES)})"))
+    return [language for language in languages if language in LANGUAGES] or ["sv"]
+
+
+def _text(value: Any, file: str, name: str, languages: list[str], problems: list[Problem], required: bool = True) -> dict[str, str] | None:
+    if value is None:
+        if required:
+            problems.append(Problem(file, f"{name}: missing; give it in {languages[0]} at least ([{name}] {languages[0]} = \"…\")"))
+        return None
+    if isinstance(value, str):
+        value = {languages[0]: value}
+    if not isinstance(value, dict) or not all(isinstance(text, str) for text in value.values()):
+        problems.append(Problem(file, f"{name}: give one text per language, such as {languages[0]} = \"…\""))
+        return None
+    text = {language: item.strip() for language, item in value.items() if item.strip()}
+    unknown = [language for language in text if language not in languages]
+    if unknown:
+        problems.append(Problem(file, f"{name}: {', '.join(unknown)} is not among the package's languages ({', '.join(languages)})"))
+    if not text.get(languages[0]):
+        problems.append(Problem(file, f"{name}: has no text in {languages[0]}, the package's first language"))
+    return text
+
+
+def _moment(value: Any, file: str, name: str, problems: list[Problem]) -> str | None:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is not None:
+                return moment.isoformat()
+        except ValueError:
+            pass
+    if isinstance(value, (date, datetime, str)):
+        problems.append(Problem(file, f"{name}: give a date and time with its offset, such as 2027-03-01T08:00:00+01:00"))
+    else:
+        problems.append(Problem(file, f"{name}: missing; give a date and time such as 2027-03-01T08:00:00+01:00"))
+    return None
+
+
+def _whole_number(value: Any, file: str, name: str, problems: list[Problem], minimum: int = 0) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        problems.append(Problem(file, f"{name}: give a whole number" + ("" if value is not None else " (it is missing)")))
+        return None
+    if value < minimum:
+        problems.append(Problem(file, f"{name}: must be at least {minimum}"))
+        return None
+    return value
+
+
+def settings_document(settings: Mapping[str, Any], file: str = "settings.toml") -> tuple[dict[str, Any], list[str], list[Problem]]:
+    """Everything in the package document except projects and keys."""
+    problems: list[Problem] = []
+    languages = _languages(settings, file, problems)
+    election_id = settings.get("id")
+    if not isinstance(election_id, str) or not IDENTIFIER.match(election_id):
+        problems.append(Problem(file, "id: give a short name for this vote of letters, digits, '-', '.', '_' or '/', such as \"tensta-2027\""))
+    municipality = settings.get("municipality")
+    if not isinstance(municipality, str) or not municipality.strip():
+        problems.append(Problem(file, "municipality: missing; give the municipality's name"))
+    budget = _whole_number(settings.get("budget"), file, "budget", problems, minimum=1)
+    currency = settings.get("currency", "SEK")
+    if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
+        problems.append(Problem(file, "currency: give a three-letter code such as SEK"))
+    check_in = settings.get("check_in", "open")
+    if check_in not in ("open", "code", "staff"):
+        problems.append(Problem(file, f"check_in: {check_in!r} is not a way to check in; use open, code or staff"))
+    minimum_age = _whole_number(settings.get("minimum_age", 0), file, "minimum_age", problems)
+
+    voting = settings.get("voting") if isinstance(settings.get("voting"), dict) else {}
+    opens = _moment(voting.get("opens"), file, "voting.opens", problems)
+    closes = _moment(voting.get("closes"), file, "voting.closes", problems)
+    zone = voting.get("timezone", "Europe/Stockholm")
+
+    ballot = settings.get("ballot") if isinstance(settings.get("ballot"), dict) else {}
+    rule = ballot.get("rule")
+    if rule not in BALLOT_RULES:
+        problems.append(Problem(file, f"ballot.rule: {rule!r} is not a ballot rule; use {', '.join(BALLOT_RULES)}"))
+    counting = settings.get("counting") if isinstance(settings.get("counting"), dict) else {}
+    counting_rule = counting.get("rule", "greedy")
+    if counting_rule not in COUNTING_RULES:
+        problems.append(Problem(file, f"counting.rule: {counting_rule!r} is not a counting rule; use {', '.join(COUNTING_RULES)}"))
+
+    document: dict[str, Any] = {
+        "schema_version": packages.SCHEMA_VERSION,
+        "id": election_id,
+        "title": _text(settings.get("title"), file, "title", languages, problems),
+        "area": {"name": _text(settings.get("area"), file, "area", languages, problems), "municipality": municipality},
+        "languages": languages,
+        "budget": budget,
+        "currency": currency,
+        "voting": {"opens": opens, "closes": closes, "timezone": zone},
+        "ballot": dict(ballot),
+        "eligibility": {"minimum_age": minimum_age},
+        "check_in": check_in,
+        "counting": {"rule": counting_rule, "tie_break": "project-id"},
+    }
+    description = _text(settings.get("description"), file, "description", languages, problems, required=False)
+    if description:
+        document["description"] = description
+    statement = _text(settings.get("area_statement"), file, "area_statement", languages, problems, required=False)
+    if statement:
+        document["eligibility"]["area_statement"] = statement
+    return document, languages, problems
+
+
+def _cost(raw: str) -> int | None:
+    """A cost as staff type it: '180000', '180 000', '180 000 kr'; never a fraction."""
+    cleaned = re.sub(r"[\s\u00a0\u202f]", "", raw).removesuffix("kr").removesuffix("SEK")
+    if not re.fullmatch(r"-?\d+", cleaned):
+        return None
+    return int(cleaned)
+
+
+def read_projects(data: bytes, languages: list[str], images: Mapping[str, bytes], file: str = "projects.csv") -> tuple[list[dict[str, Any]], dict[str, bytes], list[Problem]]:
+    """The projects of a spreadsheet, with the images they name; rows count from 1 at the header, as a spreadsheet shows them."""
+    problems: list[Problem] = []
+    text = decode_spreadsheet(data)
+    if not text.strip():
+        return [], {}, [Problem(file, "is empty; it needs a header row and one row per project")]
+    try:
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = [name.strip() for name in next(reader)]
+    known = {"id", "cost", "image"} | {f"{column}_{language}" for column in TEXT_COLUMNS for language in languages}
+    for name in header:
+        if name and name not in known:
+            hint = ""
+            if any(name == f"{column}_{language}" for column in TEXT_COLUMNS for language in LANGUAGES):
+                hint = f"; its language is not in the settings' languages ({', '.join(languages)})"
+            problems.append(Problem(file, f"unknown column{hint}; the columns are id, cost, image and title_<language>, summary_<language>, …", 1, name))
+    for needed in ["id", "cost"] + [f"{column}_{languages[0]}" for column in REQUIRED_TEXTS]:
+        if needed not in header:
+            problems.append(Problem(file, "this column is missing from the header row", 1, needed))
+    if problems and any(problem.row == 1 and "missing" in problem.message for problem in problems):
+        return [], {}, problems
+
+    projects: list[dict[str, Any]] = []
+    assets: dict[str, bytes] = {}
+    first_row: dict[str, int] = {}
+    for row_number, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > len(header):
+            problems.append(Problem(file, f"has {len(cells)} cells but the header has {len(header)} columns; check for an extra separator", row_number))
+            continue
+        row = {name: (cells[index].strip() if index < len(cells) else "") for index, name in enumerate(header) if name in known}
+        project: dict[str, Any] = {}
+        project_id = row.get("id", "")
+        if not project_id:
+            problems.append(Problem(file, "the project has no id; give each project a short unique id such as 'lekplats'", row_number, "id"))
+        elif not IDENTIFIER.match(project_id):
+            problems.append(Problem(file, f"{project_id!r} is not a usable id: use letters, digits, '-', '.', '_' (at most 64)", row_number, "id"))
+        elif project_id in first_row:
+            problems.append(Problem(file, f"the id {project_id!r} is already used in row {first_row[project_id]}; each project needs its own id", row_number, "id"))
+        else:
+            first_row[project_id] = row_number
+        project["id"] = project_id
+
+        raw_cost = row.get("cost", "")
+        cost = _cost(raw_cost)
+        if not raw_cost:
+            problems.append(Problem(file, "the cost is missing; give it in whole kronor", row_number, "cost"))
+        elif cost is None:
+            problems.append(Problem(file, f"{raw_cost!r} is not a cost in whole kronor, such as 180000", row_number, "cost"))
+        elif cost < 0:
+            problems.append(Problem(file, f"the cost {cost} is negative; a cost is zero or more", row_number, "cost"))
+        project["cost"] = cost
+
+        for column in TEXT_COLUMNS:
+            texts = {language: row[f"{column}_{language}"] for language in languages if row.get(f"{column}_{language}")}
+            if column in REQUIRED_TEXTS and not texts.get(languages[0]):
+                problems.append(Problem(file, f"the {column} is missing in {languages[0]}, the package's first language", row_number, f"{column}_{languages[0]}"))
+            if texts:
+                if texts.get(languages[0]) or column in REQUIRED_TEXTS:
+                    project[column] = texts
+                else:
+                    problems.append(Problem(file, f"there is a {column} in another language but not in {languages[0]}", row_number, f"{column}_{languages[0]}"))
+        image = row.get("image", "")
+        if image:
+            asset = _image(image, images, file, row_number, problems)
+            if asset:
+                name = "assets/" + ASSET_NAME.sub("-", image.rsplit("/", 1)[-1])
+                assets[name] = asset
+                project["image"] = name
+                if "image_text" not in project:
+                    problems.append(Problem(file, f"the image needs a description for people who cannot see it, in {languages[0]}", row_number, f"image_text_{languages[0]}"))
+        projects.append(project)
+    if not projects and not problems:
+        problems.append(Problem(file, "has no projects; add one row per project under the header"))
+    return projects, assets, problems
+
+
+def _image(name: str, images: Mapping[str, bytes], file: str, row_number: int, problems: list[Problem]) -> bytes | None:
+    base = name.rsplit("/", 1)[-1]
+    suffix = "." + base.rsplit(".", 1)[-1].lower() if "." in base else ""
+    if suffix not in IMAGE_TYPES:
+        problems.append(Problem(file, f"{name!r} is not an image type a tablet shows; use SVG, PNG, JPEG or WebP", row_number, "image"))
+        return None
+    data = images.get(base)
+    if data is None:
+        problems.append(Problem(file, f"the image {name!r} is not among the images given; add it to the images folder", row_number, "image"))
+        return None
+    if len(data) > MAX_IMAGE_BYTES:
+        problems.append(Problem(file, f"the image {name!r} is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB; make it smaller", row_number, "image"))
+        return None
+    return data
+
+
+def build(
+    projects_csv: bytes,
+    settings_toml: bytes,
+    images: Mapping[str, bytes],
+    keys: Mapping[str, str],
+    code_hashes: list[str] | None = None,
+    projects_name: str = "projects.csv",
+    settings_name: str = "settings.toml",
+) -> Draft:
+    """Check all the material and return the unsigned draft, or raise MaterialError listing every problem."""
+    settings, problems = read_settings(settings_toml, settings_name)
+    document, languages, setting_problems = settings_document(settings, settings_name)
+    problems += setting_problems
+    projects, assets, project_problems = read_projects(projects_csv, languages, images, projects_name)
+    problems += project_problems
+    if document["check_in"] == "code" and not code_hashes:
+        problems.append(Problem(settings_name, "check_in: check-in by code needs voting codes; make them first (vallokal office codes)"))
+    if problems:
+        raise MaterialError(problems)
+    document["projects"] = projects
+    document["keys"] = dict(keys)
+    if code_hashes:
+        document["voting_codes"] = {"hash": "sha256", "hashes": sorted(set(code_hashes))}
+    draft = Draft(document, assets)
+    try:
+        draft.package
+    except packages.PackageError as error:
+        raise MaterialError([_located(str(error), projects_name, settings_name)]) from None
+    return draft
+
+
+def _located(message: str, projects_name: str, settings_name: str) -> Problem:
+    """A schema or consistency message, moved from its JSON path to the spreadsheet row where it has one."""
+    path, _, detail = message.partition(": ")
+    match = re.match(r"\$\.projects\[(\d+)\](?:\.(\w+))?", path)
+    if match:
+        return Problem(projects_name, detail, int(match.group(1)) + 2, match.group(2))
+    return Problem(settings_name, f"{path.removeprefix('$.')}: {detail}")

@@ -1,0 +1,93 @@
+"""Named tablets: staff start a vote on a tablet from the panel on another device, such as their phone.
+
+A tablet is a browser that staff named once, after logging in on it; it keeps
+a random token in a long-lived cookie. Its waiting page looks every second
+whether staff activated it, so a vote starts within two seconds of the tap.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+
+from . import store
+from .staff import render_status_error, staff_required
+from .voter import TABLET_COOKIE as COOKIE, now, start_voting, tablet_token as token
+
+ATTACHED_SECONDS = 10
+
+blueprint = Blueprint("tablets", __name__)
+
+
+def seen() -> dict[str, datetime]:
+    return current_app.extensions.setdefault("vallokal_tablets_seen", {})
+
+
+def note_seen() -> None:
+    """Every request from a named tablet marks it attached; kept in memory, not written to disk."""
+    value = token()
+    if value:
+        seen()[store.token_hash(value)] = now()
+
+
+def attached(tablet: store.Tablet) -> bool:
+    last = seen().get(tablet.token_hash)
+    return last is not None and now() - last < timedelta(seconds=ATTACHED_SECONDS)
+
+
+def last_seen(tablet: store.Tablet) -> datetime | None:
+    return seen().get(tablet.token_hash)
+
+
+@blueprint.get("/tablet/state")
+def state() -> Any:
+    """What the waiting page looks at every second: has staff started a vote here?"""
+    value = token()
+    response = jsonify(activated=store.pending_activation(value), named=store.tablet(value) is not None)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.post("/tablet/start")
+def start() -> ResponseReturnValue:
+    value = token()
+    if value and store.voting_refusal(now()) is None and store.take_activation(value, now()):
+        return start_voting()
+    return redirect(url_for("voter.welcome"))
+
+
+@blueprint.post("/staff/tablets/this")
+@staff_required
+def name_this() -> ResponseReturnValue:
+    value = token() or secrets.token_urlsafe(24)
+    try:
+        store.name_tablet(value, request.form.get("name", "")[:100])
+    except store.StationError as refusal:
+        return render_status_error(refusal.reason, 422)
+    response = redirect(url_for("staff.status", _anchor="tablets"))
+    response.set_cookie(COOKIE, value, max_age=400 * 24 * 3600, httponly=True, samesite="Strict", secure=request.is_secure)
+    return response
+
+
+@blueprint.post("/staff/tablets/activate")
+@staff_required
+def activate() -> ResponseReturnValue:
+    try:
+        store.activate_tablet(request.form.get("name", "")[:100], now())
+    except store.StationError as refusal:
+        return render_status_error(refusal.reason)
+    return redirect(url_for("staff.status", activated=request.form.get("name", "")[:60], _anchor="tablets"))
+
+
+@blueprint.post("/staff/tablets/forget")
+@staff_required
+def forget() -> ResponseReturnValue:
+    try:
+        store.forget_tablet(request.form.get("name", "")[:100])
+    except store.StationError as refusal:
+        return render_status_error(refusal.reason, 404)
+    return redirect(url_for("staff.status", _anchor="tablets"))

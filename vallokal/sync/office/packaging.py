@@ -1,0 +1,157 @@
+"""Building the election package in the office's pages, for staff who never open a terminal.
+
+Upload the spreadsheet and settings, see every problem in a table, preview the
+ballot as a voter will see it (rendered by the station's own templates), sign
+with the authority's passphrase, download. Drafts live in the data folder
+until signed, so a preview never needs the passphrase.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, abort, current_app, g, render_template, request, send_file, session
+from flask_babel import gettext
+
+from ...election import material, rules
+from . import authority
+from .admin import login_required
+
+blueprint = Blueprint("packaging", __name__, url_prefix="/package")
+DRAFTS = "package-drafts"
+DRAFT_NAME = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
+_preview_lock = threading.Lock()
+
+
+def data_folder() -> Path:
+    return Path(current_app.instance_path)
+
+
+def draft_folder(name: str) -> Path:
+    if not DRAFT_NAME.match(name):
+        abort(404)
+    folder = data_folder() / DRAFTS / name
+    if not (folder / "document.json").exists():
+        abort(404)
+    return folder
+
+
+def save_draft(built: material.Draft) -> str:
+    name = secrets.token_urlsafe(18)
+    folder = data_folder() / DRAFTS / name
+    (folder / "assets").mkdir(parents=True)
+    (folder / "document.json").write_text(json.dumps(built.document, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    for asset, data in built.assets.items():
+        (folder / asset).write_bytes(data)
+    return name
+
+
+def load_draft(name: str) -> material.Draft:
+    folder = draft_folder(name)
+    document = json.loads((folder / "document.json").read_text(encoding="utf-8"))
+    assets = {f"assets/{path.name}": path.read_bytes() for path in sorted((folder / "assets").iterdir())}
+    return material.Draft(document, assets)
+
+
+@blueprint.route("/", methods=["GET", "POST"])
+@login_required
+def upload() -> Any:
+    problems: list[material.Problem] = []
+    error, status = None, 200
+    if request.method == "POST":
+        projects = request.files.get("projects")
+        settings = request.files.get("settings")
+        if not projects or not projects.filename or not settings or not settings.filename:
+            error, status = gettext("Choose both the projects spreadsheet (CSV) and the settings file."), 422
+        else:
+            images = {Path(image.filename).name: image.read() for image in request.files.getlist("images") if image and image.filename}
+            try:
+                built = authority.draft(data_folder(), projects.read(), settings.read(), images, Path(projects.filename).name, Path(settings.filename).name)
+            except material.MaterialError as refused:
+                problems, status = refused.problems, 422
+            except authority.AuthorityError as refused:
+                error, status = str(refused), 409
+            else:
+                return render_draft(save_draft(built))
+    return render_template("office/package.html", problems=problems, error=error), status
+
+
+def render_draft(name: str, error: str | None = None, status: int = 200) -> Any:
+    built = load_draft(name)
+    package = built.package
+    page = render_template(
+        "office/package_draft.html", name=name, summary=authority.describe(built), package=package,
+        images=sorted(built.assets), error=error,
+    )
+    return page, status
+
+
+@blueprint.get("/<name>")
+@login_required
+def draft(name: str) -> Any:
+    return render_draft(name)
+
+
+@blueprint.get("/<name>/preview/<language>")
+@login_required
+def preview(name: str, language: str) -> Any:
+    """The ballot page exactly as the station renders it, in one of the package's languages."""
+    built = load_draft(name)
+    package = built.package
+    if language not in package.languages:
+        abort(404)
+    return preview_page(package, language)
+
+
+@blueprint.post("/<name>/sign")
+@login_required
+def sign(name: str) -> Any:
+    built = load_draft(name)
+    try:
+        signed = authority.sign(data_folder(), built, request.form.get("passphrase", "")[:500])
+    except authority.AuthorityError:
+        return render_draft(name, gettext("The passphrase is wrong, or the signing key cannot be read. Nothing was signed."), 422)
+    path = draft_folder(name) / "election-package.zip"
+    path.write_bytes(signed)
+    current_app.logger.info("package %s signed by %s", built.document["id"], session.get("office_user"))
+    return send_file(path, mimetype="application/zip", as_attachment=True, download_name=f"{built.document['id'].replace('/', '-')}.zip")
+
+
+def preview_app() -> Flask:
+    """A station app of its own, in a scratch folder, whose templates render the preview."""
+    app = current_app.extensions.get("vallokal_preview_station")
+    if app is None:
+        with _preview_lock:
+            app = current_app.extensions.get("vallokal_preview_station")
+            if app is None:
+                from ...kiosk import create_app
+
+                folder = Path(tempfile.mkdtemp(prefix="vallokal-preview-"))
+                app = create_app({"SECRET_KEY": secrets.token_hex(16), "AUTHORITY_KEY": None}, data_dir=folder)
+                app.extensions["vallokal_current_package"] = lambda: g.get("preview_package")
+                app.extensions["vallokal_preview_folder"] = folder
+                current_app.extensions["vallokal_preview_station"] = app
+    return app
+
+
+def preview_page(package: Any, language: str) -> str:
+    from ...kiosk.voter import ballot_context
+
+    app = preview_app()
+    with app.test_request_context("/ballot"):
+        g.preview_package = package
+        session["language"] = language
+        return render_template("kiosk/ballot.html", **ballot_context(package, rules.Ballot(), []))
+
+
+def remove_preview(app: Flask) -> None:
+    station = app.extensions.pop("vallokal_preview_station", None)
+    if station is not None:
+        shutil.rmtree(station.extensions["vallokal_preview_folder"], ignore_errors=True)
