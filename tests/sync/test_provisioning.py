@@ -289,3 +289,57 @@ def test_provision_refuses_bad_arguments_without_a_traceback(tmp_path: Path, mat
         result = run("station", "provision", "--data", tmp_path / "station", "--name", "Rinkeby", *arguments, ok=False)
         assert result.exit_code in (1, 2) and message in result.output, (arguments, result.output)
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_the_office_pages_build_preview_and_sign_a_package(tmp_path: Path, material: Path) -> None:
+    import io
+
+    from vallokal.election import package as packages
+
+    office_dir = tmp_path / "office"
+    run("office", "keys", "--data", office_dir, "--passphrase", PASSPHRASE)
+    run("office", "codes", "--data", office_dir, "--count", "4", "--out", tmp_path / "codes.html")
+    office = create_office({"SESSION_COOKIE_SECURE": False}, data_dir=office_dir)
+    prepare_office(office)
+    with office.app_context():
+        office_store.add_user("anna", PASSWORD)
+    client = office.test_client()
+    log_in(client)
+
+    def upload(projects: str, with_image: bool = True):
+        files = {
+            "csrf_token": token(client, "/package/"),
+            "projects": (io.BytesIO(projects.encode("utf-8")), "projekt.csv"),
+            "settings": (io.BytesIO((material / "settings.toml").read_bytes()), "settings.toml"),
+        }
+        if with_image:
+            files["images"] = [(io.BytesIO((material / "images" / "lekplats.svg").read_bytes()), "lekplats.svg")]
+        return client.post("/package/", data=files, content_type="multipart/form-data")
+
+    bad = upload(projects_text().replace("projekt-2;120 000;", "projekt-2;-1;").replace("projekt-5;", "projekt-2;"), with_image=False)
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "3 problem i underlaget" in page
+    assert "<td>projekt.csv</td><td>4</td><td>cost</td>" in page and "<td>7</td><td>id</td>" in page and "lekplats.svg" in page
+
+    good = upload(projects_text())
+    assert good.status_code == 200, good.get_data(as_text=True)
+    page = good.get_data(as_text=True)
+    assert "Inga problem hittades" in page and "Förslag 9" in page
+    name = re.search(r'/package/([A-Za-z0-9_-]+)/sign', page).group(1)
+    english = client.get(f"/package/{name}/preview/en").get_data(as_text=True)
+    assert 'lang="en"' in english and "Your ballot" in english and "Proposal 9" in english and 'id="choose-projekt-9"' in english
+    swedish = client.get(f"/package/{name}/preview/sv").get_data(as_text=True)
+    assert "Din röstsedel" in swedish and "Förslag 9" in swedish
+    assert client.get(f"/package/{name}/preview/ar").status_code == 404
+    assert client.get("/package/..%2F..%2Fetc/preview/sv").status_code == 404
+
+    wrong = client.post(f"/package/{name}/sign", data={"csrf_token": token(client, f"/package/{name}"), "passphrase": "nope"})
+    assert wrong.status_code == 422 and "Inget signerades" in wrong.get_data(as_text=True)
+    signed = client.post(f"/package/{name}/sign", data={"csrf_token": token(client, f"/package/{name}"), "passphrase": PASSPHRASE})
+    assert signed.status_code == 200 and signed.headers["Content-Disposition"].startswith("attachment; filename=rinkeby-2027.zip")
+    authority_public = json.loads((office_dir / "authority-keys.json").read_text())["authority_signing"]
+    package = packages.read_file(signed.get_data(), authority_public).package
+    assert len(package.projects) == 10 and len(package.code_hashes) == 4
+
+    enrol_page = client.post("/stations/enrol", data={"csrf_token": token(client, "/"), "request_text": "{not json", "passphrase": PASSPHRASE})
+    assert enrol_page.status_code == 422 and "Det är ingen registreringsbegäran" in enrol_page.get_data(as_text=True)

@@ -8,6 +8,7 @@ until signed, so a preview never needs the passphrase.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import secrets
@@ -118,10 +119,8 @@ def sign(name: str) -> Any:
         signed = authority.sign(data_folder(), built, request.form.get("passphrase", "")[:500])
     except authority.AuthorityError:
         return render_draft(name, gettext("The passphrase is wrong, or the signing key cannot be read. Nothing was signed."), 422)
-    path = draft_folder(name) / "election-package.zip"
-    path.write_bytes(signed)
     current_app.logger.info("package %s signed by %s", built.document["id"], session.get("office_user"))
-    return send_file(path, mimetype="application/zip", as_attachment=True, download_name=f"{built.document['id'].replace('/', '-')}.zip")
+    return send_file(io.BytesIO(signed), mimetype="application/zip", as_attachment=True, download_name=f"{built.document['id'].replace('/', '-')}.zip")
 
 
 def preview_app() -> Flask:
