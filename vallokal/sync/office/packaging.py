@@ -8,6 +8,7 @@ until signed, so a preview never needs the passphrase.
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
 import re
@@ -133,9 +134,9 @@ def preview_app() -> Flask:
                 from ...kiosk import create_app
 
                 folder = Path(tempfile.mkdtemp(prefix="vallokal-preview-"))
+                atexit.register(shutil.rmtree, folder, ignore_errors=True)
                 app = create_app({"SECRET_KEY": secrets.token_hex(16), "AUTHORITY_KEY": None}, data_dir=folder)
                 app.extensions["vallokal_current_package"] = lambda: g.get("preview_package")
-                app.extensions["vallokal_preview_folder"] = folder
                 current_app.extensions["vallokal_preview_station"] = app
     return app
 
@@ -148,9 +149,3 @@ def preview_page(package: Any, language: str) -> str:
         g.preview_package = package
         session["language"] = language
         return render_template("kiosk/ballot.html", **ballot_context(package, rules.Ballot(), []))
-
-
-def remove_preview(app: Flask) -> None:
-    station = app.extensions.pop("vallokal_preview_station", None)
-    if station is not None:
-        shutil.rmtree(station.extensions["vallokal_preview_folder"], ignore_errors=True)
