@@ -343,3 +343,13 @@ def test_the_office_pages_build_preview_and_sign_a_package(tmp_path: Path, mater
 
     enrol_page = client.post("/stations/enrol", data={"csrf_token": token(client, "/"), "request_text": "{not json", "passphrase": PASSPHRASE})
     assert enrol_page.status_code == 422 and "Det är ingen registreringsbegäran" in enrol_page.get_data(as_text=True)
+
+
+def test_the_example_material_builds(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "provisioning" / "example"
+    office_dir = tmp_path / "office"
+    run("office", "keys", "--data", office_dir, "--passphrase", PASSPHRASE)
+    run("office", "codes", "--data", office_dir, "--count", "5", "--out", tmp_path / "codes.html")
+    result = run("office", "package", "--data", office_dir, "--projects", example / "projects.csv", "--settings", example / "settings.toml",
+                 "--images", example / "images", "--out", tmp_path / "example.zip", "--check")
+    assert "tensta-2027: 12 projects in sv, en" in result.output and "1 images" in result.output

@@ -387,6 +387,9 @@ def missing_ranges(device_id: str) -> list[tuple[int, int]]:
     return ranges + [(start, end) for start, end in gaps]
 
 
+SILENT_AFTER = timedelta(minutes=30)
+
+
 def stations() -> list[dict[str, Any]]:
     rows = []
     for device in db.session.scalars(sa.select(Device).order_by(Device.station_name, Device.device_id)):
@@ -403,6 +406,7 @@ def stations() -> list[dict[str, Any]]:
                 "missing": missing_ranges(device.device_id),
                 "closing": closing,
                 "last_contact": as_utc(device.last_contact),
+                "silent": device.last_contact is not None and datetime.now(timezone.utc) - as_utc(device.last_contact) > SILENT_AFTER,
             }
         )
     return rows
