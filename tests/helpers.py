@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +94,23 @@ def serve_station(station_folder: Path, port: int) -> subprocess.Popen:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for_port(port, 30)
     return server
+
+
+@contextlib.contextmanager
+def served(app: Any, port: int = 0, threads: int = 4) -> Iterator[str]:
+    """A Flask app under waitress on loopback, in a thread, for as long as the block runs; yields its address."""
+    import threading
+
+    import waitress.server
+
+    server = waitress.server.create_server(app, host="127.0.0.1", port=port, threads=threads)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=5)
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:

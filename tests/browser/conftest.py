@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import waitress.server
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from helpers import served
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -18,14 +18,8 @@ def live_station(make_station, request) -> Iterator[tuple[Any, str]]:
     """A served station; a test may pass config through `@pytest.mark.station_config(...)`."""
     marker = request.node.get_closest_marker("station_config")
     app = make_station(**(marker.kwargs if marker else {}))
-    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with served(app) as url:
+        yield app, url
 
 
 @pytest.fixture(scope="session")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
-import waitress.server
 from playwright.sync_api import Browser, expect
 
 from vallokal.election import voting_codes
 from vallokal.sync.office.authority import code_sheet
 
+from helpers import served
 from test_vote_in_chromium import decode_qr
 
 pytestmark = pytest.mark.browser
@@ -22,10 +21,8 @@ def test_a_scanned_code_from_the_sheet_checks_the_voter_in(browser: Browser, mak
     sheet = tmp_path / "codes.html"
     sheet.write_text(code_sheet(codes, "Medborgarbudget Tensta 2026"), encoding="utf-8")
     app = make_station(make_document(check_in="code", code_hashes=[voting_codes.code_hash(code) for code in codes]))
-    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=2)
-    threading.Thread(target=server.run, daemon=True).start()
     context = browser.new_context(viewport={"width": 1024, "height": 768})
-    try:
+    with served(app) as url:
         printed = context.new_page()
         printed.goto(sheet.as_uri())
         printed.emulate_media(media="print")
@@ -35,9 +32,7 @@ def test_a_scanned_code_from_the_sheet_checks_the_voter_in(browser: Browser, mak
         assert scanned == codes[1]
 
         kiosk = context.new_page()
-        kiosk.goto(f"http://127.0.0.1:{server.effective_port}/code")
+        kiosk.goto(url + "/code")
         kiosk.get_by_label("Skriv koden från ditt brev").press_sequentially(scanned + "\n", delay=5)
         expect(kiosk.get_by_role("heading", level=1)).to_have_text("Din röstsedel")
-    finally:
-        context.close()
-        server.close()
+    context.close()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import waitress.server
 from playwright.sync_api import Browser, expect
 
-from helpers import STAFF_PIN, axe_violations
+from helpers import STAFF_PIN, axe_violations, served
 
 pytestmark = pytest.mark.browser
 
@@ -21,14 +19,8 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture
 def staff_mode_station(make_station, make_document) -> Iterator[tuple[Any, str]]:
     app = make_station(make_document(check_in="staff"))
-    server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with served(app) as url:
+        yield app, url
 
 
 def staff_log_in(page, url: str) -> None:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-import waitress.server
 from click.testing import CliRunner
 
 from vallokal.cli import cli
@@ -18,7 +16,7 @@ from vallokal.election import keys, voting_codes
 from vallokal.kiosk import create_app as create_station, prepare as prepare_station, store as station_store
 from vallokal.sync.office import create_app as create_office, prepare as prepare_office, store as office_store
 
-from helpers import Voter
+from helpers import Voter, served
 from syncing import PASSWORD, log_in, token
 
 PASSPHRASE = "a long enough passphrase"
@@ -124,10 +122,8 @@ def test_the_whole_path_from_a_spreadsheet_to_the_office(tmp_path: Path, materia
 
     office = create_office({"SESSION_COOKIE_SECURE": False}, data_dir=office_dir)
     prepare_office(office)
-    server = waitress.server.create_server(office, host="127.0.0.1", port=0, threads=2)
-    threading.Thread(target=server.run, daemon=True).start()
-    try:
-        station = create_station({"OFFICE_URL": f"http://127.0.0.1:{server.effective_port}"}, data_dir=station_dir)
+    with served(office, threads=2) as office_url:
+        station = create_station({"OFFICE_URL": office_url}, data_dir=station_dir)
         prepare_station(station)
         assert station.config["STATION_NAME"] == "Rinkeby bibliotek"
         staff = station.test_client()
@@ -161,8 +157,6 @@ def test_the_whole_path_from_a_spreadsheet_to_the_office(tmp_path: Path, materia
         with station.app_context():
             assert station_store.ballots_cast() == 1
         assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", tracking)
-    finally:
-        server.close()
 
 
 def write_material(folder: Path, projects: str, settings: str | None = None) -> tuple[Path, Path]:
@@ -343,6 +337,21 @@ def test_the_office_pages_build_preview_and_sign_a_package(tmp_path: Path, mater
 
     enrol_page = client.post("/stations/enrol", data={"csrf_token": token(client, "/"), "request_text": "{not json", "passphrase": PASSPHRASE})
     assert enrol_page.status_code == 422 and "Det är ingen registreringsbegäran" in enrol_page.get_data(as_text=True)
+
+    (tmp_path / "signed.zip").write_bytes(signed.get_data())
+    with office.app_context():
+        office_store.load_package(signed.get_data())
+    run("station", "provision", "--data", tmp_path / "station", "--name", "Rinkeby träff", "--authority-key", authority_public,
+        "--package", tmp_path / "signed.zip", "--pin", STAFF_PIN)
+    scanned = json.dumps(json.loads((tmp_path / "station" / "enrolment-request.json").read_text()), separators=(",", ":"))
+    wrong = client.post("/stations/enrol", data={"csrf_token": token(client, "/"), "request_text": scanned, "passphrase": "nope"})
+    assert wrong.status_code == 422 and "Inget utfärdades" in wrong.get_data(as_text=True)
+    issued = client.post("/stations/enrol", data={"csrf_token": token(client, "/"), "request_text": scanned, "passphrase": PASSPHRASE})
+    assert issued.status_code == 200 and issued.headers["Content-Disposition"].startswith('attachment; filename="certificate-dev-')
+    (tmp_path / "certificate.json").write_bytes(issued.get_data())
+    run("station", "install-certificate", "--data", tmp_path / "station", tmp_path / "certificate.json")
+    stations_page = client.get("/").get_data(as_text=True)
+    assert "Rinkeby träff" in stations_page and "Registrerad; inget mottaget än" in stations_page
 
 
 def test_the_example_material_builds(tmp_path: Path) -> None:

@@ -6,14 +6,11 @@ import json
 import signal
 import socket
 import subprocess
-import threading
 import time
-
-import waitress.server
 
 from vallokal.election import keys
 
-from helpers import VALLOKAL, serve_station
+from helpers import VALLOKAL, serve_station, served
 from syncing import cast
 
 
@@ -39,18 +36,16 @@ def test_after_a_power_cut_the_station_resumes_sending_by_itself(election) -> No
     first.wait(10)
     assert election.office_records() == []
 
-    server = waitress.server.create_server(election.office, host="127.0.0.1", port=office_port, threads=2)
-    threading.Thread(target=server.run, daemon=True).start()
-    second = serve_station(folder, station_port)
-    try:
-        deadline = time.monotonic() + 30
-        while len(election.office_records()) < 7 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert [sequence for _, sequence, _ in election.office_records()] == list(range(1, 8))
-    finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(10)
-        server.close()
+    with served(election.office, port=office_port, threads=2):
+        second = serve_station(folder, station_port)
+        try:
+            deadline = time.monotonic() + 30
+            while len(election.office_records()) < 7 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert [sequence for _, sequence, _ in election.office_records()] == list(range(1, 8))
+        finally:
+            second.send_signal(signal.SIGTERM)
+            second.wait(10)
     status = json.loads(subprocess.run([*VALLOKAL, "station", "status", "--data", str(folder), "--json"],
                                        capture_output=True, text=True, check=True).stdout)
     assert status["polls"] == "open" and status["ballots_cast"] == 7 and status["unsynced"] == 0
