@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import os
 import secrets
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import waitress.server
 
 from vallokal.election import keys, package as packages
 from vallokal.sync.office import create_app as create_office, prepare as prepare_office, store as office_store
 
+from helpers import served
 from syncing import PASSWORD, Election
 
 POSTGRES_URL = os.environ.get("VALLOKAL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -57,14 +56,8 @@ def election(database_url, tmp_path: Path, authority_key, make_document) -> Iter
 
 @pytest.fixture
 def live_office(election: Election) -> Iterator[str]:
-    server = waitress.server.create_server(election.office, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with served(election.office) as url:
+        yield url
 
 
 @pytest.fixture
