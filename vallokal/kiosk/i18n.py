@@ -12,17 +12,35 @@ from markupsafe import Markup, escape
 from ..election.package import ElectionPackage, text_in
 from ..election.rules import Violation
 
-LANGUAGES = {"sv": "Svenska", "en": "English"}
+LANGUAGES = {
+    "sv": "Svenska",
+    "sv-easy": "Lättläst svenska",
+    "en": "English",
+    "ar": "العربية",
+    "so": "Soomaali",
+    "fi": "Suomi",
+}
 RIGHT_TO_LEFT = {"ar"}
+BABEL_LOCALES = {"sv-easy": "sv@easy"}
+HTML_LANG = {"sv-easy": "sv"}
 
 
 def select_locale() -> str:
     language = session.get("language")
-    return language if language in LANGUAGES else current_app.config["BABEL_DEFAULT_LOCALE"]
+    if language not in LANGUAGES:
+        language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    return BABEL_LOCALES.get(language, language)
 
 
 def current_language() -> str:
-    return str(get_locale() or "sv")
+    """The voter's language as packages name it (sv-easy), not as Babel does (sv@easy)."""
+    locale = str(get_locale() or "sv")
+    return next((language for language, name in BABEL_LOCALES.items() if name == locale), locale)
+
+
+def html_lang(language: str) -> str:
+    """The BCP 47 tag for `lang` attributes: easy-read Swedish is Swedish to a screen reader."""
+    return HTML_LANG.get(language, language)
 
 
 def money(amount: int) -> str:
@@ -44,7 +62,10 @@ def package_text(text: Mapping[str, str] | None) -> Markup:
     if text.get(language):
         return escape(text[language])
     value, used = text_in(text, language, fallback_language())
-    return Markup('<span lang="{}">{}</span>').format(used, value)
+    note = gettext("in %(language)s", language=LANGUAGES.get(used, used))
+    return Markup('<span lang="{}" dir="{}" class="fallback">{}</span> <span class="fallback-note">({})</span>').format(
+        html_lang(used), "rtl" if used in RIGHT_TO_LEFT else "ltr", value, note
+    )
 
 
 def plain_text(text: Mapping[str, str] | None) -> str:
@@ -139,6 +160,7 @@ def init_app(app: Flask, current_package: Callable[[], ElectionPackage | None]) 
         return {
             "languages": LANGUAGES,
             "language": language,
+            "html_lang": html_lang,
             "direction": "rtl" if language in RIGHT_TO_LEFT else "ltr",
             "money": money,
             "ptext": package_text,

@@ -10,7 +10,7 @@
   }
 
   function money(amount, status) {
-    var number = new Intl.NumberFormat(root.lang || "sv").format(amount);
+    var number = new Intl.NumberFormat((root.lang || "sv") + "-u-nu-latn").format(amount);
     return format(status.dataset.textMoney, { amount: number });
   }
 
