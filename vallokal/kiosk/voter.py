@@ -114,6 +114,11 @@ def welcome() -> str:
     )
 
 
+@blueprint.get("/help")
+def help_page() -> str:
+    return render_template("kiosk/help.html", package=package_or_none())
+
+
 @blueprint.post("/settings")
 def settings() -> Response:
     language = request.form.get("language")
@@ -251,6 +256,18 @@ def ballot_from_form(package: ElectionPackage) -> tuple[rules.Ballot, list[str]]
     return rules.Ballot(points=points), problems[:1]
 
 
+def adjust_points(package: ElectionPackage, ballot: rules.Ballot, adjust: str) -> rules.Ballot:
+    """One point more or less for a project, from the +1 and −1 buttons that need no typing."""
+    project_id, _, step = adjust.partition(":")
+    if package.project(project_id) is None or step not in ("+1", "-1"):
+        abort(400)
+    rule = package.rule
+    ceiling = rule.points_per_project or rule.points_total
+    points = dict(ballot.points)
+    points[project_id] = max(0, min(ceiling, points.get(project_id, 0) + int(step)))
+    return rules.Ballot(points={project: value for project, value in points.items() if value})
+
+
 def ballot_context(package: ElectionPackage, ballot: rules.Ballot, messages: list[str]) -> dict[str, Any]:
     rule = package.rule
     spent = rules.spent(rule, ballot)
@@ -279,6 +296,10 @@ def ballot() -> Any:
     if request.method == "GET":
         return render_template("kiosk/ballot.html", **ballot_context(package, session_ballot(), []))
     choice, problems = ballot_from_form(package)
+    if package.rule.kind == "points" and request.form.get("adjust"):
+        choice = adjust_points(package, choice, request.form["adjust"])
+        session["choices"] = choice.as_choices(package.rule.kind)
+        return render_template("kiosk/ballot.html", **ballot_context(package, choice, problems)), 422 if problems else 200
     violations = rules.validate(package.rule, choice)
     titles = project_titles(package)
     messages = problems + [i18n.violation_message(violation, titles) for violation in violations]

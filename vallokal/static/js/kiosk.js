@@ -53,6 +53,31 @@
     if (!form || !status) { return; }
     form.addEventListener("change", function () { updateTally(form, status); });
     form.addEventListener("input", function () { updateTally(form, status); });
+    form.querySelectorAll("button.points-step").forEach(function (button) {
+      button.addEventListener("click", function (event) {
+        var input = document.getElementById(button.dataset.target);
+        var value = Math.max(0, (parseInt(input.value, 10) || 0) + Number(button.dataset.step));
+        input.value = String(Math.min(value, Number(input.max) || value));
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        event.preventDefault();
+      });
+    });
+  }
+
+  /* Two switches (move and select) arrive as Tab and Enter: Enter ticks a box and steps through a list. */
+  function setUpSwitchAccess() {
+    document.addEventListener("keydown", function (event) {
+      var target = event.target;
+      if (event.key !== "Enter" || event.altKey || event.ctrlKey || event.metaKey) { return; }
+      if (target.matches && target.matches("input[type=checkbox], input[type=radio]")) {
+        event.preventDefault();
+        target.click();
+      } else if (target.tagName === "SELECT") {
+        event.preventDefault();
+        target.selectedIndex = (target.selectedIndex + 1) % target.options.length;
+        target.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
   }
 
   function setUpIdle() {
@@ -115,6 +140,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setUpTabletWaiting();
+    setUpSwitchAccess();
     setUpBallot();
     setUpIdle();
     setUpOnceOnly();
