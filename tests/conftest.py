@@ -55,7 +55,7 @@ def make_station(tmp_path: Path, authority_key: Ed25519PrivateKey, make_document
 
     made = []
 
-    def make(document: dict[str, Any] | None = None, open_polls: bool = True, **config: Any) -> Flask:
+    def make(document: dict[str, Any] | None = None, open_polls: bool = True, assets: dict[str, bytes] | None = None, **config: Any) -> Flask:
         made.append(document)
         app = create_app(
             {"AUTHORITY_KEY": keys.public_text(authority_key), "STATION_NAME": "Testbiblioteket", **config},
@@ -64,7 +64,7 @@ def make_station(tmp_path: Path, authority_key: Ed25519PrivateKey, make_document
         prepare(app)
         now = datetime.now(timezone.utc)
         with app.app_context():
-            store.load_package(packages.build_file(document or make_document(), authority_key), now)
+            store.load_package(packages.build_file(document or make_document(), authority_key, assets), now)
             store.set_pin(STAFF_PIN)
             if open_polls:
                 store.open_polls(now)

@@ -69,7 +69,7 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     assert AXE.exists(), "axe-core is missing: run npm ci (the test command does)"
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG_TAGS
     )
     return [
         {"id": violation["id"], "help": violation["help"], "nodes": [node["html"] for node in violation["nodes"]][:3]}
@@ -82,7 +82,7 @@ VALLOKAL = [sys.executable, "-m", "vallokal"]
 
 def demo_station_data(folder: Path) -> Path:
     """The demo's station data folder (a signed election, polls open), made with `vallokal demo`."""
-    subprocess.run([*VALLOKAL, "demo", "--data", str(folder), "--no-serve"], check=True, capture_output=True)
+    subprocess.run([*VALLOKAL, "demo", "--data", str(folder), "--no-serve", "--no-speech"], check=True, capture_output=True)
     return folder / "station"
 
 

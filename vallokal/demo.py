@@ -103,6 +103,18 @@ def demo_document(
     return document
 
 
+def with_speech(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The demo with spoken texts when espeak-ng and opusenc are installed, without them otherwise."""
+    from .election.material import Draft
+    from .sync.office import audio
+
+    if audio.tools_missing():
+        click.echo("(No speech in the demo: install espeak-ng and opus-tools to let voters listen.)")
+        return document, {}
+    spoken = audio.add_audio(Draft(document))
+    return spoken.document, spoken.assets
+
+
 def _key(path: Path, kind: type, passphrase: str | None = None) -> Any:
     if not path.exists():
         keys.write_private(kind.generate(), path, passphrase)
@@ -114,7 +126,8 @@ def _key(path: Path, kind: type, passphrase: str | None = None) -> Any:
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--data", "data_dir", default="vallokal-demo", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the demo's keys, package and station data.")
 @click.option("--no-serve", is_flag=True, help="Set everything up, print how to reach it, and exit.")
-def demo(host: str, port: int, data_dir: Path, no_serve: bool) -> None:
+@click.option("--speech/--no-speech", default=True, show_default=True, help="Speak the ballot with espeak-ng, if it is installed.")
+def demo(host: str, port: int, data_dir: Path, no_serve: bool, speech: bool) -> None:
     """Set up and serve a demo station with a signed election, polls open."""
     from .kiosk import create_app, prepare, server, store
 
@@ -126,7 +139,8 @@ def demo(host: str, port: int, data_dir: Path, no_serve: bool) -> None:
     now = datetime.now(STOCKHOLM)
     if not package_file.exists():
         document = demo_document(keys.public_text(authority), keys.public_text(sealing), now)
-        package_file.write_bytes(packages.build_file(document, authority))
+        spoken, assets = with_speech(document) if speech else (document, {})
+        package_file.write_bytes(packages.build_file(spoken, authority, assets))
 
     station_dir = data_dir / "station"
     station_dir.mkdir(exist_ok=True)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+from datetime import datetime, timezone
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from helpers import served
+from accessibility import multilingual
+from helpers import STAFF_PIN, served
+from vallokal.election import keys, package as packages
+from vallokal.election.material import Draft
+from vallokal.kiosk import create_app, prepare, store
+from vallokal.sync.office import audio
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -41,3 +48,23 @@ def page(browser: Browser, request) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def stations(tmp_path_factory, authority_key, make_document) -> Iterator[dict[str, str]]:
+    """Three served stations, one per check-in mode, with a package in all six languages and speech where there is a voice."""
+    urls: dict[str, str] = {}
+    with ExitStack() as stack:
+        for mode in ("open", "code", "staff"):
+            document = multilingual(make_document(check_in=mode, code_hashes=["0" * 64] if mode == "code" else None))
+            document["projects"] = document["projects"][:4]
+            spoken = audio.add_audio(Draft(document)) if mode == "open" else Draft(document)
+            app = create_app({"AUTHORITY_KEY": keys.public_text(authority_key)}, data_dir=tmp_path_factory.mktemp(mode))
+            prepare(app)
+            with app.app_context():
+                now = datetime.now(timezone.utc)
+                store.load_package(packages.build_file(spoken.document, authority_key, spoken.assets), now)
+                store.set_pin(STAFF_PIN)
+                store.open_polls(now)
+            urls[mode] = stack.enter_context(served(app))
+        yield urls

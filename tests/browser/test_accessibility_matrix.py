@@ -3,41 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser
 
-from accessibility import CONTRASTS, LANGUAGES, each_page_of_every_check_in, multilingual
-from helpers import axe_violations, served
+from accessibility import CONTRASTS, LANGUAGES, each_page_of_every_check_in
+from helpers import axe_violations
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def stations(tmp_path_factory, authority_key, make_document) -> Iterator[dict[str, str]]:
-    """Three served stations, one per check-in mode, with a package in all six languages."""
-    from contextlib import ExitStack
-
-    from vallokal.election import keys, package as packages
-    from vallokal.kiosk import create_app, prepare, store
-
-    from helpers import STAFF_PIN
-    from datetime import datetime, timezone
-
-    urls: dict[str, str] = {}
-    with ExitStack() as stack:
-        for mode in ("open", "code", "staff"):
-            document = multilingual(make_document(check_in=mode, code_hashes=["0" * 64] if mode == "code" else None))
-            app = create_app({"AUTHORITY_KEY": keys.public_text(authority_key)}, data_dir=tmp_path_factory.mktemp(mode))
-            prepare(app)
-            with app.app_context():
-                now = datetime.now(timezone.utc)
-                store.load_package(packages.build_file(document, authority_key), now)
-                store.set_pin(STAFF_PIN)
-                store.open_polls(now)
-            urls[mode] = stack.enter_context(served(app))
-        yield urls
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

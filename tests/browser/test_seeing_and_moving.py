@@ -6,7 +6,6 @@ import pytest
 from playwright.sync_api import Browser
 
 from accessibility import CONTRAST_OF_TEXT, LANGUAGES, TARGETS, each_page_of_every_check_in, too_close, too_small
-from test_accessibility_matrix import stations  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -14,7 +13,7 @@ MINIMUM_CONTRAST = {"default": 10.0, "light": 20.0, "dark": 20.0}
 
 
 @pytest.mark.parametrize("contrast", list(MINIMUM_CONTRAST))
-def test_every_text_has_the_contrast_of_its_theme(stations, browser: Browser, contrast: str) -> None:  # noqa: F811
+def test_every_text_has_the_contrast_of_its_theme(stations, browser: Browser, contrast: str) -> None:
     low: dict[str, list] = {}
     for language in ("sv", "ar"):
         context = browser.new_context(viewport={"width": 1024, "height": 768})
@@ -32,7 +31,7 @@ def test_every_text_has_the_contrast_of_its_theme(stations, browser: Browser, co
     assert low == {}
 
 
-def test_every_target_is_at_least_48_px_and_10_px_from_the_next(stations, browser: Browser) -> None:  # noqa: F811
+def test_every_target_is_at_least_48_px_and_10_px_from_the_next(stations, browser: Browser) -> None:
     small: dict[str, list] = {}
     close: dict[str, list] = {}
     for language in ("sv", "ar"):
@@ -53,7 +52,7 @@ def test_every_target_is_at_least_48_px_and_10_px_from_the_next(stations, browse
 
 
 @pytest.mark.parametrize("width, text_size", [(320, "normal"), (1024, "largest"), (640, "largest")])
-def test_no_voter_page_scrolls_sideways(stations, browser: Browser, width: int, text_size: str) -> None:  # noqa: F811
+def test_no_voter_page_scrolls_sideways(stations, browser: Browser, width: int, text_size: str) -> None:
     wide: list[str] = []
     for language in LANGUAGES:
         context = browser.new_context(viewport={"width": width, "height": 800})

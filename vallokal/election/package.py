@@ -140,6 +140,14 @@ class ElectionPackage:
         """SHA-256 of the canonical document: what reports quote to prove which package ran."""
         return hashlib.sha256(canonical_json(self.document)).hexdigest()
 
+    def audio(self, language: str, key: str) -> str | None:
+        """The asset of the speech for `key` in `language`, if the package has one."""
+        return self.document.get("audio", {}).get(language, {}).get(key)
+
+    @property
+    def audio_missing(self) -> list[str]:
+        return list(self.document.get("audio_missing", ()))
+
     def project(self, project_id: str) -> Project | None:
         return next((project for project in self.projects if project.id == project_id), None)
 
@@ -193,6 +201,12 @@ def _consistent(document: dict[str, Any]) -> ElectionPackage:
         seen.add(project.id)
         if project.image and project.image not in document.get("assets", {}):
             raise PackageError(f"$.projects[{index}].image: {project.image} is not listed in $.assets")
+    for language, clips in document.get("audio", {}).items():
+        for key, asset in clips.items():
+            if asset not in document.get("assets", {}):
+                raise PackageError(f"$.audio.{language}.{key}: {asset} is not listed in $.assets")
+            if key.startswith("project:") and key[8:] not in seen:
+                raise PackageError(f"$.audio.{language}.{key}: there is no project {key[8:]!r}")
 
     voting = document["voting"]
     try:

@@ -150,6 +150,15 @@ def violation_message(violation: Violation, project_titles: Mapping[str, str]) -
     return gettext("This ballot does not follow the rules of the vote. Please check your choices.")
 
 
+def audio_url(key: str) -> str | None:
+    """Where the station serves the package's speech for `key` in the voter's language, if there is any."""
+    from flask import url_for
+
+    package = current_app.extensions["vallokal_current_package"]()
+    asset = package.audio(current_language(), key) if package else None
+    return url_for("voter.asset", name=asset.removeprefix("assets/")) if asset else None
+
+
 def init_app(app: Flask, current_package: Callable[[], ElectionPackage | None]) -> None:
     """Template helpers; `current_package` tells which election's texts are shown."""
     app.extensions["vallokal_current_package"] = current_package
@@ -161,6 +170,7 @@ def init_app(app: Flask, current_package: Callable[[], ElectionPackage | None]) 
             "languages": LANGUAGES,
             "language": language,
             "html_lang": html_lang,
+            "audio_url": audio_url,
             "direction": "rtl" if language in RIGHT_TO_LEFT else "ltr",
             "money": money,
             "ptext": package_text,

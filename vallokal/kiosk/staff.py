@@ -55,6 +55,7 @@ def status_page(error: str | None = None, status_code: int = 200, notice: str | 
     from . import tablets
 
     named = store.tablets()
+    package = store.current_package()
     page = render_template(
         "kiosk/staff/status.html",
         tablets=[(tablet, tablets.attached(tablet), tablets.last_seen(tablet)) for tablet in named],
@@ -66,6 +67,10 @@ def status_page(error: str | None = None, status_code: int = 200, notice: str | 
         clock=now(),
         closing=store.last_report("polls_closed") if store.station().polls == "closed" else None,
         notice=notice,
+        speech={
+            "languages": [i18n.LANGUAGES.get(code, code) for code in (package.languages if package else []) if package.document.get("audio", {}).get(code)],
+            "missing": [i18n.LANGUAGES.get(code, code) for code in (package.audio_missing if package else [])],
+        },
         package=store.current_package(),
         station=store.station(),
         ballots_cast=store.ballots_cast(),

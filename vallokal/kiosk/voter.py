@@ -34,7 +34,9 @@ from .qr import qr_svg
 
 blueprint = Blueprint("voter", __name__)
 
-DISPLAY_SETTINGS = ("language", "text_size", "contrast")
+DISPLAY_SETTINGS = ("language", "text_size", "contrast", "audio_rate", "audio_volume")
+AUDIO_RATES = ("0.5", "0.75", "1", "1.25", "1.5", "1.75", "2")
+AUDIO_VOLUMES = ("0.2", "0.4", "0.6", "0.8", "1")
 TEXT_SIZES = ("normal", "large", "larger", "largest")
 CONTRASTS = ("default", "dark", "light")
 
@@ -136,6 +138,14 @@ def settings() -> Response:
         if contrast not in CONTRASTS:
             abort(400)
         session["contrast"] = contrast
+    for key, allowed in (("audio_rate", AUDIO_RATES), ("audio_volume", AUDIO_VOLUMES)):
+        value = request.form.get(key)
+        if value is not None:
+            if value not in allowed:
+                abort(400)
+            session[key] = value
+    if request.headers.get("X-Requested-With") == "fetch":
+        return Response(status=204)
     if request.form.get("reset") == "display":
         for key in DISPLAY_SETTINGS:
             session.pop(key, None)
@@ -327,7 +337,7 @@ def asset(name: str) -> Response:
     content = store.package_asset(f"assets/{name}")
     if content is None:
         abort(404)
-    kinds = {"svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
+    kinds = {"svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp", "opus": "audio/ogg"}
     mimetype = kinds.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
     return Response(content, mimetype=mimetype)
 

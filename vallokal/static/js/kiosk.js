@@ -138,7 +138,74 @@
     }, 1000);
   }
 
+  /* Listening: one clip at a time, only when asked, at the voter's speed (pitch kept) and volume. */
+  var RATES = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
+  var VOLUMES = [0.2, 0.4, 0.6, 0.8, 1];
+
+  function setUpListening() {
+    var buttons = document.querySelectorAll("button.listen");
+    var controls = document.querySelector(".audio-controls");
+    if (!buttons.length || !controls || !window.Audio) { return; }
+    var player = new Audio();
+    player.preload = "none";
+    player.preservesPitch = true;
+    var playing = null;
+    var rate = Number(root.dataset.audioRate) || 1;
+    var volume = Number(root.dataset.audioVolume) || 1;
+    var status = controls.querySelector(".audio-status");
+
+    function show() {
+      player.playbackRate = rate;
+      player.volume = volume;
+      status.textContent = format(controls.dataset.textRate, { percent: Math.round(rate * 100) }) + " · " +
+        format(controls.dataset.textVolume, { percent: Math.round(volume * 100) });
+    }
+    function stop() {
+      player.pause();
+      if (playing) { playing.setAttribute("aria-pressed", "false"); playing = null; }
+    }
+    function save(name, value) {
+      var token = document.querySelector("input[name=csrf_token]");
+      if (!token || !window.fetch) { return; }
+      var body = new URLSearchParams();
+      body.set("csrf_token", token.value);
+      body.set(name, String(value));
+      fetch(controls.dataset.settings, { method: "POST", body: body, credentials: "same-origin",
+                                          headers: { "X-Requested-With": "fetch" } }).catch(function () {});
+    }
+    buttons.forEach(function (button) {
+      button.hidden = false;
+      button.setAttribute("aria-pressed", "false");
+      button.addEventListener("click", function () {
+        var again = playing === button;
+        stop();
+        if (again) { return; }
+        player.src = button.dataset.audio;
+        show();
+        playing = button;
+        button.setAttribute("aria-pressed", "true");
+        player.play().catch(stop);
+      });
+    });
+    player.addEventListener("ended", stop);
+    controls.querySelectorAll("[data-audio-change]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var steps = button.dataset.audioChange === "rate" ? RATES : VOLUMES;
+        var current = button.dataset.audioChange === "rate" ? rate : volume;
+        var index = steps.indexOf(current);
+        if (index < 0) { index = steps.length - 1; }
+        var next = steps[Math.max(0, Math.min(steps.length - 1, index + Number(button.dataset.direction)))];
+        if (button.dataset.audioChange === "rate") { rate = next; save("audio_rate", next); }
+        else { volume = next; save("audio_volume", next); }
+        show();
+      });
+    });
+    controls.hidden = false;
+    show();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setUpListening();
     setUpTabletWaiting();
     setUpSwitchAccess();
     setUpBallot();

@@ -125,8 +125,9 @@ def codes(data_dir: Path, count: int, title: str, out_file: Path, csv_file: Path
 @click.option("--images", "images_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Folder with the images the spreadsheet's image column names.")
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Where to write the signed package file.")
 @click.option("--check", is_flag=True, help="Only check the material; sign nothing.")
+@click.option("--audio/--no-audio", default=True, show_default=True, help="Speak every text with espeak-ng, for voters who listen.")
 @click.option("--passphrase", envvar="VALLOKAL_AUTHORITY_PASSPHRASE", default=None, help="The signing key's passphrase (asked for when not given).")
-def package(data_dir: Path, projects_file: Path, settings_file: Path, images_dir: Path | None, out_file: Path, check: bool, passphrase: str | None) -> None:
+def package(data_dir: Path, projects_file: Path, settings_file: Path, images_dir: Path | None, out_file: Path, check: bool, audio: bool, passphrase: str | None) -> None:
     """Build, check and sign the election package from a spreadsheet of projects and a settings file."""
     images = {path.name: path.read_bytes() for path in sorted(images_dir.iterdir()) if path.is_file()} if images_dir else {}
     try:
@@ -142,6 +143,13 @@ def package(data_dir: Path, projects_file: Path, settings_file: Path, images_dir
                f"{summary['rule']} ballot, check-in {summary['check_in']}, {summary['codes']} codes, {summary['images']} images. No problems found.")
     if check:
         return
+    if audio:
+        from . import audio as speech
+
+        try:
+            built = speech.add_audio(built, report=click.echo)
+        except speech.AudioError as error:
+            raise click.ClickException(str(error)) from None
     if passphrase is None:
         passphrase = click.prompt("Passphrase of the signing key", hide_input=True)
     try:
