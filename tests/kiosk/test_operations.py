@@ -160,3 +160,13 @@ def test_the_servers_address_comes_from_station_toml(tmp_path: Path, config_name
     (tmp_path / "station.toml").write_text('HOST = "0.0.0.0"\nPORT = 8123\n', encoding="utf-8")
     app = create_app(data_dir=tmp_path)
     assert app.config[config_name] == {"HOST": "0.0.0.0", "PORT": 8123}[config_name]
+
+
+def test_the_idle_times_stay_within_what_voters_need(tmp_path: Path):
+    from vallokal.kiosk import create_app
+
+    (tmp_path / "station.toml").write_text("IDLE_SECONDS = 20\nIDLE_WARNING_SECONDS = 5\n", encoding="utf-8")
+    app = create_app(data_dir=tmp_path)
+    assert (app.config["IDLE_SECONDS"], app.config["IDLE_WARNING_SECONDS"]) == (120, 30)
+    (tmp_path / "station.toml").write_text("IDLE_SECONDS = 240\nIDLE_WARNING_SECONDS = 60\n", encoding="utf-8")
+    assert (create_app(data_dir=tmp_path).config["IDLE_SECONDS"], create_app(data_dir=tmp_path).config["IDLE_WARNING_SECONDS"]) == (240, 60)

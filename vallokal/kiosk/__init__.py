@@ -57,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     )
     app.config.from_file("station.toml", load=tomllib.load, text=False, silent=True)
     app.config.from_prefixed_env("VALLOKAL")
+    keep_idle_times_humane(app)
     if test_config:
         app.config.from_mapping(test_config)
     app.config["DEBUG"] = False  # never the debugger or tracebacks in front of voters or staff, whatever the environment says
@@ -79,6 +80,23 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     app.register_blueprint(tablets.blueprint)
     app.before_request(tablets.note_seen)
     return app
+
+
+IDLE_RANGE = (120, 300)
+SHORTEST_WARNING = 30
+
+
+def keep_idle_times_humane(app: Flask) -> None:
+    """The idle reset warns after 2 to 5 minutes and gives at least 30 seconds to continue, whatever a site configures."""
+    idle = int(app.config["IDLE_SECONDS"])
+    bounded = min(max(idle, IDLE_RANGE[0]), IDLE_RANGE[1])
+    if bounded != idle:
+        app.logger.warning("IDLE_SECONDS %s is outside %s to %s seconds; using %s", idle, *IDLE_RANGE, bounded)
+    app.config["IDLE_SECONDS"] = bounded
+    warning = int(app.config["IDLE_WARNING_SECONDS"])
+    if warning < SHORTEST_WARNING:
+        app.logger.warning("IDLE_WARNING_SECONDS %s is under %s; using %s", warning, SHORTEST_WARNING, SHORTEST_WARNING)
+    app.config["IDLE_WARNING_SECONDS"] = max(warning, SHORTEST_WARNING)
 
 
 def prepare(app: Flask) -> None:
