@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import secrets
+import sys
 import tempfile
 import threading
 from datetime import datetime, timezone
@@ -22,9 +23,15 @@ from playwright.sync_api import sync_playwright
 from vallokal.demo import demo_document
 from vallokal.election import keys, package as packages, rules, voting_codes
 from vallokal.kiosk import create_app, prepare, store
+from vallokal.election.material import Draft
+from vallokal.sync.office import audio
 from vallokal.sync.office.authority import code_sheet
 
 HERE = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(HERE / "tests" / "browser"))
+from accessibility import each_page_of_every_check_in, multilingual  # noqa: E402 (the walk the accessibility tests take)
+
+VOTER_SCREENS = {"sv": {"language": "sv"}, "ar": {"language": "ar"}, "sv-high-contrast": {"language": "sv", "contrast": "dark"}}
 PIN = "246810"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -50,6 +57,42 @@ def station(folder: Path, codes: list[str]) -> tuple[object, str]:
     server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=4)
     threading.Thread(target=server.run, daemon=True).start()
     return server, f"http://127.0.0.1:{server.effective_port}"
+
+
+def voter_stations(folder: Path) -> tuple[list[object], dict[str, str]]:
+    """One station per check-in mode, with the demo election in six languages and its speech."""
+    authority, sealing = Ed25519PrivateKey.generate(), X25519PrivateKey.generate()
+    now = datetime.now(timezone.utc)
+    servers, urls = [], {}
+    for mode in ("open", "code", "staff"):
+        document = multilingual(demo_document(keys.public_text(authority), keys.public_text(sealing), now, check_in=mode,
+                                              code_hashes=["0" * 64] if mode == "code" else None))
+        built = audio.add_audio(Draft(document)) if mode == "open" and not audio.tools_missing() else Draft(document)
+        app = create_app({"AUTHORITY_KEY": keys.public_text(authority), "STATION_NAME": "Tensta bibliotek"}, data_dir=folder / mode)
+        prepare(app)
+        with app.app_context():
+            store.load_package(packages.build_file(built.document, authority, built.assets), now)
+            store.set_pin(PIN)
+            store.open_polls(now)
+        server = waitress.server.create_server(app, host="127.0.0.1", port=0, threads=4)
+        threading.Thread(target=server.run, daemon=True).start()
+        servers.append(server)
+        urls[mode] = f"http://127.0.0.1:{server.effective_port}"
+    return servers, urls
+
+
+def photograph_voter_screens(browser: object, folder: Path, out: Path) -> None:
+    servers, urls = voter_stations(folder / "voters")
+    try:
+        for name, display in VOTER_SCREENS.items():
+            page = browser.new_page(viewport={"width": 768, "height": 1024})
+            each_page_of_every_check_in(
+                page, urls, lambda screen: page.screenshot(path=out / f"voter-{name}-{screen.replace(' ', '-')}.png", full_page=True), **display
+            )
+            page.close()
+    finally:
+        for server in servers:
+            server.close()
 
 
 def main() -> None:
@@ -88,6 +131,7 @@ def main() -> None:
             phone.get_by_label("PIN").fill(PIN)
             phone.get_by_role("button", name="Logga in").click()
             phone.screenshot(path=arguments.out / "staff-panel-phone.png", full_page=True)
+            photograph_voter_screens(browser, folder, arguments.out)
         finally:
             browser.close()
             server.close()
