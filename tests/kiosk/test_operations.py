@@ -170,3 +170,14 @@ def test_the_idle_times_stay_within_what_voters_need(tmp_path: Path):
     assert (app.config["IDLE_SECONDS"], app.config["IDLE_WARNING_SECONDS"]) == (120, 30)
     (tmp_path / "station.toml").write_text("IDLE_SECONDS = 240\nIDLE_WARNING_SECONDS = 60\n", encoding="utf-8")
     assert (create_app(data_dir=tmp_path).config["IDLE_SECONDS"], create_app(data_dir=tmp_path).config["IDLE_WARNING_SECONDS"]) == (240, 60)
+
+
+def test_the_voter_can_reset_every_setting_from_the_help_page(app):
+    voter = Voter(app.test_client())
+    voter.post("/settings", {"language": "ar", "text_size": "largest", "contrast": "dark", "audio_rate": "1.5", "audio_volume": "0.4", "next": "/help"})
+    page = voter.client.get("/help").get_data(as_text=True)
+    assert 'lang="ar" dir="rtl" class="size-largest contrast-dark" data-audio-rate="1.5" data-audio-volume="0.4"' in page
+    assert voter.post("/settings", {"reset": "display", "next": "/help"}, token_from="/help").headers["Location"] == "/help"
+    page = voter.client.get("/help").get_data(as_text=True)
+    assert 'lang="sv" dir="ltr" class="size-normal contrast-default" data-audio-rate="1" data-audio-volume="1"' in page
+    assert voter.post("/settings", {"audio_rate": "3"}).status_code == 400
