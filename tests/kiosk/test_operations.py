@@ -65,6 +65,18 @@ def test_staff_start_a_vote_on_a_named_tablet_from_their_phone(make_station, mak
     assert "Surfplatta 1" not in phone.client.get("/staff/").get_data(as_text=True)
 
 
+def test_staff_cannot_start_a_vote_that_skips_the_code_or_the_voters_own_check_in(make_station, make_document):
+    for document in (make_document(), make_document(check_in="code", code_hashes=["0" * 64])):
+        app = make_station(document)
+        tablet = name_tablet(app, "Surfplatta 1")
+        phone = logged_in(app.test_client())
+        refused = phone.post("/staff/tablets/activate", {"name": "Surfplatta 1"}, token_from="/staff/")
+        assert refused.status_code == 409 and "startar inte röstningar" in refused.get_data(as_text=True)
+        assert tablet.post("/tablet/start", token_from="/").headers["Location"].endswith("/")
+        with app.app_context():
+            assert store.tablets()[0].activated_at is None
+
+
 def test_an_activation_is_not_kept_for_ever(make_station, make_document, monkeypatch):
     app = make_station(make_document(check_in="staff"))
     tablet = name_tablet(app, "Surfplatta 1")

@@ -88,6 +88,7 @@ REASONS = {
     "not_paused": lazy_gettext("Voting is not paused."),
     "tablet_name_missing": lazy_gettext("Give the tablet a name, such as Tablet 1."),
     "tablet_name_taken": lazy_gettext("Another tablet already has that name. Choose another name."),
+    "not_staff_check_in": lazy_gettext("In this vote voters check in by themselves, so staff do not start votes on tablets."),
     "tablet_unknown": lazy_gettext("No tablet has that name any more. Reload the page."),
     "too_many_tablets": lazy_gettext("This station already has as many named tablets as it can keep. Forget one first."),
     "no_office": lazy_gettext("This station has no office address (OFFICE_URL), so it cannot send ballots over the network. Export them to a stick instead."),

@@ -71,7 +71,7 @@ def status_page(error: str | None = None, status_code: int = 200, notice: str | 
             "languages": [i18n.LANGUAGES.get(code, code) for code in (package.languages if package else []) if package.document.get("audio", {}).get(code)],
             "missing": [i18n.LANGUAGES.get(code, code) for code in (package.audio_missing if package else [])],
         },
-        package=store.current_package(),
+        package=package,
         station=store.station(),
         ballots_cast=store.ballots_cast(),
         unsynced=store.unsynced(),

@@ -336,6 +336,8 @@ def activate_tablet(name: str, now: datetime) -> None:
     refusal = voting_refusal(now)
     if refusal:
         raise StationError(refusal)
+    if current_package().check_in != "staff":
+        raise StationError("not_staff_check_in")
     with writing():
         row = db.session.scalar(sa.select(Tablet).where(Tablet.name == name))
         if row is None:
@@ -346,6 +348,9 @@ def activate_tablet(name: str, now: datetime) -> None:
 
 def take_activation(token: str, now: datetime) -> bool:
     """True once for each activation staff gave this tablet in the last few minutes."""
+    package = current_package()
+    if package is None or package.check_in != "staff":
+        return False
     with writing():
         row = db.session.get(Tablet, token_hash(token))
         if row is None or row.activated_at is None:

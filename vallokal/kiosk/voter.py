@@ -39,8 +39,6 @@ AUDIO_RATES = ("0.5", "0.75", "1", "1.25", "1.5", "1.75", "2")
 AUDIO_VOLUMES = ("0.2", "0.4", "0.6", "0.8", "1")
 TEXT_SIZES = ("normal", "large", "larger", "largest")
 CONTRASTS = ("default", "dark", "light")
-
-
 TABLET_COOKIE = "vallokal_tablet"
 
 
