@@ -283,6 +283,7 @@ def test_provision_refuses_bad_arguments_without_a_traceback(tmp_path: Path, mat
         result = run("station", "provision", "--data", tmp_path / "station", "--name", "Rinkeby", *arguments, ok=False)
         assert result.exit_code in (1, 2) and message in result.output, (arguments, result.output)
         assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert not (tmp_path / "station" / "station.toml").exists()
 
 
 def test_the_office_pages_build_preview_and_sign_a_package(tmp_path: Path, material: Path) -> None:

@@ -262,6 +262,12 @@ def provision(data_dir: Path, name: str, authority_key: str, package_source: str
     if not valid_pin(pin):
         raise click.BadParameter("a PIN is 4 to 32 digits", param_hint="--pin")
     package_file = read_package_source(package_source)
+    from ..election import package as packages
+
+    try:
+        packages.check_window(packages.read_file(package_file, authority_key.strip()).package, datetime.now(timezone.utc))
+    except PackageError as error:
+        raise click.ClickException(f"the package was refused: {error}") from None
 
     data_dir.mkdir(parents=True, exist_ok=True)
     settings: dict[str, str | int] = {"STATION_NAME": name, "AUTHORITY_KEY": authority_key.strip(), "HOST": host, "PORT": port}
