@@ -3,7 +3,7 @@
 Every text a voter needs (the introduction, the instructions, each project's
 title, summary and cost, the review and the receipt) is spoken in each of the
 package's languages that espeak-ng has a voice for, and compressed with
-opusenc (Ogg Opus, a few kilobytes a sentence), so a station plays it offline
+opusenc (Ogg Opus at 16 kbit/s, about 2 kB a second), so a station plays it offline
 and the voter needs nothing of their own. A language without a voice is listed
 in the package as `audio_missing`, and said so at the build and on the
 station's status page.
