@@ -122,7 +122,7 @@ CONTRAST_OF_TEXT = """() => {
 TARGETS = """() => {
   const selector = "a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex='-1'])";
   return [...document.querySelectorAll(selector)]
-    .filter((element) => !element.closest("[hidden]") && !element.classList.contains("skip-link"))
+    .filter((element) => !element.closest("[hidden], .visually-hidden") && !element.classList.contains("skip-link"))
     .map((element) => {
       const box = element.getBoundingClientRect();
       return { html: element.outerHTML.slice(0, 90), left: box.left, top: box.top, right: box.right, bottom: box.bottom,

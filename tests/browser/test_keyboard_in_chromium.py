@@ -113,3 +113,45 @@ def _recording(press, pressed: list[str]):
         return press(key, **options)
 
     return recorded
+
+
+@pytest.mark.parametrize("station_with_rule", ["points"], indirect=True)
+def test_enter_in_a_typed_points_field_goes_on_to_the_review(station_with_rule: str, browser: Browser) -> None:
+    url = station_with_rule
+    for javascript in (True, False):
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, java_script_enabled=javascript)
+        page = context.new_page()
+        page.goto(url + "/")
+        page.get_by_role("button", name="Börja rösta").click()
+        page.get_by_label("Jag intygar").check()
+        page.get_by_role("button", name="Fortsätt").click()
+        page.locator("#points-belysning").fill("3")
+        page.locator("#points-belysning").press("Enter")
+        page.wait_for_url(url + "/review")
+        assert "3 poäng" in page.locator("main").inner_text()
+        context.close()
+
+
+@pytest.mark.parametrize("station_with_rule", ["approval", "ranking", "points"], indirect=True)
+def test_every_rules_ballot_passes_axe_in_every_language(station_with_rule: str, browser: Browser) -> None:
+    """The knapsack pages are in the full matrix; the other rules' ballot pages, which differ most, are checked here."""
+    from accessibility import LANGUAGES, choose_display
+    from helpers import axe_violations
+
+    url = station_with_rule
+    found = {}
+    for language in LANGUAGES:
+        for display in ({"contrast": "default", "text_size": "normal"}, {"contrast": "dark", "text_size": "largest"}):
+            context = browser.new_context(viewport={"width": 1024, "height": 768}, bypass_csp=True)
+            page = context.new_page()
+            choose_display(page, url, language, **display)
+            page.goto(url + "/")
+            page.locator("form.start button").click()
+            page.locator("#confirm").check()
+            page.locator("main form button[type=submit]").click()
+            page.wait_for_url(url + "/ballot")
+            violations = axe_violations(page)
+            if violations:
+                found[f"{language} {display}"] = violations
+            context.close()
+    assert found == {}
