@@ -8,18 +8,18 @@ column, all at once, in words that say what to change. Nothing here signs;
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from typing import Any
 
 from . import package as packages
 
-LANGUAGES = ("sv", "en", "ar", "so", "fi", "sv-easy")
+LANGUAGES = packages.LANGUAGES
 TEXT_COLUMNS = ("title", "summary", "description", "category", "location", "image_text")
 REQUIRED_TEXTS = ("title", "summary")
 IMAGE_TYPES = {".svg", ".png", ".jpg", ".jpeg", ".webp"}
@@ -66,12 +66,9 @@ class Draft:
     document: dict[str, Any]
     assets: dict[str, bytes] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def package(self) -> packages.ElectionPackage:
-        document = dict(self.document)
-        if self.assets:
-            document["assets"] = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(self.assets.items())}
-        return packages.validate_document(document)
+        return packages.validate_document(packages.with_asset_hashes(self.document, self.assets))
 
 
 def decode_spreadsheet(data: bytes) -> str:

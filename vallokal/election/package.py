@@ -30,6 +30,7 @@ from . import keys
 from .rules import BallotRule
 
 SCHEMA_VERSION = 1
+LANGUAGES = ("sv", "en", "ar", "so", "fi", "sv-easy")
 DOCUMENT_NAME = "package.json"
 SIGNATURE_NAME = "package.sig"
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -234,7 +235,7 @@ def _texts_have(value: Any, language: str, path: str) -> None:
     """Every text object must at least say it in the package's first language."""
     if isinstance(value, dict):
         keys_ = set(value)
-        if keys_ and keys_ <= {"sv", "en", "ar", "so", "fi", "sv-easy"} and all(
+        if keys_ and keys_ <= set(LANGUAGES) and all(
             isinstance(item, str) for item in value.values()
         ):
             if not value.get(language):
@@ -319,12 +320,18 @@ class SignedPackage:
         return canonical_json(self.package.document)
 
 
-def build_file(document: Mapping[str, Any], authority_key: Ed25519PrivateKey, assets: Mapping[str, bytes] | None = None) -> bytes:
-    """Sign a document and pack it with its assets into one package file."""
-    assets = dict(assets or {})
+def with_asset_hashes(document: Mapping[str, Any], assets: Mapping[str, bytes]) -> dict[str, Any]:
+    """The document listing each asset with its SHA-256, which is how the signature covers them."""
     document = dict(document)
     if assets:
         document["assets"] = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(assets.items())}
+    return document
+
+
+def build_file(document: Mapping[str, Any], authority_key: Ed25519PrivateKey, assets: Mapping[str, bytes] | None = None) -> bytes:
+    """Sign a document and pack it with its assets into one package file."""
+    assets = dict(assets or {})
+    document = with_asset_hashes(document, assets)
     validate_document(document)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -38,6 +38,10 @@ def current_language() -> str:
     return next((language for language, name in BABEL_LOCALES.items() if name == locale), locale)
 
 
+def text_direction(language: str) -> str:
+    return "rtl" if language in RIGHT_TO_LEFT else "ltr"
+
+
 def html_lang(language: str) -> str:
     """The BCP 47 tag for `lang` attributes: easy-read Swedish is Swedish to a screen reader."""
     return HTML_LANG.get(language, language)
@@ -64,7 +68,7 @@ def package_text(text: Mapping[str, str] | None) -> Markup:
     value, used = text_in(text, language, fallback_language())
     note = gettext("in %(language)s", language=LANGUAGES.get(used, used))
     return Markup('<span lang="{}" dir="{}" class="fallback">{}</span> <span class="fallback-note">({})</span>').format(
-        html_lang(used), "rtl" if used in RIGHT_TO_LEFT else "ltr", value, note
+        html_lang(used), text_direction(used), value, note
     )
 
 
@@ -172,7 +176,8 @@ def init_app(app: Flask, current_package: Callable[[], ElectionPackage | None]) 
             "language": language,
             "html_lang": html_lang,
             "audio_url": audio_url,
-            "direction": "rtl" if language in RIGHT_TO_LEFT else "ltr",
+            "direction": text_direction(language),
+            "text_direction": text_direction,
             "money": money,
             "ptext": package_text,
         }

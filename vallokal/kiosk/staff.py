@@ -63,7 +63,7 @@ def status_page(error: str | None = None, status_code: int = 200, notice: str | 
         activated=request.args.get("activated"),
         export_folders=export_folders(),
         can_sync=bool(current_app.config.get("OFFICE_URL")),
-        clock_problem=store.clock_problem(now()),
+        clock_problem=store.note_clock(now()),
         clock=now(),
         closing=store.last_report("polls_closed") if store.station().polls == "closed" else None,
         notice=notice,
@@ -156,7 +156,6 @@ def export() -> Any:
 @blueprint.get("/")
 @staff_required
 def status() -> tuple[str, int]:
-    store.note_clock(now())
     return status_page()
 
 
