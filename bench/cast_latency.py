@@ -17,7 +17,7 @@ import time
 
 from station_client import HttpVoter, running_station
 
-from vallokal.sync.simulate import CSRF
+from vallokal.simulate import CSRF
 
 PROJECTS = ["belysning", "utegym", "bankar", "odling", "laxhjalp", "konstgras", "lekplats", "cykelstall", "sommarbio", "fontaner", "tunneln", "skugga"]
 COSTS = dict(zip(PROJECTS, [180_000, 250_000, 60_000, 95_000, 140_000, 420_000, 310_000, 75_000, 45_000, 110_000, 160_000, 85_000]))

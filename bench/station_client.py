@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from vallokal.sync.simulate import HttpVoter as SimulatedVoter, free_port, wait_for_port
+from vallokal.simulate import HttpVoter as SimulatedVoter, free_port, wait_for_port
 
 VALLOKAL = [str(Path(sys.executable).with_name("vallokal"))]
 

@@ -88,7 +88,7 @@ def demo_station_data(folder: Path) -> Path:
 
 def serve_station(station_folder: Path, port: int) -> subprocess.Popen:
     """The station as a real process under waitress, once it listens."""
-    from vallokal.sync.simulate import wait_for_port
+    from vallokal.simulate import wait_for_port
 
     server = subprocess.Popen([*VALLOKAL, "station", "serve", "--data", str(station_folder), "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -13,7 +13,7 @@ from flask import Flask
 
 from vallokal.election import keys, rules
 from vallokal.kiosk import create_app as create_station, prepare as prepare_station, store as station_store
-from vallokal.sync import outbox
+from vallokal.kiosk import outbox
 from vallokal.sync.office import store as office_store
 
 BUNDLE_TYPE = "application/vnd.vallokal.bundle+gzip"

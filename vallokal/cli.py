@@ -12,7 +12,7 @@ COMMANDS = {
     "demo": "vallokal.demo:demo",
     "station": "vallokal.kiosk.cli:station",
     "office": "vallokal.sync.office.cli:office",
-    "simulate": "vallokal.sync.simulate:simulate",
+    "simulate": "vallokal.simulate:simulate",
     "tally": "vallokal.election.tally.cli:tally",
 }
 

@@ -45,7 +45,7 @@ def published(tmp_path, authority_key, make_document, sealing_key):
 
 @pytest.mark.browser
 def test_results_and_protocol_have_no_accessibility_violations_in_any_language(published, page):
-    from vallokal.kiosk.i18n import LANGUAGES
+    from vallokal.web.i18n import LANGUAGES
 
     base, code = published
     for language in LANGUAGES:

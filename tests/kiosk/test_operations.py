@@ -110,7 +110,7 @@ def test_pause_keeps_the_voters_choices_and_resume_lets_them_cast(app, voter):
 
 def enrol(app, authority_key) -> None:
     from vallokal.election import certificate as certificates
-    from vallokal.sync import outbox
+    from vallokal.kiosk import outbox
 
     moment = datetime.now(timezone.utc)
     with app.app_context():

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from vallokal.election import envelope
 from vallokal.kiosk import create_app, store
 from helpers import demo_station_data, serve_station
-from vallokal.sync.simulate import HttpVoter, free_port
+from vallokal.simulate import HttpVoter, free_port
 RECEIPT = re.compile(r'<span aria-hidden="true">([0-9A-Z-]{14})</span>')
 TABLETS = 4
 CASTS_PER_TABLET = 125

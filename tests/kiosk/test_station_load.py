@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import demo_station_data, percentiles, serve_station
-from vallokal.sync.simulate import HttpVoter, free_port
+from vallokal.simulate import HttpVoter, free_port
 
 TABLETS = 8
 VOTES_PER_TABLET = 40

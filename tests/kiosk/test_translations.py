@@ -11,7 +11,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
-TRANSLATIONS = ROOT / "vallokal" / "translations"
+TRANSLATIONS = ROOT / "web" / "translations"
 LANGUAGES = ["sv", "sv@easy", "en", "ar", "so", "fi"]
 EVERY_STRING = ["sv", "sv@easy", "en"]
 
@@ -46,7 +46,7 @@ def voter_facing(tmp_path: Path) -> set:
 
 
 def test_the_catalogues_are_the_shipped_languages():
-    from vallokal.kiosk.i18n import BABEL_LOCALES, LANGUAGES as OFFERED
+    from vallokal.web.i18n import BABEL_LOCALES, LANGUAGES as OFFERED
 
     shipped = {path.name for path in TRANSLATIONS.iterdir() if (path / "LC_MESSAGES").is_dir()}
     assert shipped == set(LANGUAGES) == {BABEL_LOCALES.get(language, language) for language in OFFERED}
@@ -87,4 +87,4 @@ def test_compiled_catalogue_matches_its_source(language):
     source = table(message for message in catalogue(language) if message.string and all(message.string))
     with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo", "rb") as handle:
         compiled = table(read_mo(BytesIO(handle.read())))
-    assert {key: value for key, value in compiled.items() if key in source} == source, "run pybabel compile -d vallokal/translations"
+    assert {key: value for key, value in compiled.items() if key in source} == source, "run pybabel compile -d web/translations"

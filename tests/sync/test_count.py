@@ -19,7 +19,7 @@ from vallokal.election.rules import Ballot
 from vallokal.kiosk import store as station_store
 from vallokal.election.tally import pabulib
 from vallokal.sync.office import counting, exports, store as office_store
-from vallokal.sync.simulate import random_ballot
+from vallokal.simulate import random_ballot
 from vallokal.sync.office.models import Count, CountedBallot, CountedCode
 
 PASSPHRASE = "räkna rösterna noga"

@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from syncing import cast
 from vallokal.election import keys
 from vallokal.kiosk import store as station_store
-from vallokal.sync import outbox
+from vallokal.kiosk import outbox
 from vallokal.sync.faults import FaultyProxy
-from vallokal.sync.simulate import free_port, wait_for_port
+from vallokal.simulate import free_port, wait_for_port
 
 BALLOTS = 10_002
 STATIONS = 3

@@ -10,7 +10,7 @@ import pytest
 from helpers import percentiles
 from syncing import cast
 from vallokal.kiosk import store as station_store
-from vallokal.sync import outbox
+from vallokal.kiosk import outbox
 
 STATIONS = 20
 ROUNDS = 3

@@ -14,7 +14,7 @@ from syncing import cast, now
 from vallokal.cli import cli
 from vallokal.kiosk import store as station_store
 from vallokal.sync import bundle as bundles
-from vallokal.sync import outbox
+from vallokal.kiosk import outbox
 from vallokal.sync.office import store as office_store
 
 

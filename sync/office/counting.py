@@ -26,7 +26,7 @@ from ...election import envelope, keys
 from ...election.package import canonical_json
 from ...election.rules import Ballot
 from ...election.tally import outcome as outcomes
-from ...sqlite import writing
+from ...web.sqlite import writing
 from . import channels, store
 from .extensions import db
 from .models import Count, CountedBallot, CountedCode, Device, Record

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import lazy_gettext
 
 from ...election import crockford, envelope
-from ...kiosk import i18n
+from ...web import i18n
 from . import counting, exports, store
 from .models import Count
 

@@ -9,12 +9,13 @@ from typing import Any
 
 from flask import Flask
 
-from . import device, errors, headers, i18n, staff, store, tablets, voter
+from ..web import STATIC, TEMPLATES, TRANSLATIONS, headers, i18n
+from . import device, errors, staff, store, tablets, voter
 from .extensions import babel, csrf, db, migrate
-from ..instance import secret_key
-from ..sqlite import configure as configure_sqlite
+from ..web.instance import secret_key
+from ..web.sqlite import configure as configure_sqlite
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -31,8 +32,8 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
         __name__,
         instance_path=str(folder),
         instance_relative_config=True,
-        template_folder=str(PACKAGE_ROOT / "templates"),
-        static_folder=str(PACKAGE_ROOT / "static"),
+        template_folder=str(TEMPLATES),
+        static_folder=str(STATIC),
     )
     app.config.from_mapping(
         STATION_NAME="Vallokal",
@@ -53,7 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
         SESSION_COOKIE_NAME="vallokal_station",
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="sv",
-        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_ROOT / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
     )
     app.config.from_file("station.toml", load=tomllib.load, text=False, silent=True)
     app.config.from_prefixed_env("VALLOKAL")

@@ -28,8 +28,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app, g
 from sqlalchemy.exc import IntegrityError
 
-from ... import passwords
-from ...sqlite import writing
+from ...web import passwords
+from ...web.sqlite import writing
 from ...election import certificate as certificates, keys, package as packages
 from .. import bundle as bundles
 from .extensions import db

@@ -23,9 +23,10 @@ from babel.numbers import format_decimal
 from babel.support import Translations
 
 from ...election import material
-from ...kiosk.i18n import BABEL_LOCALES
+from ...web import TRANSLATIONS
+from ...web.i18n import BABEL_LOCALES
 
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
+
 VOICES = {"sv": "sv", "sv-easy": "sv", "en": "en-gb", "fi": "fi", "ar": "ar", "so": "so"}
 WORDS_PER_MINUTE = 150
 SPEAK_SECONDS = 60

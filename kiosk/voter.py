@@ -29,8 +29,9 @@ from flask_babel import gettext
 
 from ..election import crockford, rules, voting_codes
 from ..election.package import ElectionPackage
-from . import i18n, store
-from .qr import qr_svg
+from ..web import i18n
+from . import store
+from ..web.qr import qr_svg
 
 blueprint = Blueprint("voter", __name__)
 

@@ -12,8 +12,9 @@ from typing import Any, Callable
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
-from . import i18n, store
-from .qr import qr_svg
+from ..web import i18n
+from . import store
+from ..web.qr import qr_svg
 from .voter import end_voter_session, now, pin_error
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
@@ -99,7 +100,7 @@ def pause() -> Any:
 @staff_required
 def sync_now() -> Any:
     """Send to the office now, and say plainly what happened."""
-    from ..sync import outbox
+    from . import outbox
 
     if not current_app.config.get("OFFICE_URL"):
         return render_status_error("no_office")
@@ -132,7 +133,7 @@ def export_folders() -> list[Path]:
 @blueprint.post("/export")
 @staff_required
 def export() -> Any:
-    from ..sync import outbox
+    from . import outbox
 
     chosen = request.form.get("folder", "")
     folder = next((folder for folder in export_folders() if str(folder) == chosen), None)

@@ -18,8 +18,8 @@ from sqlalchemy.exc import OperationalError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app, g
 
-from .. import passwords
-from ..sqlite import writing as sqlite_writing
+from ..web import passwords
+from ..web.sqlite import writing as sqlite_writing
 from ..sync.bundle import SignedRecord
 from ..election import envelope, package as packages, rules
 from . import pin as pins

@@ -22,8 +22,8 @@ from typing import Any
 from flask import Flask, current_app
 
 from ..election import certificate as certificates, keys
-from ..kiosk import store
-from . import bundle as bundles
+from . import store
+from ..sync import bundle as bundles
 
 CERTIFICATE_FILE = "device-certificate.json"
 BATCH = 500

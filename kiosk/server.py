@@ -17,7 +17,7 @@ def serve(app: Flask, host: str, port: int, threads: int | None = None) -> None:
     """Serve until stopped; with an OFFICE_URL, the outbox sends ballots in the background."""
     import waitress
 
-    from ..sync.outbox import Outbox
+    from .outbox import Outbox
 
     # A cast that waits on fsync should get the interpreter back quickly, not after
     # another thread's full 5 ms slice of page rendering.

@@ -129,8 +129,8 @@ def code_sheet(codes: list[str], title: str) -> str:
     """A printable HTML sheet: each code as text and as a QR code that a scanner types back."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    from ...kiosk.qr import qr_svg
+    from ...web.qr import qr_svg
 
-    templates = Path(__file__).resolve().parents[2] / "templates"
+    from ...web import TEMPLATES as templates
     environment = Environment(loader=FileSystemLoader(templates), autoescape=select_autoescape(["html"]))
     return environment.get_template("office/code_sheet.html").render(title=title, codes=[(code, qr_svg(code)) for code in codes])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..passwords import check_secret as check_pin, hash_secret as hash_pin
+from ..web.passwords import check_secret as check_pin, hash_secret as hash_pin
 
 MIN_LENGTH = 4
 MAX_LENGTH = 32

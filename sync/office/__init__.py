@@ -11,13 +11,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 
 from ...election import keys
-from ...kiosk import headers, i18n
-from ...instance import secret_key
-from ...sqlite import configure as configure_sqlite
+from ...web import STATIC, TEMPLATES, TRANSLATIONS, headers, i18n
+from ...web.instance import secret_key
+from ...web.sqlite import configure as configure_sqlite
 from . import admin, api, packaging, results, store
 from .extensions import babel, csrf, db, migrate
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SIGNING_KEY_FILE = "office-signing.pem"
 
@@ -36,8 +36,8 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
         __name__,
         instance_path=str(folder),
         instance_relative_config=True,
-        template_folder=str(PACKAGE_ROOT / "templates"),
-        static_folder=str(PACKAGE_ROOT / "static"),
+        template_folder=str(TEMPLATES),
+        static_folder=str(STATIC),
     )
     app.config.from_mapping(
         DATABASE_URL=None,
@@ -49,7 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
         SESSION_COOKIE_SAMESITE="Strict",
         STAFF_SESSION_MINUTES=60,
         BABEL_DEFAULT_LOCALE="sv",
-        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_ROOT / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
     )
     app.config.from_file("office.toml", load=tomllib.load, text=False, silent=True)
     app.config.from_prefixed_env("VALLOKAL")

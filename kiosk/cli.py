@@ -122,7 +122,7 @@ def status(data_dir: Path, as_json: bool) -> None:
 def enrolment_request(data_dir: Path, out_file: Path) -> None:
     """Write this device's enrolment request, for `vallokal office enrol`."""
     from ..election.certificate import CertificateError
-    from ..sync import outbox
+    from . import outbox
 
     app = station_app(data_dir)
     with app.app_context():
@@ -140,7 +140,7 @@ def enrolment_request(data_dir: Path, out_file: Path) -> None:
 def install_certificate(data_dir: Path, certificate_file: Path) -> None:
     """Install the certificate the office issued for this device."""
     from ..election.certificate import CertificateError
-    from ..sync import outbox
+    from . import outbox
 
     app = station_app(data_dir)
     with app.app_context():
@@ -158,7 +158,7 @@ def install_certificate(data_dir: Path, certificate_file: Path) -> None:
 @data_option
 def sync(data_dir: Path) -> None:
     """Send every record the office has not acknowledged, once, now."""
-    from ..sync import outbox
+    from . import outbox
 
     app = station_app(data_dir)
     with app.app_context():
@@ -174,7 +174,7 @@ def sync(data_dir: Path) -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write to, such as a USB stick.")
 def export(data_dir: Path, out_dir: Path) -> None:
     """Write every record as bundle files for `vallokal office import`."""
-    from ..sync import outbox
+    from . import outbox
 
     app = station_app(data_dir)
     with app.app_context():
@@ -245,8 +245,8 @@ def provision(data_dir: Path, name: str, authority_key: str, package_source: str
     """Set up this device as a station in one step, and write its enrolment request for the office."""
     from ..election import keys
     from ..election.certificate import CertificateError
-    from ..sync import outbox
-    from .qr import qr_svg
+    from . import outbox
+    from ..web.qr import qr_svg
 
     name = name.strip()
     if not name or len(name) > 200:

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from ...election.package import ElectionPackage, canonical_json
 from ...election.rules import Ballot
 from ...election.tally import pabulib
-from ...sqlite import writing
+from ...web.sqlite import writing
 from . import store
 from .extensions import db
 from .models import ImportedBallot, ImportedFile, PaperEntry

@@ -150,12 +150,12 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-    from ..demo import demo_document
-    from ..election import keys, package as packages
-    from ..kiosk import create_app as create_station, prepare as prepare_station, store as station_store
-    from . import outbox
-    from .faults import FaultyProxy
-    from .office import create_app as create_office, prepare as prepare_office, signing_key, store as office_store
+    from .demo import demo_document
+    from .election import keys, package as packages
+    from .kiosk import create_app as create_station, prepare as prepare_station, store as station_store
+    from .kiosk import outbox
+    from .sync.faults import FaultyProxy
+    from .sync.office import create_app as create_office, prepare as prepare_office, signing_key, store as office_store
 
     now = datetime.now(timezone.utc)
     vallokal = [sys.executable, "-m", "vallokal"]
@@ -224,7 +224,7 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
                 summary_stations[device.station_name] = {"cast": health[device.device_id]["ballots_cast"], "received": device.received}
             from sqlalchemy import func, select
 
-            from .office.models import Record
+            from .sync.office.models import Record
 
             stored = office_store.db.session.scalar(select(func.count()).select_from(Record))
             distinct = office_store.db.session.scalar(select(func.count(func.distinct(Record.ballot_id))))
