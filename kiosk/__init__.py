@@ -9,11 +9,13 @@ from typing import Any
 
 from flask import Flask
 
-from ..web import STATIC, TEMPLATES, TRANSLATIONS, headers, i18n
+from ..web import STATIC, TEMPLATES, headers, i18n
 from . import device, errors, staff, store, tablets, voter
 from .extensions import babel, csrf, db, migrate
 from ..web.instance import secret_key
+from ..web.settings import defaults
 from ..web.sqlite import configure as configure_sqlite
+from .settings import SETTINGS
 
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -35,34 +37,14 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
         template_folder=str(TEMPLATES),
         static_folder=str(STATIC),
     )
-    app.config.from_mapping(
-        STATION_NAME="Vallokal",
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder / 'station.sqlite3'}",
-        AUTHORITY_KEY=None,
-        HOST="127.0.0.1",
-        PORT=8080,
-        EXPORT_FOLDERS=[],
-        EXPORT_MOUNT_ROOTS=["/media", "/run/media", "/mnt"],
-        IDLE_SECONDS=180,
-        IDLE_WARNING_SECONDS=45,
-        RECEIPT_SECONDS=90,
-        STAFF_SESSION_MINUTES=15,
-        MAX_CONTENT_LENGTH=64 * 1024,
-        MAX_FORM_PARTS=600,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Strict",
-        SESSION_COOKIE_NAME="vallokal_station",
-        WTF_CSRF_TIME_LIMIT=None,
-        BABEL_DEFAULT_LOCALE="sv",
-        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
-    )
+    app.config.from_mapping(defaults(SETTINGS, folder))
     app.config.from_file("station.toml", load=tomllib.load, text=False, silent=True)
     app.config.from_prefixed_env("VALLOKAL")
     keep_idle_times_humane(app)
     if test_config:
         app.config.from_mapping(test_config)
     app.config["DEBUG"] = False  # never the debugger or tracebacks in front of voters or staff, whatever the environment says
-    if not app.config.get("SECRET_KEY"):
+    if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secret_key(folder)
 
     db.init_app(app)

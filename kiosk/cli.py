@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import click
+import tomli_w
 from flask import Flask
 
 from ..election.package import PackageError
@@ -29,7 +30,7 @@ data_option = click.option(
 def station_app(data_dir: Path, needs_authority: bool = True) -> Flask:
     """The station in `data_dir`, its database brought up to date."""
     app = create_app(data_dir=data_dir)
-    if needs_authority and not app.config.get("AUTHORITY_KEY"):
+    if needs_authority and not app.config["AUTHORITY_KEY"]:
         raise click.ClickException(
             f"AUTHORITY_KEY is not set (in {data_dir / 'station.toml'} or VALLOKAL_AUTHORITY_KEY), "
             "so no package can be trusted"
@@ -57,8 +58,8 @@ def station() -> None:
 def serve(data_dir: Path, host: str | None, port: int | None, threads: int) -> None:
     """Serve the voter and staff pages under waitress."""
     app = station_app(data_dir)
-    host = host or app.config.get("HOST", "127.0.0.1")
-    port = port or int(app.config.get("PORT", 8080))
+    host = host or app.config["HOST"]
+    port = port or int(app.config["PORT"])
     click.echo(f"Station serving on http://{host}:{port}/ (data in {data_dir.resolve()})")
     server.serve(app, host, port, threads)
 
@@ -218,17 +219,7 @@ def write_settings(data_dir: Path, changes: dict[str, str | int]) -> Path:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise click.ClickException(f"{path} cannot be read ({error}); fix or remove it first") from None
     settings.update(changes)
-    lines = []
-    for key, value in settings.items():
-        if isinstance(value, bool):
-            lines.append(f"{key} = {'true' if value else 'false'}")
-        elif isinstance(value, (int, float)):
-            lines.append(f"{key} = {value}")
-        elif isinstance(value, str):
-            lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
-        else:
-            raise click.ClickException(f"{path}: {key} is not a plain setting; edit the file by hand")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text(tomli_w.dumps(settings), encoding="utf-8")
     return path
 
 

@@ -26,9 +26,6 @@ from . import store
 from ..sync import bundle as bundles
 
 CERTIFICATE_FILE = "device-certificate.json"
-BATCH = 500
-TIMEOUT_SECONDS = 15
-FIRST_BACKOFF_SECONDS = 1.0
 LONGEST_BACKOFF_SECONDS = 300.0
 
 
@@ -97,7 +94,7 @@ def make_bundle(after: int, limit: int) -> tuple[bytes, list[int], dict[str, Any
 
 def _office_answer(request: urllib.request.Request) -> Any:
     try:
-        with urllib.request.urlopen(request, timeout=current_app.config.get("SYNC_TIMEOUT_SECONDS", TIMEOUT_SECONDS)) as response:
+        with urllib.request.urlopen(request, timeout=current_app.config["SYNC_TIMEOUT_SECONDS"]) as response:
             body = response.read(1024 * 1024)
     except urllib.error.HTTPError as error:
         detail = error.read(4096).decode("utf-8", errors="replace")
@@ -139,7 +136,7 @@ def resume_point(office_url: str, office_key: str, device_id: str) -> int | None
 
 def push(max_bundles: int | None = None) -> PushResult:
     """Send everything the office has not acknowledged; raises SyncError on the first failure."""
-    office_url = (current_app.config.get("OFFICE_URL") or "").rstrip("/")
+    office_url = (current_app.config["OFFICE_URL"] or "").rstrip("/")
     package = store.current_package()
     if not office_url:
         raise SyncError("OFFICE_URL is not set: use `vallokal station export` to carry the records on a stick")
@@ -155,7 +152,7 @@ def push(max_bundles: int | None = None) -> PushResult:
             pending = local_head - acknowledged
             if pending <= 0 and (report is None or store.sync_state().closing_acknowledged == report["at"]):
                 break
-            data, sequences, report = make_bundle(acknowledged, current_app.config.get("SYNC_BATCH", BATCH))
+            data, sequences, report = make_bundle(acknowledged, current_app.config["SYNC_BATCH"])
             request = urllib.request.Request(
                 f"{office_url}/api/v1/bundles", data=data, method="POST", headers={"Content-Type": bundles.CONTENT_TYPE}
             )
@@ -220,7 +217,7 @@ class Outbox:
         self.thread.join(timeout=10)
 
     def _run(self) -> None:
-        interval = self.app.config.get("SYNC_INTERVAL_SECONDS", 10)
+        interval = self.app.config["SYNC_INTERVAL_SECONDS"]
         failures = 0
         while not self.stopping.is_set():
             try:
@@ -240,5 +237,5 @@ class Outbox:
 
     def backoff(self, failures: int) -> float:
         """Exponential, capped, with full jitter so stations that lost the network together do not return together."""
-        ceiling = min(LONGEST_BACKOFF_SECONDS, self.app.config.get("SYNC_FIRST_BACKOFF_SECONDS", FIRST_BACKOFF_SECONDS) * 2 ** (failures - 1))
+        ceiling = min(LONGEST_BACKOFF_SECONDS, self.app.config["SYNC_FIRST_BACKOFF_SECONDS"] * 2 ** (failures - 1))
         return self.random.uniform(ceiling / 2, ceiling)

@@ -22,7 +22,7 @@ def serve(app: Flask, host: str, port: int, threads: int | None = None) -> None:
     # A cast that waits on fsync should get the interpreter back quickly, not after
     # another thread's full 5 ms slice of page rendering.
     sys.setswitchinterval(0.0005)
-    outbox = Outbox(app) if app.config.get("OFFICE_URL") else None
+    outbox = Outbox(app) if app.config["OFFICE_URL"] else None
     if outbox:
         outbox.start()
     try:

@@ -63,7 +63,7 @@ def status_page(error: str | None = None, status_code: int = 200, notice: str | 
         this_tablet=store.tablet(tablets.token()),
         activated=request.args.get("activated"),
         export_folders=export_folders(),
-        can_sync=bool(current_app.config.get("OFFICE_URL")),
+        can_sync=bool(current_app.config["OFFICE_URL"]),
         clock_problem=store.note_clock(now()),
         clock=now(),
         closing=store.last_report("polls_closed") if store.station().polls == "closed" else None,
@@ -102,7 +102,7 @@ def sync_now() -> Any:
     """Send to the office now, and say plainly what happened."""
     from . import outbox
 
-    if not current_app.config.get("OFFICE_URL"):
+    if not current_app.config["OFFICE_URL"]:
         return render_status_error("no_office")
     with store.writing():
         store.log("sync_requested")
@@ -118,8 +118,8 @@ def sync_now() -> Any:
 
 def export_folders() -> list[Path]:
     """Where a stick can be written: mounted drives under the usual mount roots, and configured folders."""
-    folders = [Path(folder) for folder in current_app.config.get("EXPORT_FOLDERS", [])]
-    for root in current_app.config.get("EXPORT_MOUNT_ROOTS", ["/media", "/run/media", "/mnt"]):
+    folders = [Path(folder) for folder in current_app.config["EXPORT_FOLDERS"]]
+    for root in current_app.config["EXPORT_MOUNT_ROOTS"]:
         base = Path(root)
         try:
             candidates = [child for child in base.iterdir() if child.is_dir()]

@@ -112,7 +112,7 @@ def package_asset(name: str) -> bytes | None:
 
 def load_package(file: bytes, now: datetime) -> packages.ElectionPackage:
     """Verify and install a package; refuse to swap packages once ballots exist."""
-    trusted = current_app.config.get("AUTHORITY_KEY")
+    trusted = current_app.config["AUTHORITY_KEY"]
     if not trusted:
         raise packages.PackageError("config: AUTHORITY_KEY is not set, so no package can be trusted")
     signed = packages.read_file(file, trusted)

@@ -1,39 +1,42 @@
-"""Staff secrets (station PINs, office passwords): scrypt hashes and lock-out after failures."""
+"""Staff secrets (station PINs, office passwords): Werkzeug's scrypt hashes and lock-out after failures.
+
+Hashes made before Werkzeug's format was adopted (`scrypt$N$r$p$salt$digest`) keep verifying.
+"""
 
 from __future__ import annotations
 
 import base64
-import os
 from datetime import timedelta
 
 from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from werkzeug.security import check_password_hash, generate_password_hash
 
-SCRYPT_N = 2**15
-SCRYPT_R = 8
-SCRYPT_P = 1
+HASH_METHOD = "scrypt:32768:8:1"
 ATTEMPTS_BEFORE_LOCK = 5
 FIRST_LOCK = timedelta(minutes=1)
 LONGEST_LOCK = timedelta(hours=1)
+LEGACY_PREFIX = "scrypt$"
 
 
-def _kdf(salt: bytes, n: int, r: int, p: int) -> Scrypt:
-    return Scrypt(salt=salt, length=32, n=n, r=r, p=p)
-
-
-def hash_secret(secret: str) -> str:
-    salt = os.urandom(16)
-    digest = _kdf(salt, SCRYPT_N, SCRYPT_R, SCRYPT_P).derive(secret.encode("utf-8"))
-    encoded = [base64.b64encode(part).decode("ascii") for part in (salt, digest)]
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${encoded[0]}${encoded[1]}"
+def hash_secret(secret: str, method: str = HASH_METHOD) -> str:
+    return generate_password_hash(secret, method=method)
 
 
 def check_secret(secret: str, stored: str) -> bool:
+    if stored.startswith(LEGACY_PREFIX):
+        return _check_legacy(secret, stored)
     try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        _kdf(base64.b64decode(salt), int(n), int(r), int(p)).verify(secret.encode("utf-8"), base64.b64decode(digest))
+        return check_password_hash(stored, secret)
+    except (ValueError, TypeError):
+        return False
+
+
+def _check_legacy(secret: str, stored: str) -> bool:
+    try:
+        _scheme, n, r, p, salt, digest = stored.split("$")
+        kdf = Scrypt(salt=base64.b64decode(salt), length=32, n=int(n), r=int(r), p=int(p))
+        kdf.verify(secret.encode("utf-8"), base64.b64decode(digest))
     except (ValueError, InvalidKey):
         return False
     return True

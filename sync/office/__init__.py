@@ -11,11 +11,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 
 from ...election import keys
-from ...web import STATIC, TEMPLATES, TRANSLATIONS, headers, i18n
+from ...web import STATIC, TEMPLATES, headers, i18n
 from ...web.instance import secret_key
+from ...web.settings import defaults
 from ...web.sqlite import configure as configure_sqlite
 from . import admin, api, packaging, results, store
 from .extensions import babel, csrf, db, migrate
+from .settings import SETTINGS
 
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -39,20 +41,11 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
         template_folder=str(TEMPLATES),
         static_folder=str(STATIC),
     )
-    app.config.from_mapping(
-        DATABASE_URL=None,
-        AUTHORITY_KEY=None,
-        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
-        SESSION_COOKIE_NAME="vallokal_office",
-        SESSION_COOKIE_SECURE=True,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Strict",
-        STAFF_SESSION_MINUTES=60,
-        BABEL_DEFAULT_LOCALE="sv",
-        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
-    )
+    app.config.from_mapping(defaults(SETTINGS, folder))
     app.config.from_file("office.toml", load=tomllib.load, text=False, silent=True)
     app.config.from_prefixed_env("VALLOKAL")
+    if not app.config["DATABASE_URL"] and os.environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     if test_config:
         app.config.from_mapping(test_config)
     if not app.config["AUTHORITY_KEY"] and (folder / "authority-keys.json").exists():
@@ -63,9 +56,8 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
         except (AuthorityError, KeyError):
             pass
     app.config["DEBUG"] = False  # never the debugger or tracebacks in front of voters or staff, whatever the environment says
-    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or f"sqlite:///{folder / 'office.sqlite3'}"
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    if not app.config.get("SECRET_KEY"):
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app.config["DATABASE_URL"]) or f"sqlite:///{folder / 'office.sqlite3'}"
+    if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secret_key(folder)
 
     db.init_app(app)
@@ -85,6 +77,13 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     app.register_blueprint(packaging.blueprint)
     admin.init_app(app)
     return app
+
+
+def database_uri(url: str | None) -> str | None:
+    """A `postgresql://` or `postgres://` URL (as hosting platforms hand out) uses psycopg 3, the driver installed."""
+    if url and url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
 
 
 def prepare(app: Flask) -> None:

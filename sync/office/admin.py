@@ -135,7 +135,7 @@ def counts(error: str | None = None, status: int = 200) -> Any:
 @login_required
 def count() -> Any:
     """Open and count the ballots with the sealing key's passphrase (the key file stays on the office's disk)."""
-    path = Path(current_app.config.get("SEALING_KEY_FILE") or Path(current_app.instance_path) / "office-sealing.pem")
+    path = Path(current_app.config["SEALING_KEY_FILE"] or Path(current_app.instance_path) / "office-sealing.pem")
     try:
         key = counting.read_sealing_key(path, request.form.get("passphrase", "")[:200])
         done = counting.run(key, session["office_user"], now())

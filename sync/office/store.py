@@ -74,7 +74,7 @@ def _signed_package() -> packages.SignedPackage | None:
     digest = db.session.scalar(sa.select(Election.sha256))
     if digest is None:
         return None
-    trusted = current_app.config.get("AUTHORITY_KEY")
+    trusted = current_app.config["AUTHORITY_KEY"]
     if not trusted:
         raise Refused("AUTHORITY_KEY is not set in office.toml or VALLOKAL_AUTHORITY_KEY, so the loaded package cannot be trusted", 503)
     cache = current_app.extensions.setdefault("vallokal_office_package", packages.PackageCache())
@@ -83,7 +83,7 @@ def _signed_package() -> packages.SignedPackage | None:
 
 def load_package(file: bytes) -> packages.ElectionPackage:
     """Install the election this office runs; refuse to swap it once records exist."""
-    trusted = current_app.config.get("AUTHORITY_KEY")
+    trusted = current_app.config["AUTHORITY_KEY"]
     if not trusted:
         raise packages.PackageError("config: AUTHORITY_KEY is not set, so no package can be trusted")
     signed = packages.read_file(file, trusted)
@@ -173,7 +173,7 @@ def die_with_parent(parent: int) -> None:
 
 def verifier() -> ProcessPoolExecutor | None:
     """Worker processes that check record signatures in parallel, started on first need."""
-    processes = current_app.config.get("VERIFY_PROCESSES", os.cpu_count() or 1)
+    processes = current_app.config["VERIFY_PROCESSES"]
     if processes < 2:
         return None
     pool = current_app.extensions.get("vallokal_verifier")

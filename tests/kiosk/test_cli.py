@@ -70,7 +70,7 @@ def test_set_pin_refuses_a_short_pin_and_stores_only_a_hash(tmp_path):
     good = run("station", "set-pin", "--data", str(data), input="975310\n975310\n")
     assert good.exit_code == 0, good.output
     stored = sqlite3.connect(data / "station.sqlite3").execute("SELECT pin_hash FROM station").fetchone()[0]
-    assert stored.startswith("scrypt$") and "975310" not in stored
+    assert stored.startswith("scrypt:") and "975310" not in stored
 
 
 def test_bad_arguments_get_usage_errors_not_tracebacks(tmp_path):

@@ -256,7 +256,9 @@ def test_kiosk_codes_typo_used_and_from_another_election(tmp_path: Path, materia
     def answer(code: str) -> str:
         return Voter(station.test_client()).check_in(code=code).get_data(as_text=True)
 
-    swapped = ours[0][:5] + ours[0][6] + ours[0][5] + ours[0][7:]
+    code = ours[0]
+    at = next(i for i in range(len(code) - 1) if "-" not in code[i : i + 2] and code[i] != code[i + 1])
+    swapped = code[:at] + code[at + 1] + code[at] + code[at + 2 :]
     assert swapped != ours[0] and "felskriven" in answer(swapped)
     assert "gäller inte för den här omröstningen" in answer(other[0])
     assert "annan omröstning" in answer(other[0])
