@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from ..web import STATIC, TEMPLATES, headers, i18n
+from ..web import STATIC, TEMPLATES, clock as clocks, headers, i18n
 from . import device, errors, staff, store, tablets, voter
 from .extensions import babel, csrf, db, migrate
 from ..web.instance import secret_key
@@ -21,7 +21,11 @@ from .settings import SETTINGS
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.PathLike[str] | None = None) -> Flask:
+def create_app(
+    test_config: dict[str, Any] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    clock: clocks.Clock | None = None,
+) -> Flask:
     """Build a station app whose data (database, device key, config) live in `data_dir`.
 
     Configuration comes, each overriding the one before, from the defaults
@@ -47,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secret_key(folder)
 
+    clocks.init_app(app, clock)
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)

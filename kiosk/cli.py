@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import tomllib
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -12,6 +11,7 @@ import tomli_w
 from flask import Flask
 
 from ..election.package import PackageError
+from ..web.clock import now
 from . import create_app, prepare, server, store
 
 MAX_PACKAGE_DOWNLOAD = 64 * 1024 * 1024
@@ -72,7 +72,7 @@ def load_package(data_dir: Path, package_file: Path) -> None:
     app = station_app(data_dir)
     with app.app_context():
         try:
-            package = store.load_package(package_file.read_bytes(), datetime.now(timezone.utc))
+            package = store.load_package(package_file.read_bytes(), now())
         except PackageError as error:
             raise click.ClickException(f"the package was refused: {error}") from None
     click.echo(f"Loaded election {package.id} (package sha256 {package.hash}).")
@@ -256,7 +256,7 @@ def provision(data_dir: Path, name: str, authority_key: str, package_source: str
     from ..election import package as packages
 
     try:
-        packages.check_window(packages.read_file(package_file, authority_key.strip()).package, datetime.now(timezone.utc))
+        packages.check_window(packages.read_file(package_file, authority_key.strip()).package, now())
     except PackageError as error:
         raise click.ClickException(f"the package was refused: {error}") from None
 
@@ -268,7 +268,7 @@ def provision(data_dir: Path, name: str, authority_key: str, package_source: str
     app = station_app(data_dir)
     with app.app_context():
         try:
-            package = store.load_package(package_file, datetime.now(timezone.utc))
+            package = store.load_package(package_file, now())
         except PackageError as error:
             raise click.ClickException(f"the package was refused: {error}") from None
         store.set_pin(pin)

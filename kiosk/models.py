@@ -6,16 +6,13 @@ they hold choices only sealed to the office. Nothing here names a voter.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..web.clock import now as utc_now
 from .extensions import db
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Station(db.Model):

@@ -15,13 +15,13 @@ import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 
 from ..election import certificate as certificates, keys
+from ..web.clock import now
 from . import store
 from ..sync import bundle as bundles
 
@@ -31,10 +31,6 @@ LONGEST_BACKOFF_SECONDS = 300.0
 
 class SyncError(Exception):
     """Why a push did not end in a signed acknowledgement."""
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def certificate() -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app, g
 
 from ..web import passwords
+from ..web.clock import now
 from ..web.sqlite import writing as sqlite_writing
 from ..sync.bundle import SignedRecord
 from ..election import envelope, package as packages, rules
@@ -314,7 +315,7 @@ def name_tablet(token: str, name: str) -> Tablet:
         if row is None:
             if (db.session.scalar(sa.select(sa.func.count()).select_from(Tablet)) or 0) >= MAX_TABLETS:
                 raise StationError("too_many_tablets")
-            row = Tablet(token_hash=token_hash(token), name=name, named_at=datetime.now(timezone.utc))
+            row = Tablet(token_hash=token_hash(token), name=name, named_at=now())
             db.session.add(row)
         else:
             row.name = name

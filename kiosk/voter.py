@@ -9,7 +9,6 @@ when the voter finishes or walks away.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
 from functools import wraps
 from typing import Any, Callable
 
@@ -30,6 +29,7 @@ from flask_babel import gettext
 from ..election import crockford, rules, voting_codes
 from ..election.package import ElectionPackage
 from ..web import i18n
+from ..web.clock import now
 from . import store
 from ..web.qr import qr_svg
 
@@ -41,10 +41,6 @@ AUDIO_VOLUMES = ("0.2", "0.4", "0.6", "0.8", "1")
 TEXT_SIZES = ("normal", "large", "larger", "largest")
 CONTRASTS = ("default", "dark", "light")
 TABLET_COOKIE = "vallokal_tablet"
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def tablet_token() -> str | None:

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 
 from ...election import keys
-from ...web import STATIC, TEMPLATES, headers, i18n
+from ...web import STATIC, TEMPLATES, clock as clocks, headers, i18n
 from ...web.instance import secret_key
 from ...web.settings import defaults
 from ...web.sqlite import configure as configure_sqlite
@@ -24,7 +24,11 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SIGNING_KEY_FILE = "office-signing.pem"
 
 
-def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.PathLike[str] | None = None) -> Flask:
+def create_app(
+    test_config: dict[str, Any] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    clock: clocks.Clock | None = None,
+) -> Flask:
     """Build the office app whose data live in `data_dir`.
 
     The database is SQLite in the data folder unless `DATABASE_URL` (for example
@@ -60,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secret_key(folder)
 
+    clocks.init_app(app, clock)
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)

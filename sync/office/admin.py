@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from functools import wraps
 from typing import Any, Callable
@@ -13,13 +13,10 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ...kiosk.voter import ballot_from_form
+from ...web.clock import now
 from . import channels, counting, results, store
 
 blueprint = Blueprint("office", __name__)
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:

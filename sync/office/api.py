@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from importlib import resources
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from ...web.clock import now
 from .. import bundle as bundles
 from . import store
 
@@ -34,7 +34,7 @@ def receive_bundle() -> Any:
     if request.mimetype != bundles.CONTENT_TYPE:
         return error(f"send a bundle as {bundles.CONTENT_TYPE}", 415)
     data = request.get_data(cache=False)
-    outcome = store.ingest(data, "network", datetime.now(timezone.utc))
+    outcome = store.ingest(data, "network", now())
     package = store.election()
     acknowledgement = bundles.make_ack(
         outcome.bundle_sha256, package.id, outcome.device_id, outcome.results, outcome.high_water, current_app.extensions["vallokal_office_key"]

@@ -16,7 +16,6 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from babel.numbers import format_decimal

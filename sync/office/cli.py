@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -13,6 +12,7 @@ from flask import Flask
 from ...election import certificate as certificates, keys, material
 from ...election.package import PackageError
 from . import authority, channels, counting, create_app, prepare, signing_key as signing_key_of, store
+from ...web.clock import now
 from .extensions import db
 
 data_option = click.option(
@@ -37,10 +37,6 @@ def office_app(data_dir: Path) -> Flask:
 def close(app: Flask) -> None:
     with app.app_context():
         db.engine.dispose()
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @click.group("office")

@@ -6,16 +6,13 @@ PostgreSQL alike); choices in them stay sealed until the count.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ...web.clock import now as utc_now
 from .extensions import db
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Election(db.Model):

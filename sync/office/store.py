@@ -29,6 +29,7 @@ from flask import current_app, g
 from sqlalchemy.exc import IntegrityError
 
 from ...web import passwords
+from ...web.clock import now
 from ...web.sqlite import writing
 from ...election import certificate as certificates, keys, package as packages
 from .. import bundle as bundles
@@ -406,7 +407,7 @@ def stations() -> list[dict[str, Any]]:
                 "missing": missing_ranges(device.device_id),
                 "closing": closing,
                 "last_contact": as_utc(device.last_contact),
-                "silent": device.last_contact is not None and datetime.now(timezone.utc) - as_utc(device.last_contact) > SILENT_AFTER,
+                "silent": device.last_contact is not None and now() - as_utc(device.last_contact) > SILENT_AFTER,
             }
         )
     return rows
