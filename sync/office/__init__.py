@@ -15,7 +15,7 @@ from ...web import STATIC, TEMPLATES, clock as clocks, headers, i18n
 from ...web.instance import secret_key
 from ...web.settings import defaults
 from ...web.sqlite import configure as configure_sqlite
-from . import admin, api, packaging, results, store
+from . import admin, api, followup, packaging, results, store
 from .extensions import babel, csrf, db, migrate
 from .settings import SETTINGS
 
@@ -80,6 +80,8 @@ def create_app(
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(results.blueprint)
     app.register_blueprint(packaging.blueprint)
+    app.register_blueprint(followup.blueprint)
+    app.register_blueprint(followup.public)
     admin.init_app(app)
     return app
 

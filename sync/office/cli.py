@@ -11,7 +11,8 @@ from flask import Flask
 
 from ...election import certificate as certificates, keys, material
 from ...election.package import PackageError
-from . import authority, channels, counting, create_app, prepare, signing_key as signing_key_of, store
+from ...election import participation as participations
+from . import authority, channels, counting, create_app, followup, prepare, signing_key as signing_key_of, store
 from ...web.clock import now
 from .extensions import db
 
@@ -353,3 +354,42 @@ def status(data_dir: Path, as_json: bool) -> None:
     for row in rows:
         missing = ", ".join(f"{start}-{end}" for start, end in row["missing"]) or "none"
         click.echo(f"  {row['station']} ({row['device_id']}): received {row['received']}, complete up to {row['high_water']}, missing {missing}")
+
+
+@office.command("participation")
+@data_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: one key per breakdown, suppressed cells as \"<10\".")
+def participation(data_dir: Path, as_json: bool) -> None:
+    """Participation for the board: ballots by station, day, time of day and channel, small counts hidden."""
+    app = office_app(data_dir)
+    with app.app_context(), app.test_request_context():
+        try:
+            figures = followup.current_figures()
+        except store.Refused as error:
+            raise click.ClickException(str(error)) from None
+        document = followup.as_json(figures, followup.threshold())
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False, sort_keys=True))
+        return
+    click.echo(f"ballots: {document['total']}, eligible: {document['eligible'] or 'not entered'}, turnout: {document['turnout_percent'] or '–'} %")
+    for key in participations.BREAKDOWNS:
+        click.echo(f"{key}:")
+        for label, value in document[key].items():
+            click.echo(f"  {label}: {value}")
+
+
+@office.command("population")
+@data_option
+@click.argument("area")
+@click.argument("population")
+@click.option("--entered-by", required=True, help="Your name, kept with the figure.")
+def population(data_dir: Path, area: str, population: str, entered_by: str) -> None:
+    """Enter the eligible population of an area, the denominator of turnout in per cent."""
+    app = office_app(data_dir)
+    with app.app_context(), app.test_request_context():
+        try:
+            area, number = followup.read_population(area, population)
+        except followup.FollowUpError as error:
+            raise click.BadParameter(str(error)) from None
+        store.set_eligible_population(area, number, entered_by[:100])
+    click.echo(f"{area}: {number} eligible residents")

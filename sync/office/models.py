@@ -192,3 +192,34 @@ class ImportedBallot(db.Model):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("imported_file.id"), index=True)
     choices: Mapped[str] = mapped_column(Text)
+
+
+class EligiblePopulation(db.Model):
+    """How many residents of an area may vote, as a clerk entered it: the denominator of turnout."""
+
+    __tablename__ = "eligible_population"
+    __table_args__ = (CheckConstraint("population > 0", name="population_positive"),)
+
+    area: Mapped[str] = mapped_column(String(200), primary_key=True)
+    population: Mapped[int] = mapped_column(BigInteger)
+    entered_by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class ProjectUpdate(db.Model):
+    """What became of a winning project: one entry of its history, never edited (a later entry supersedes it)."""
+
+    __tablename__ = "project_update"
+    __table_args__ = (
+        CheckConstraint("status IN ('planned', 'started', 'done', 'changed', 'cancelled')", name="project_update_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    on_date: Mapped[str] = mapped_column(String(10))
+    texts: Mapped[str] = mapped_column(Text)
+    """JSON: the short text per package language."""
+    reason: Mapped[str | None] = mapped_column(Text)
+    entered_by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(default=utc_now)

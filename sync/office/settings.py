@@ -13,6 +13,7 @@ SETTINGS = [
     Setting("AUTHORITY_KEY", None, "The election authority's public signing key; by default read from the data folder's `authority-keys.json`."),
     Setting("SEALING_KEY_FILE", None, "The sealing key's file; by default `office-sealing.pem` in the data folder."),
     Setting("VERIFY_PROCESSES", os.cpu_count() or 1, "How many processes check records' signatures at ingest."),
+    Setting("SUPPRESSION_THRESHOLD", 10, "Published, printed and exported figures smaller than this are hidden (participation, small channels)."),
     Setting("MAX_CONTENT_LENGTH", 8 * 1024 * 1024, "The largest request body the office reads (bundles, uploads)."),
     Setting("SESSION_COOKIE_NAME", "vallokal_office", "The session cookie's name."),
     Setting("SESSION_COOKIE_SECURE", True, "The session cookie travels over HTTPS only."),

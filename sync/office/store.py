@@ -34,7 +34,7 @@ from ...web.sqlite import writing
 from ...election import certificate as certificates, keys, package as packages
 from .. import bundle as bundles
 from .extensions import db
-from .models import Alert, Bundle, Device, Election, OfficeUser, Record
+from .models import Alert, Bundle, Device, Election, EligiblePopulation, OfficeUser, ProjectUpdate, Record
 
 CERTIFICATE_DAYS = 365
 PR_SET_PDEATHSIG = 1
@@ -488,3 +488,42 @@ def try_login(username: str, password: str, now: datetime) -> LoginResult:
         user.locked_until = now + lock
     db.session.commit()
     return LoginResult(False, now + lock if lock else None)
+
+
+# Follow-up: participation and what became of the winners -----------------------------
+
+
+def station_cast_minutes() -> list[tuple[str, str]]:
+    """(station name, cast minute) of every stored record, in no meaningful order: for counting only."""
+    rows = db.session.execute(
+        sa.select(Device.station_name, Record.cast_minute).join(Device, Device.device_id == Record.device_id).order_by(Device.station_name, Record.cast_minute)
+    )
+    return [(station, minute) for station, minute in rows]
+
+
+def eligible_population() -> dict[str, int]:
+    return {row.area: row.population for row in db.session.scalars(sa.select(EligiblePopulation).order_by(EligiblePopulation.area))}
+
+
+def set_eligible_population(area: str, population: int, entered_by: str) -> None:
+    with writing(db.session):
+        row = db.session.get(EligiblePopulation, area)
+        if row is None:
+            db.session.add(EligiblePopulation(area=area, population=population, entered_by=entered_by, at=now()))
+        else:
+            row.population, row.entered_by, row.at = population, entered_by, now()
+
+
+def add_project_update(project_id: str, status: str, on_date: str, texts: dict[str, str], reason: str | None, entered_by: str) -> ProjectUpdate:
+    with writing(db.session):
+        update = ProjectUpdate(
+            project_id=project_id, status=status, on_date=on_date, texts=json.dumps(texts, ensure_ascii=False, sort_keys=True),
+            reason=reason, entered_by=entered_by, at=now(),
+        )
+        db.session.add(update)
+    return update
+
+
+def project_updates() -> list[ProjectUpdate]:
+    """Every entry of every project's history, newest first."""
+    return list(db.session.scalars(sa.select(ProjectUpdate).order_by(ProjectUpdate.at.desc(), ProjectUpdate.id.desc())))
