@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, session, url_for
 from flask_babel import format_decimal, get_locale, gettext, lazy_gettext, ngettext
 from markupsafe import Markup, escape
 
@@ -157,8 +157,6 @@ def violation_message(violation: Violation, project_titles: Mapping[str, str]) -
 
 def audio_url(key: str) -> str | None:
     """Where the station serves the package's speech for `key` in the voter's language, if there is any."""
-    from flask import url_for
-
     package = current_app.extensions["vallokal_current_package"]()
     asset = package.audio(current_language(), key) if package else None
     return url_for("voter.asset", name=asset.removeprefix("assets/")) if asset else None

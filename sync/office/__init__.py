@@ -9,12 +9,14 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
+from flask_migrate import upgrade
 
 from ...election import keys
 from ...web import STATIC, TEMPLATES, TRANSLATIONS, headers, i18n
 from ...web.instance import secret_key
 from ...web.sqlite import configure as configure_sqlite
 from . import admin, api, packaging, results, store
+from .authority import AuthorityError, public_keys
 from .extensions import babel, csrf, db, migrate
 
 
@@ -56,8 +58,6 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     if test_config:
         app.config.from_mapping(test_config)
     if not app.config["AUTHORITY_KEY"] and (folder / "authority-keys.json").exists():
-        from .authority import AuthorityError, public_keys
-
         try:
             app.config["AUTHORITY_KEY"] = public_keys(folder)["authority_signing"]
         except (AuthorityError, KeyError):
@@ -89,8 +89,6 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
 
 def prepare(app: Flask) -> None:
     """Bring the office database to the latest schema."""
-    from flask_migrate import upgrade
-
     with app.app_context():
         upgrade(directory=str(MIGRATIONS))
 
