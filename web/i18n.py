@@ -9,20 +9,14 @@ from flask import Flask, current_app, session, url_for
 from flask_babel import format_decimal, get_locale, gettext, lazy_gettext, ngettext
 from markupsafe import Markup, escape
 
+from ..election import languages
 from ..election.package import ElectionPackage, text_in
 from ..election.rules import Violation
 
-LANGUAGES = {
-    "sv": "Svenska",
-    "sv-easy": "Lättläst svenska",
-    "en": "English",
-    "ar": "العربية",
-    "so": "Soomaali",
-    "fi": "Suomi",
-}
-RIGHT_TO_LEFT = {"ar"}
-BABEL_LOCALES = {"sv-easy": "sv@easy"}
-HTML_LANG = {"sv-easy": "sv"}
+LANGUAGES = {language.code: language.name for language in languages.LANGUAGES}
+RIGHT_TO_LEFT = {language.code for language in languages.LANGUAGES if language.right_to_left}
+BABEL_LOCALES = {language.code: language.locale for language in languages.LANGUAGES if language.locale != language.code}
+HTML_LANG = {language.code: language.html_lang for language in languages.LANGUAGES if language.html_lang != language.code}
 
 
 def select_locale() -> str:
