@@ -14,7 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-RULES = ["greedy", "greedy-per-cost", "mes-cost", "mes-card", "mes-completed", "mes-compared"]
+from vallokal.election.rules import COUNTING_RULES
+
+RULES = list(COUNTING_RULES)
 TARGET_SECONDS = 2.0
 
 

@@ -18,14 +18,13 @@ from datetime import date, datetime
 from typing import Any
 
 from . import package as packages
+from .rules import COUNTING_RULES, RULE_KINDS as BALLOT_RULES
 
 LANGUAGES = packages.LANGUAGES
 TEXT_COLUMNS = ("title", "summary", "description", "category", "location", "image_text")
 REQUIRED_TEXTS = ("title", "summary")
 IMAGE_TYPES = {".svg", ".png", ".jpg", ".jpeg", ".webp"}
 MAX_IMAGE_BYTES = 4 * 1024 * 1024
-BALLOT_RULES = ("approval", "knapsack", "ranking", "points")
-COUNTING_RULES = ("greedy", "greedy-per-cost", "mes-cost", "mes-card", "mes-completed", "mes-compared")
 SETTINGS_KEYS = {
     "id", "municipality", "languages", "budget", "currency", "check_in", "minimum_age", "title",
     "description", "area", "area_statement", "voting", "ballot", "counting",

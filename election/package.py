@@ -26,11 +26,11 @@ import jsonschema
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from . import keys
-from .rules import BallotRule
+from . import keys, languages
+from .rules import SCORE_RULES, BallotRule
 
 SCHEMA_VERSION = 1
-LANGUAGES = ("sv", "en", "ar", "so", "fi", "sv-easy")
+LANGUAGES = languages.CODES
 DOCUMENT_NAME = "package.json"
 SIGNATURE_NAME = "package.sig"
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -222,9 +222,9 @@ def _consistent(document: dict[str, Any]) -> ElectionPackage:
     rule = BallotRule.from_package(document["ballot"], document["budget"], costs)
     _rule_fits(rule, len(projects))
     counting_rule = document["counting"]["rule"]
-    if rule.kind in ("ranking", "points") and counting_rule.startswith("mes"):
+    if rule.kind in ("ranking", "points") and counting_rule not in SCORE_RULES:
         raise PackageError(
-            f"$.counting.rule: {counting_rule} counts approvals; {rule.kind} ballots are counted with greedy or greedy-per-cost"
+            f"$.counting.rule: {counting_rule} counts approvals; {rule.kind} ballots are counted with {' or '.join(SCORE_RULES)}"
         )
     if document["check_in"] == "code" and not document.get("voting_codes", {}).get("hashes"):
         raise PackageError("$.voting_codes: check-in by code needs the hashes of the voting codes")

@@ -10,10 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
+# The ballot kinds, the one list: packages name them in `ballot.rule`.
 RuleKind = Literal["approval", "knapsack", "ranking", "points"]
-RULE_KINDS: tuple[RuleKind, ...] = ("approval", "knapsack", "ranking", "points")
+RULE_KINDS: tuple[RuleKind, ...] = get_args(RuleKind)
+# Which of a Ballot's three shapes each kind fills.
+CHOICE_SHAPES: Mapping[RuleKind, str] = {"approval": "selected", "knapsack": "selected", "ranking": "ranked", "points": "points"}
+# The counting rules, the one list: packages name them in `counting.rule`; election/tally/methods.py counts them.
+COUNTING_RULES = ("greedy", "greedy-per-cost", "mes-cost", "mes-card", "mes-completed", "mes-compared")
+# The counting rules that need only a score per project, so they count points and rankings as well as approvals.
+SCORE_RULES = ("greedy", "greedy-per-cost")
 
 
 @dataclass(frozen=True)
@@ -103,8 +110,8 @@ def validate(rule: BallotRule, ballot: Ballot) -> list[Violation]:
         "ranking": _ranking,
         "points": _points,
     }
-    used = {"approval": "selected", "knapsack": "selected", "ranking": "ranked", "points": "points"}[rule.kind]
-    other = [name for name in ("selected", "ranked", "points") if name != used and getattr(ballot, name)]
+    used = CHOICE_SHAPES[rule.kind]
+    other = [name for name in dict.fromkeys(CHOICE_SHAPES.values()) if name != used and getattr(ballot, name)]
     if other:
         return [Violation("wrong_shape")]
     return checks[rule.kind](rule, ballot)

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_migrate import upgrade
 
 from ..web import STATIC, TEMPLATES, clock as clocks, headers, i18n
-from . import device, errors, staff, store, tablets, voter
+from . import device, errors, presence, staff, store, tablets, voter
 from .extensions import babel, csrf, db, migrate
 from ..web.instance import secret_key
 from ..web.settings import defaults
@@ -66,7 +67,7 @@ def create_app(
     app.register_blueprint(voter.blueprint)
     app.register_blueprint(staff.blueprint)
     app.register_blueprint(tablets.blueprint)
-    app.before_request(tablets.note_seen)
+    app.before_request(presence.note_seen)
     return app
 
 
@@ -89,8 +90,6 @@ def keep_idle_times_humane(app: Flask) -> None:
 
 def prepare(app: Flask) -> None:
     """Bring the database to the latest schema and make sure the station row exists."""
-    from flask_migrate import upgrade
-
     with app.app_context():
         upgrade(directory=str(MIGRATIONS))
         store.ensure_station(app.config["STATION_NAME"], device.device_id_for(app.extensions["vallokal_device_key"]))

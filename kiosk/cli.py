@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import json
 import tomllib
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import click
+import qrcode
 import tomli_w
 from flask import Flask
 
+from ..election import keys, package as packages
+from ..election.certificate import CertificateError
 from ..election.package import PackageError
 from ..web.clock import now
-from . import create_app, prepare, server, store
+from ..web.qr import qr_svg
+from . import create_app, outbox, prepare, server, store
+from .pin import valid_pin
 
 MAX_PACKAGE_DOWNLOAD = 64 * 1024 * 1024
 
@@ -122,8 +130,6 @@ def status(data_dir: Path, as_json: bool) -> None:
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Where to write the request for the office.")
 def enrolment_request(data_dir: Path, out_file: Path) -> None:
     """Write this device's enrolment request, for `vallokal office enrol`."""
-    from ..election.certificate import CertificateError
-    from . import outbox
 
     app = station_app(data_dir)
     with app.app_context():
@@ -140,8 +146,6 @@ def enrolment_request(data_dir: Path, out_file: Path) -> None:
 @click.argument("certificate_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def install_certificate(data_dir: Path, certificate_file: Path) -> None:
     """Install the certificate the office issued for this device."""
-    from ..election.certificate import CertificateError
-    from . import outbox
 
     app = station_app(data_dir)
     with app.app_context():
@@ -159,7 +163,6 @@ def install_certificate(data_dir: Path, certificate_file: Path) -> None:
 @data_option
 def sync(data_dir: Path) -> None:
     """Send every record the office has not acknowledged, once, now."""
-    from . import outbox
 
     app = station_app(data_dir)
     with app.app_context():
@@ -175,7 +178,6 @@ def sync(data_dir: Path) -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write to, such as a USB stick.")
 def export(data_dir: Path, out_dir: Path) -> None:
     """Write every record as bundle files for `vallokal office import`."""
-    from . import outbox
 
     app = station_app(data_dir)
     with app.app_context():
@@ -192,9 +194,6 @@ def export(data_dir: Path, out_dir: Path) -> None:
 def read_package_source(source: str) -> bytes:
     """A package from a file, or from the office's download address."""
     if source.startswith(("http://", "https://")):
-        import urllib.error
-        import urllib.request
-
         try:
             with urllib.request.urlopen(source, timeout=30) as answer:
                 data = answer.read(MAX_PACKAGE_DOWNLOAD + 1)
@@ -234,10 +233,6 @@ def write_settings(data_dir: Path, changes: dict[str, str | int]) -> Path:
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 def provision(data_dir: Path, name: str, authority_key: str, package_source: str, office_url: str | None, pin: str, host: str, port: int) -> None:
     """Set up this device as a station in one step, and write its enrolment request for the office."""
-    from ..election import keys
-    from ..election.certificate import CertificateError
-    from . import outbox
-    from ..web.qr import qr_svg
 
     name = name.strip()
     if not name or len(name) > 200:
@@ -248,13 +243,9 @@ def provision(data_dir: Path, name: str, authority_key: str, package_source: str
         raise click.BadParameter(f"{error}; copy the AUTHORITY_KEY line `vallokal office keys` printed", param_hint="--authority-key") from None
     if office_url and not office_url.startswith(("http://", "https://")):
         raise click.BadParameter("give the office's address starting with https://", param_hint="--office-url")
-    from .pin import valid_pin
-
     if not valid_pin(pin):
         raise click.BadParameter("a PIN is 4 to 32 digits", param_hint="--pin")
     package_file = read_package_source(package_source)
-    from ..election import package as packages
-
     try:
         packages.check_window(packages.read_file(package_file, authority_key.strip()).package, now())
     except PackageError as error:
@@ -293,10 +284,6 @@ def provision(data_dir: Path, name: str, authority_key: str, package_source: str
 
 
 def terminal_qr(text: str) -> None:
-    import io
-
-    import qrcode
-
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_L, border=2)
     code.add_data(text)
     buffer = io.StringIO()

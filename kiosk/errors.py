@@ -7,6 +7,9 @@ from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from . import store
+from .extensions import db
+
 MESSAGES = {
     400: lazy_gettext("The request could not be understood. Please go back to the start and try again."),
     403: lazy_gettext("This is not allowed here. Please ask the staff."),
@@ -39,9 +42,6 @@ def init_app(app: Flask) -> None:
 
 def _log_error(kind: str) -> None:
     """Put the error in the station's event log for staff, if the database still answers."""
-    from . import store
-    from .extensions import db
-
     try:
         db.session.rollback()
         with store.writing():

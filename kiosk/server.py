@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import sys
 
+import waitress
 from flask import Flask
+
+from .outbox import Outbox
 
 
 def default_threads() -> int:
@@ -15,10 +18,6 @@ def default_threads() -> int:
 
 def serve(app: Flask, host: str, port: int, threads: int | None = None) -> None:
     """Serve until stopped; with an OFFICE_URL, the outbox sends ballots in the background."""
-    import waitress
-
-    from .outbox import Outbox
-
     # A cast that waits on fsync should get the interpreter back quickly, not after
     # another thread's full 5 ms slice of page rendering.
     sys.setswitchinterval(0.0005)

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext
 
 from ..web import i18n
-from . import store
+from . import outbox, presence, store
 from ..web.qr import qr_svg
 from .voter import end_voter_session, now, pin_error
 
@@ -53,14 +53,12 @@ def logout() -> Any:
 
 
 def status_page(error: str | None = None, status_code: int = 200, notice: str | None = None) -> tuple[str, int]:
-    from . import tablets
-
     named = store.tablets()
     package = store.current_package()
     page = render_template(
         "kiosk/staff/status.html",
-        tablets=[(tablet, tablets.attached(tablet), tablets.last_seen(tablet)) for tablet in named],
-        this_tablet=store.tablet(tablets.token()),
+        tablets=[(tablet, presence.attached(tablet), presence.last_seen(tablet)) for tablet in named],
+        this_tablet=store.tablet(presence.token()),
         activated=request.args.get("activated"),
         export_folders=export_folders(),
         can_sync=bool(current_app.config["OFFICE_URL"]),
@@ -100,8 +98,6 @@ def pause() -> Any:
 @staff_required
 def sync_now() -> Any:
     """Send to the office now, and say plainly what happened."""
-    from . import outbox
-
     if not current_app.config["OFFICE_URL"]:
         return render_status_error("no_office")
     with store.writing():
@@ -133,8 +129,6 @@ def export_folders() -> list[Path]:
 @blueprint.post("/export")
 @staff_required
 def export() -> Any:
-    from . import outbox
-
     chosen = request.form.get("folder", "")
     folder = next((folder for folder in export_folders() if str(folder) == chosen), None)
     if folder is None:

@@ -8,39 +8,16 @@ whether staff activated it, so a vote starts within two seconds of the tap.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from . import store
 from .staff import render_status_error, staff_required
 from .voter import TABLET_COOKIE as COOKIE, now, start_voting, tablet_token as token
 
-ATTACHED_SECONDS = 10
-
 blueprint = Blueprint("tablets", __name__)
-
-
-def seen() -> dict[str, datetime]:
-    return current_app.extensions.setdefault("vallokal_tablets_seen", {})
-
-
-def note_seen() -> None:
-    """Every request from a named tablet marks it attached; kept in memory, not written to disk."""
-    value = token()
-    if value:
-        seen()[store.token_hash(value)] = now()
-
-
-def attached(tablet: store.Tablet) -> bool:
-    last = seen().get(tablet.token_hash)
-    return last is not None and now() - last < timedelta(seconds=ATTACHED_SECONDS)
-
-
-def last_seen(tablet: store.Tablet) -> datetime | None:
-    return seen().get(tablet.token_hash)
 
 
 @blueprint.get("/tablet/state")

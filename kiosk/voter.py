@@ -29,9 +29,10 @@ from flask_babel import gettext
 from ..election import crockford, rules, voting_codes
 from ..election.package import ElectionPackage
 from ..web import i18n
+from ..web.ballot_form import ballot_context, ballot_from_form
 from ..web.clock import now
-from . import store
 from ..web.qr import qr_svg
+from . import store
 
 blueprint = Blueprint("voter", __name__)
 
@@ -237,30 +238,6 @@ def pin_error(result: store.PinResult) -> str:
     return gettext("Wrong PIN. %(left)s attempts left before the PIN is locked.", left=result.attempts_left)
 
 
-def ballot_from_form(package: ElectionPackage) -> tuple[rules.Ballot, list[str]]:
-    """Read the ballot form; unreadable fields come back as messages, not exceptions."""
-    kind = package.rule.kind
-    if kind in ("approval", "knapsack"):
-        return rules.Ballot(selected=tuple(request.form.getlist("project"))), []
-    if kind == "ranking":
-        ranked = [request.form.get(f"rank-{place}", "") for place in range(1, package.rule.max_rank + 1)]
-        return rules.Ballot(ranked=tuple(project for project in ranked if project)), []
-    points: dict[str, int] = {}
-    problems = []
-    for project in package.projects:
-        typed = request.form.get(f"points-{project.id}", "").strip()
-        if not typed:
-            continue
-        if not typed.isdigit() or len(typed) > 6:
-            problems.append(gettext("Points must be whole numbers, 0 or more."))
-            continue
-        points[project.id] = int(typed)
-    unknown = [name for name in request.form if name.startswith("points-") and package.project(name[7:]) is None]
-    if unknown:
-        points.update({name[7:]: 0 for name in unknown})
-    return rules.Ballot(points=points), problems[:1]
-
-
 def adjust_points(package: ElectionPackage, ballot: rules.Ballot, adjust: str) -> rules.Ballot:
     """One point more or less for a project, from the +1 and −1 buttons that need no typing."""
     project_id, _, step = adjust.partition(":")
@@ -271,20 +248,6 @@ def adjust_points(package: ElectionPackage, ballot: rules.Ballot, adjust: str) -
     points = dict(ballot.points)
     points[project_id] = max(0, min(ceiling, points.get(project_id, 0) + int(step)))
     return rules.Ballot(points={project: value for project, value in points.items() if value})
-
-
-def ballot_context(package: ElectionPackage, ballot: rules.Ballot, messages: list[str]) -> dict[str, Any]:
-    rule = package.rule
-    spent = rules.spent(rule, ballot)
-    return {
-        "package": package,
-        "rule": rule,
-        "ballot": ballot,
-        "messages": messages,
-        "spent": spent,
-        "left": rule.budget - spent,
-        "points_given": sum(ballot.points.values()),
-    }
 
 
 def session_ballot() -> rules.Ballot:
@@ -300,7 +263,7 @@ def ballot() -> Any:
     package = package_or_none()
     if request.method == "GET":
         return render_template("kiosk/ballot.html", **ballot_context(package, session_ballot(), []))
-    choice, problems = ballot_from_form(package)
+    choice, problems = ballot_from_form(package, request.form)
     if package.rule.kind == "points" and request.form.get("adjust"):
         choice = adjust_points(package, choice, request.form["adjust"])
         session["choices"] = choice.as_choices(package.rule.kind)

@@ -13,7 +13,7 @@ COMMANDS = {
     "station": "vallokal.kiosk.cli:station",
     "office": "vallokal.sync.office.cli:office",
     "simulate": "vallokal.simulate:simulate",
-    "tally": "vallokal.election.tally.cli:tally",
+    "tally": "vallokal.tally_command:tally",
 }
 
 

@@ -17,6 +17,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from .election import keys, package as packages
+from .election.material import Draft
+from .kiosk import create_app, prepare, server, store
+from .sync.office import audio
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DEMO_PASSPHRASE = "vallokal-demo"
@@ -105,9 +108,6 @@ def demo_document(
 
 def with_speech(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The demo with spoken texts when espeak-ng and opusenc are installed, without them otherwise."""
-    from .election.material import Draft
-    from .sync.office import audio
-
     if audio.tools_missing():
         click.echo("(No speech in the demo: install espeak-ng and opus-tools to let voters listen.)")
         return document, {}
@@ -129,8 +129,6 @@ def _key(path: Path, kind: type, passphrase: str | None = None) -> Any:
 @click.option("--speech/--no-speech", default=True, show_default=True, help="Speak the ballot with espeak-ng, if it is installed.")
 def demo(host: str, port: int, data_dir: Path, no_serve: bool, speech: bool) -> None:
     """Set up and serve a demo station with a signed election, polls open."""
-    from .kiosk import create_app, prepare, server, store
-
     data_dir.mkdir(parents=True, exist_ok=True)
     office = data_dir / "office"
     authority = _key(office / "authority-signing.pem", Ed25519PrivateKey, DEMO_PASSPHRASE)

@@ -147,8 +147,10 @@ def serve(command: list[str], stack: ExitStack, log: Path) -> None:
 
 
 def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync_timeout: float) -> dict[str, Any]:
+    # Spawned voter processes import this module to run _vote_at; they need none of the apps, so these load here.
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    from sqlalchemy import func, select
 
     from .demo import demo_document
     from .election import keys, package as packages
@@ -156,6 +158,7 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
     from .kiosk import outbox
     from .sync.faults import FaultyProxy
     from .sync.office import create_app as create_office, prepare as prepare_office, signing_key, store as office_store
+    from .sync.office.models import Record
 
     now = datetime.now(timezone.utc)
     vallokal = [sys.executable, "-m", "vallokal"]
@@ -222,10 +225,6 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
             for row in office_store.stations():
                 device = row["device"]
                 summary_stations[device.station_name] = {"cast": health[device.device_id]["ballots_cast"], "received": device.received}
-            from sqlalchemy import func, select
-
-            from .sync.office.models import Record
-
             stored = office_store.db.session.scalar(select(func.count()).select_from(Record))
             distinct = office_store.db.session.scalar(select(func.count(func.distinct(Record.ballot_id))))
             office_store.db.engine.dispose()

@@ -5,24 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, session, url_for
 from flask_babel import format_decimal, get_locale, gettext, lazy_gettext, ngettext
 from markupsafe import Markup, escape
 
+from ..election import languages
 from ..election.package import ElectionPackage, text_in
 from ..election.rules import Violation
 
-LANGUAGES = {
-    "sv": "Svenska",
-    "sv-easy": "Lättläst svenska",
-    "en": "English",
-    "ar": "العربية",
-    "so": "Soomaali",
-    "fi": "Suomi",
-}
-RIGHT_TO_LEFT = {"ar"}
-BABEL_LOCALES = {"sv-easy": "sv@easy"}
-HTML_LANG = {"sv-easy": "sv"}
+LANGUAGES = {language.code: language.name for language in languages.LANGUAGES}
+RIGHT_TO_LEFT = {language.code for language in languages.LANGUAGES if language.right_to_left}
+BABEL_LOCALES = {language.code: language.locale for language in languages.LANGUAGES if language.locale != language.code}
+HTML_LANG = {language.code: language.html_lang for language in languages.LANGUAGES if language.html_lang != language.code}
 
 
 def select_locale() -> str:
@@ -157,8 +151,6 @@ def violation_message(violation: Violation, project_titles: Mapping[str, str]) -
 
 def audio_url(key: str) -> str | None:
     """Where the station serves the package's speech for `key` in the voter's language, if there is any."""
-    from flask import url_for
-
     package = current_app.extensions["vallokal_current_package"]()
     asset = package.audio(current_language(), key) if package else None
     return url_for("voter.asset", name=asset.removeprefix("assets/")) if asset else None

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..rules import SCORE_RULES
 from . import comparison, completion, greedy
 from .pabulib import Election
 from .profile import ApprovalProfile, from_pabulib, scores
 
+# Each of rules.COUNTING_RULES, in that order (a test holds them together).
 RULES: dict[str, Callable[[ApprovalProfile], list[str]]] = {
     "greedy": lambda profile: greedy.greedy(profile),
     "greedy-per-cost": lambda profile: greedy.greedy(profile, per_cost=True),
@@ -16,9 +18,6 @@ RULES: dict[str, Callable[[ApprovalProfile], list[str]]] = {
     "mes-completed": lambda profile: completion.completed(profile, "cost"),
     "mes-compared": lambda profile: comparison.compared(profile),
 }
-
-# Rules that need only a score per project, so they count points and rankings as well as approvals.
-SCORE_RULES = ("greedy", "greedy-per-cost")
 
 # How Pabulib's META `rule` names each rule.
 PABULIB_NAMES = {

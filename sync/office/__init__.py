@@ -9,6 +9,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
+from flask_migrate import upgrade
 
 from ...election import keys
 from ...web import STATIC, TEMPLATES, clock as clocks, headers, i18n
@@ -16,6 +17,7 @@ from ...web.instance import secret_key
 from ...web.settings import defaults
 from ...web.sqlite import configure as configure_sqlite
 from . import admin, api, followup, packaging, results, store
+from .authority import AuthorityError, public_keys
 from .extensions import babel, csrf, db, migrate
 from .settings import SETTINGS
 
@@ -53,8 +55,6 @@ def create_app(
     if test_config:
         app.config.from_mapping(test_config)
     if not app.config["AUTHORITY_KEY"] and (folder / "authority-keys.json").exists():
-        from .authority import AuthorityError, public_keys
-
         try:
             app.config["AUTHORITY_KEY"] = public_keys(folder)["authority_signing"]
         except (AuthorityError, KeyError):
@@ -95,8 +95,6 @@ def database_uri(url: str | None) -> str | None:
 
 def prepare(app: Flask) -> None:
     """Bring the office database to the latest schema."""
-    from flask_migrate import upgrade
-
     with app.app_context():
         upgrade(directory=str(MIGRATIONS))
 

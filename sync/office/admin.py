@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from functools import wraps
@@ -12,9 +13,10 @@ from flask_babel import gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ...kiosk.voter import ballot_from_form
+from ...election import certificate as certificates, keys
+from ...web.ballot_form import ballot_from_form
 from ...web.clock import now
-from . import channels, counting, results, store
+from . import authority, channels, counting, results, store
 
 blueprint = Blueprint("office", __name__)
 
@@ -65,11 +67,6 @@ def stations() -> str:
 @login_required
 def enrol() -> Any:
     """A certificate for a station, from its request as a file or as the text its QR code holds."""
-    import json
-
-    from ...election import certificate as certificates, keys
-    from . import authority
-
     upload = request.files.get("request_file")
     text = upload.read(64 * 1024).decode("utf-8", "replace") if upload and upload.filename else request.form.get("request_text", "")[:64 * 1024]
     error = None
@@ -192,7 +189,7 @@ def paper() -> Any:
     package = store.election()
     error, status, entered = None, 200, None
     if request.method == "POST" and package is not None:
-        ballot, problems = ballot_from_form(package)
+        ballot, problems = ballot_from_form(package, request.form)
         try:
             if problems:
                 raise channels.ChannelError(problems[0])

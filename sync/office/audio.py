@@ -21,12 +21,12 @@ from typing import Any
 from babel.numbers import format_decimal
 from babel.support import Translations
 
-from ...election import material
+from ...election import languages, material
 from ...web import TRANSLATIONS
 from ...web.i18n import BABEL_LOCALES
 
 
-VOICES = {"sv": "sv", "sv-easy": "sv", "en": "en-gb", "fi": "fi", "ar": "ar", "so": "so"}
+VOICES = {language.code: language.voice for language in languages.LANGUAGES}
 WORDS_PER_MINUTE = 150
 SPEAK_SECONDS = 60
 

@@ -16,8 +16,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ...election import keys, material, package as packages, voting_codes
+from ...web import TEMPLATES
+from ...web.qr import qr_svg
 
 AUTHORITY_KEY_FILE = "authority-signing.pem"
 SEALING_KEY_FILE = "office-sealing.pem"
@@ -127,10 +130,5 @@ def describe(built: material.Draft) -> dict[str, Any]:
 
 def code_sheet(codes: list[str], title: str) -> str:
     """A printable HTML sheet: each code as text and as a QR code that a scanner types back."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    from ...web.qr import qr_svg
-
-    from ...web import TEMPLATES as templates
-    environment = Environment(loader=FileSystemLoader(templates), autoescape=select_autoescape(["html"]))
+    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     return environment.get_template("office/code_sheet.html").render(title=title, codes=[(code, qr_svg(code)) for code in codes])

@@ -7,13 +7,14 @@ import sys
 from pathlib import Path
 
 import click
+import waitress
 from flask import Flask
 
 from ...election import certificate as certificates, keys, material
 from ...election.package import PackageError
 from ...election import participation as participations
-from . import authority, channels, counting, create_app, followup, prepare, signing_key as signing_key_of, store
 from ...web.clock import now
+from . import audio as speech, authority, channels, counting, create_app, followup, prepare, signing_key as signing_key_of, store
 from .extensions import db
 
 data_option = click.option(
@@ -52,8 +53,6 @@ def office() -> None:
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
 def serve(data_dir: Path, host: str, port: int, threads: int) -> None:
     """Serve the station API and the staff pages under waitress."""
-    import waitress
-
     app = office_app(data_dir)
     click.echo(f"Office serving on http://{host}:{port}/ (API at /api/v1, data in {data_dir.resolve()})")
     waitress.serve(app, host=host, port=port, threads=threads, ident="vallokal-office")
@@ -141,8 +140,6 @@ def package(data_dir: Path, projects_file: Path, settings_file: Path, images_dir
     if check:
         return
     if audio:
-        from . import audio as speech
-
         try:
             built = speech.add_audio(built, report=click.echo)
         except speech.AudioError as error:

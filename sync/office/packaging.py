@@ -8,21 +8,19 @@ until signed, so a preview never needs the passphrase.
 
 from __future__ import annotations
 
-import atexit
 import io
 import json
 import re
 import secrets
-import shutil
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, g, render_template, request, send_file, session
+from flask import Blueprint, Flask, abort, current_app, render_template, request, send_file, session
 from flask_babel import gettext
 
-from ...election import material, rules
+from ...election import material
+from ...web import preview as ballot_preview
 from . import authority
 from .admin import login_required
 
@@ -125,27 +123,15 @@ def sign(name: str) -> Any:
 
 
 def preview_app() -> Flask:
-    """A station app of its own, in a scratch folder, whose templates render the preview."""
-    app = current_app.extensions.get("vallokal_preview_station")
+    """The app whose templates render the preview, made once per office app."""
+    app = current_app.extensions.get("vallokal_preview")
     if app is None:
         with _preview_lock:
-            app = current_app.extensions.get("vallokal_preview_station")
+            app = current_app.extensions.get("vallokal_preview")
             if app is None:
-                from ...kiosk import create_app
-
-                folder = Path(tempfile.mkdtemp(prefix="vallokal-preview-"))
-                atexit.register(shutil.rmtree, folder, ignore_errors=True)
-                app = create_app({"SECRET_KEY": secrets.token_hex(16), "AUTHORITY_KEY": None}, data_dir=folder)
-                app.extensions["vallokal_current_package"] = lambda: g.get("preview_package")
-                current_app.extensions["vallokal_preview_station"] = app
+                app = current_app.extensions["vallokal_preview"] = ballot_preview.create_app()
     return app
 
 
 def preview_page(package: Any, language: str) -> str:
-    from ...kiosk.voter import ballot_context
-
-    app = preview_app()
-    with app.test_request_context("/ballot"):
-        g.preview_package = package
-        session["language"] = language
-        return render_template("kiosk/ballot.html", **ballot_context(package, rules.Ballot(), []))
+    return ballot_preview.ballot_page(preview_app(), package, language)

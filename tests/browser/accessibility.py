@@ -9,7 +9,9 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-LANGUAGES = ["sv", "sv-easy", "en", "ar", "so", "fi"]
+from vallokal.election.languages import CODES
+
+LANGUAGES = list(CODES)
 CONTRASTS = ["default", "light", "dark"]
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

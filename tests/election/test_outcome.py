@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vallokal.election.rules import Ballot, BallotRule
+from vallokal.election.rules import COUNTING_RULES, Ballot, BallotRule
 from vallokal.election.tally import outcome
 
 COSTS = {"a": 40, "b": 30, "c": 30, "d": 50}
@@ -37,7 +37,7 @@ def test_greedy_funds_by_score_and_skips_what_no_longer_fits():
 
 def test_nothing_is_funded_without_votes_and_one_project_that_fits_is():
     rule = BallotRule("approval", 100, COSTS, min_selections=1)
-    for counting_rule in ("greedy", "greedy-per-cost", "mes-cost", "mes-card", "mes-completed", "mes-compared"):
+    for counting_rule in COUNTING_RULES:
         assert outcome.count(rule, counting_rule, list(COSTS), []).winners == ()
         assert outcome.count(rule, counting_rule, list(COSTS), [Ballot(selected=("d",))]).winners == ("d",)
 

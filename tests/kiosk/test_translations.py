@@ -10,9 +10,11 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from vallokal.election.languages import LANGUAGES as OFFERED_LANGUAGES
+
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "web" / "translations"
-LANGUAGES = ["sv", "sv@easy", "en", "ar", "so", "fi"]
+LANGUAGES = [language.locale for language in OFFERED_LANGUAGES]
 EVERY_STRING = ["sv", "sv@easy", "en"]
 
 

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import click
 
-from . import methods, pabulib, profile as profiles
-from .methods import RULES
-
+from .election.tally import methods, pabulib, profile as profiles
+from .election.tally.methods import RULES
 
 
 @click.command("tally")
