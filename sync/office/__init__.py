@@ -14,7 +14,7 @@ from ...election import keys
 from ...web import STATIC, TEMPLATES, TRANSLATIONS, headers, i18n
 from ...web.instance import secret_key
 from ...web.sqlite import configure as configure_sqlite
-from . import admin, api, packaging, results, store
+from . import admin, api, counting, jobs, packaging, results, store
 from .extensions import babel, csrf, db, migrate
 
 
@@ -84,6 +84,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     app.register_blueprint(results.blueprint)
     app.register_blueprint(packaging.blueprint)
     admin.init_app(app)
+    jobs.handler(app, jobs.COUNT, counting.count_job)
     return app
 
 
