@@ -227,6 +227,7 @@ def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
                 outcome = _merge(bundle, certificate, package, channel, now)
             if outcome.new_rows:
                 _flag_after_merge(outcome.device_id, package, outcome.new_rows)
+            if outcome.new_rows or bundle.status:
                 hold_new_suspicious()
             return outcome
         except IntegrityError:
@@ -325,6 +326,8 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
     device.high_water = _high_water(device.device_id, device.high_water)
     if bundle.closing_report:
         _note_closing_report(device, bundle.closing_report)
+    if bundle.status:
+        _note_status(device, bundle.status)
     return Outcome(device.device_id, results, device.high_water, bundle.sha256, new_rows)
 
 
@@ -351,6 +354,14 @@ def _note_closing_report(device: Device, report: dict[str, Any]) -> None:
     if isinstance(ballots, int) and (head is None or isinstance(head, str)) and isinstance(at, str):
         if device.closing_at is None or at >= device.closing_at:
             device.closing_ballots, device.closing_head, device.closing_at = ballots, head, at
+
+
+def _note_status(device: Device, status: dict[str, Any]) -> None:
+    """Keep the latest minutes a station's signed status states; a later zero report holds more records, never fewer."""
+    for name in ("zero_report_at", "package_loaded_at"):
+        stated, known = status.get(name), getattr(device, name)
+        if stated is not None and (known is None or stated > known):
+            setattr(device, name, stated)
 
 
 def _flag_after_merge(device_id: str, package: packages.ElectionPackage, rows: list[dict[str, Any]]) -> None:

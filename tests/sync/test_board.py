@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from syncing import PASSWORD, SECOND_CLERK, add_second_clerk, approved, bundle_of, cast, finished_job, log_in, now, post_bundle, token
 from vallokal.cli import cli
 from vallokal.election import keys, rules
-from vallokal.kiosk import store as station_store
+from vallokal.kiosk import outbox, store as station_store
+from vallokal.sync import bundle as bundles
 from vallokal.sync.office import counting, jobs, store as office_store
 from vallokal.sync.office.models import AuditEntry, Count, Device, Job, OfficeUser
 
@@ -169,7 +170,8 @@ def test_a_stolen_key_back_dating_a_record_with_a_real_code_voids_no_ballot(elec
     with election.office.app_context():
         reasons = sorted((item["station"], item["hold"].reason) for item in office_store.held_records())
     assert reasons == [
-        ("Rinkeby träffpunkt", "code_used_twice"), ("Rinkeby träffpunkt", "earlier_than_predecessor"), ("Tensta bibliotek", "code_used_twice"),
+        ("Rinkeby träffpunkt", "before_package_load"), ("Rinkeby träffpunkt", "before_zero_report"), ("Rinkeby träffpunkt", "code_used_twice"),
+        ("Rinkeby träffpunkt", "earlier_than_predecessor"), ("Tensta bibliotek", "code_used_twice"),
     ]
     log_in(staff)
     page = staff.get("/held").get_data(as_text=True)
@@ -237,25 +239,53 @@ def test_publishing_is_refused_while_held_records_are_undecided_unless_the_board
 
 
 def test_records_before_the_zero_report_or_package_load_or_outside_the_window_are_held(election, sealing_key, monkeypatch):
+    """The station's signed status (bundle version 2) says when it printed its zero report and loaded the package."""
     monkeypatch.setattr(station_store, "window_refusal", lambda package, moment: None)  # a thief with the key needs no station's checks
     station = election.station("Tensta")
-    cast_at(station, now() - timedelta(minutes=20))
-    cast_at(station, now() - timedelta(minutes=5))
-    cast_at(station, now())
     with election.office.app_context():
         package = office_store.require_election()
+    cast_at(station, now() - timedelta(minutes=20))
+    cast_at(station, now())
     cast_at(station, package.closes + timedelta(days=1))
-    synced(election, station)
-    with election.office.app_context():
-        device = office_store.db.session.scalars(sa.select(Device)).one()
-        device.zero_report_at = (now() - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%MZ")
-        device.package_loaded_at = (now() - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%MZ")
-        office_store.db.session.commit()
+    data = bundle_of(station)
+    assert bundles.read(data).body["version"] == 2 and bundles.read(data).status["zero_report_at"] is not None
+    assert post_bundle(election, data).status_code == 200
     result = counted(election, sealing_key)
     with election.office.app_context():
         reasons = sorted((item["sequence"], item["hold"].reason) for item in office_store.held_records())
-    assert reasons == [(1, "before_zero_report"), (4, "outside_window")]
-    assert result["valid"] == 2 and result["held"]["undecided"] == 2
+        device = office_store.db.session.scalars(sa.select(Device)).one()
+        assert device.zero_report_at == bundles.read(data).status["zero_report_at"]
+    assert reasons == [(1, "before_package_load"), (1, "before_zero_report"), (3, "outside_window")]
+    assert result["valid"] == 1 and result["held"]["undecided"] == 2
+
+
+def test_a_version_1_bundle_without_status_is_still_accepted(election, sealing_key):
+    station = election.station("Tensta")
+    cast(station, 2)
+    with station.app_context():
+        package = station_store.current_package()
+        data = bundles.build(station_store.signed_records(0, 10), outbox.certificate(), station.extensions["vallokal_device_key"], package.id,
+                             station_store.station().device_id, now().isoformat(timespec="seconds"))
+    assert bundles.read(data).body["version"] == 1 and bundles.read(data).status is None
+    assert post_bundle(election, data).status_code == 200
+    assert counted(election, sealing_key)["valid"] == 2
+
+
+@pytest.mark.parametrize("status", [
+    {"zero_report_at": "yesterday", "package_loaded_at": None, "nonce": "0" * 32},
+    {"zero_report_at": None, "package_loaded_at": None, "nonce": "short"},
+    {"zero_report_at": None, "package_loaded_at": None},
+])
+def test_a_malformed_status_is_refused_with_a_reason(election, status):
+    station = election.station("Tensta")
+    cast(station, 1)
+    with station.app_context():
+        package = station_store.current_package()
+        data = bundles.build(station_store.signed_records(0, 10), outbox.certificate(), station.extensions["vallokal_device_key"], package.id,
+                             station_store.station().device_id, now().isoformat(timespec="seconds"), status=status)
+    answer = post_bundle(election, data)
+    assert answer.status_code == 400 and "status" in answer.get_json()["error"]
+    assert election.office_records() == []
 
 
 def test_records_of_a_device_revoked_with_a_compromise_time_are_held(election, sealing_key):
