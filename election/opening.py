@@ -63,7 +63,8 @@ def open_chunk(private_key: bytes, election_id: str, items: Sequence[tuple[str, 
     return opened
 
 
-def chunks(records: Sequence[Sealed], size: int = CHUNK) -> list[list[tuple[str, str, str]]]:
+def chunks(records: Sequence[Sealed], size: int | None = None) -> list[list[tuple[str, str, str]]]:
+    size = size or CHUNK
     return [[(item.sealed, item.device_id, item.ballot_id) for item in records[start : start + size]] for start in range(0, len(records), size)]
 
 

@@ -94,6 +94,8 @@ def prepare(app: Flask) -> None:
 
     with app.app_context():
         upgrade(directory=str(MIGRATIONS))
+        if app.config.get("REHEARSAL"):
+            store.add_rehearsal_clerks()
 
 
 def signing_key(folder: Path) -> Ed25519PrivateKey:

@@ -251,12 +251,14 @@ def enrol(data_dir: Path, request_file: Path, authority_key_file: Path | None, p
 @data_option
 @click.argument("device_id")
 @click.option("--reason", required=True, help="Why: shown to staff and answered to the device.")
-def revoke(data_dir: Path, device_id: str, reason: str) -> None:
-    """Refuse a device's later bundles; what it already delivered stays."""
+@click.option("--compromised-since", "compromised_since", type=click.DateTime(["%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M:%SZ"]),
+              help="When the device's key may have been taken (UTC, e.g. 2026-05-01T10:00Z): its records cast or received since are held for the board.")
+def revoke(data_dir: Path, device_id: str, reason: str, compromised_since: datetime | None) -> None:
+    """Refuse a device's later bundles; what it already delivered stays (held for the board if after a stated compromise)."""
     app = office_app(data_dir)
     with app.app_context():
         try:
-            store.revoke(device_id, reason, now())
+            store.revoke(device_id, reason, now(), compromised_since.replace(tzinfo=timezone.utc) if compromised_since else None)
         except LookupError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"Device {device_id} is revoked.")

@@ -489,6 +489,16 @@ def add_user(username: str, password: str, reset: bool = False, by: str = "comma
     db.session.commit()
 
 
+REHEARSAL_PASSWORD = "rehearsal only, not secret"
+
+
+def add_rehearsal_clerks() -> None:
+    """The two built-in rehearsal clerks of a rehearsal office (setting REHEARSAL), with a known password."""
+    for username in REHEARSAL_CLERKS:
+        if not user_exists(username):
+            add_user(username, REHEARSAL_PASSWORD, by="rehearsal")
+
+
 def is_rehearsal(*names: str | None) -> bool:
     """A rehearsal office (setting REHEARSAL) or work done by the built-in rehearsal clerks."""
     return bool(current_app.config.get("REHEARSAL")) or any(name in REHEARSAL_CLERKS for name in names)

@@ -381,3 +381,55 @@ def test_a_rehearsal_protocol_says_rehearsal(election, sealing_key):
         count = counting.run(sealing_key, office_store.REHEARSAL_CLERKS[0], now())
         counting.publish(count.id, now(), published_by=office_store.REHEARSAL_CLERKS[0], approved_by=office_store.REHEARSAL_CLERKS[1])
     assert 'id="rehearsal"' in election.office.test_client().get("/results/protocol").get_data(as_text=True)
+
+
+def test_a_rehearsal_office_has_two_built_in_clerks_and_says_rehearsal(election, sealing_key):
+    from vallokal.sync.office import prepare
+
+    election.office.config["REHEARSAL"] = True
+    prepare(election.office)
+    first, second = office_store.REHEARSAL_CLERKS
+    with election.office.app_context():
+        assert office_store.clerk(first, office_store.REHEARSAL_PASSWORD, now()) == first
+        assert office_store.second_clerk(first, second, office_store.REHEARSAL_PASSWORD, now()) == second
+        count_id = counting.run(sealing_key, first, now()).id
+    client = election.office.test_client()
+    log_in(client, office_store.REHEARSAL_PASSWORD, first)
+    assert 'id="rehearsal"' in client.get(f"/counts/{count_id}/protocol").get_data(as_text=True)
+
+
+def test_opening_over_the_cores_counts_as_opening_in_one_process(election, sealing_key, monkeypatch):
+    station = election.station()
+    cast(station, 7, ("bankar",))
+    cast(station, 4, ("odling", "lekplats"))
+    synced(election, station)
+    alone = counted(election, sealing_key)
+    monkeypatch.setattr(counting, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(counting.opening, "CHUNK", 3)
+    election.office.config["COUNT_PROCESSES"] = 2
+    try:
+        shared = counted(election, sealing_key)
+    finally:
+        pool = election.office.extensions.pop("vallokal_openers", None)
+        if pool is not None:
+            pool.shutdown()
+    assert pool is not None
+    assert shared["projects"] == alone["projects"] and shared["valid"] == alone["valid"] == 11
+    assert shared["input_hash"] == alone["input_hash"]
+
+
+def test_the_revoke_command_takes_a_compromise_time(election):
+    station = election.station("Tensta")
+    cast(station, 2)
+    synced(election, station)
+    with election.office.app_context():
+        device_id = office_store.db.session.scalar(sa.select(Device.device_id))
+    since = (now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%MZ")
+    done = CliRunner().invoke(cli, ["office", "revoke", "--data", election.office.instance_path, device_id, "--reason", "stolen", "--compromised-since", since],
+                              env=cli_env(election))
+    assert done.exit_code == 0, done.output
+    with election.office.app_context():
+        assert {item["sequence"] for item in office_store.held_records() if item["hold"].reason == "after_compromise"} == {1, 2}
+    bad = CliRunner().invoke(cli, ["office", "revoke", "--data", election.office.instance_path, device_id, "--reason", "x", "--compromised-since", "igår"],
+                             env=cli_env(election))
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
