@@ -227,8 +227,12 @@ def read_status(status: Any) -> dict[str, Any]:
     return dict(status)
 
 
-def verify(bundle: Bundle, device_public: str, executor: Executor | None = None) -> None:
-    """Check the bundle's signature and every record's, all by the certified device key.
+def verify(bundle: Bundle, device_public: str, executor: Executor | None = None, records: bool = True) -> None:
+    """Check the bundle's signature and (unless `records` is false) every record's, all by the certified device key.
+
+    The bundle's signature covers every field of every record, so without
+    `records` the office knows the device sent them; each record's own
+    signature is then checked later by the office's verifier.
 
     The chain inside the bundle already holds by construction (see `read`);
     where the first record joins what the office has is the office's check.
@@ -239,6 +243,8 @@ def verify(bundle: Bundle, device_public: str, executor: Executor | None = None)
     _verify(public, bundle.signature, canonical_json(bundle.body, checked=False), "bundle")
     if bundle.records and bundle.records[0].record.sequence == 1 and bundle.body["previous_hash"] != genesis_hash(bundle.election_id, bundle.device_id):
         raise BundleError("record 1 does not start the device's chain")
+    if not records:
+        return
     pairs = [(item.signature, item.record.hash) for item in bundle.records]
     workers = getattr(executor, "_max_workers", 1) if executor is not None else 1
     if executor is None or workers < 2 or len(pairs) < PARALLEL_FROM:
@@ -261,6 +267,18 @@ def verify_records(device_public: str, pairs: Sequence[tuple[str, str]]) -> int:
         except (InvalidSignature, ValueError):
             return index
     return -1
+
+
+def failed_records(device_public: str, pairs: Sequence[tuple[str, str]]) -> list[int]:
+    """The indexes of every (signature, record hash) pair that does not verify; a pool can run it."""
+    public = keys.signing_public(device_public, "device key")
+    failed = []
+    for index, (signature, record_hash) in enumerate(pairs):
+        try:
+            public.verify(base64.b64decode(signature, validate=True), bytes.fromhex(record_hash))
+        except (InvalidSignature, ValueError):
+            failed.append(index)
+    return failed
 
 
 def _verify(public: Ed25519PublicKey, signature: str, message: bytes, what: str) -> None:

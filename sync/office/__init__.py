@@ -85,6 +85,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     app.register_blueprint(packaging.blueprint)
     admin.init_app(app)
     jobs.handler(app, jobs.COUNT, counting.count_job)
+    jobs.handler(app, store.VERIFY, store.verify_job)
     return app
 
 

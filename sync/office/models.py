@@ -271,3 +271,13 @@ class AuditEntry(db.Model):
     done_by: Mapped[str] = mapped_column(String(100))
     approved_by: Mapped[str | None] = mapped_column(String(100))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class RecordCheck(db.Model):
+    """A record's own signature, checked by the background verifier after ingest (records themselves never change)."""
+
+    __tablename__ = "record_check"
+
+    record_id: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), ForeignKey("ballot_record.id"), primary_key=True)
+    ok: Mapped[bool]
+    checked_at: Mapped[datetime] = mapped_column(default=utc_now)

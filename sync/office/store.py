@@ -34,7 +34,7 @@ from ...web.sqlite import writing
 from ...election import certificate as certificates, keys, package as packages
 from .. import bundle as bundles
 from .extensions import db
-from .models import Alert, AuditEntry, Bundle, Device, Election, HeldRecord, ImportedBallot, ImportedFile, OfficeUser, PaperEntry, Record
+from .models import Alert, AuditEntry, Bundle, Device, Election, HeldRecord, ImportedBallot, ImportedFile, OfficeUser, PaperEntry, Record, RecordCheck
 
 CERTIFICATE_DAYS = 365
 PR_SET_PDEATHSIG = 1
@@ -217,7 +217,8 @@ def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
     if certificate.device_id != bundle.device_id:
         raise Refused("the certificate is for another device", 403)
     try:
-        bundles.verify(bundle, certificate.public_key, verifier())
+        at_ingest = current_app.config.get("VERIFY_RECORDS_AT_INGEST", False)
+        bundles.verify(bundle, certificate.public_key, verifier() if at_ingest else None, records=at_ingest)
     except bundles.BundleError as error:
         raise Refused(str(error), error.status) from None
 
@@ -229,6 +230,8 @@ def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
                 _flag_after_merge(outcome.device_id, package, outcome.new_rows)
             if outcome.new_rows or bundle.status:
                 hold_new_suspicious()
+            if outcome.new_rows and not current_app.config.get("VERIFY_RECORDS_AT_INGEST", False):
+                _start_verifier()
             return outcome
         except IntegrityError:
             db.session.rollback()
@@ -380,6 +383,80 @@ def _flag_after_merge(device_id: str, package: packages.ElectionPackage, rows: l
             alert("code_used_twice", device_id, code_hash=code_hash)
 
 
+# The verifier: each record's own signature, after ingest ---------------------------------
+
+VERIFY_BATCH = 5_000
+VERIFY = "verify"
+
+
+def _start_verifier() -> None:
+    """Queue the background verifier unless it is queued or running already (setting VERIFY_IN_BACKGROUND)."""
+    if not current_app.config.get("VERIFY_IN_BACKGROUND", True):
+        return
+    from . import jobs
+
+    try:
+        jobs.submit(VERIFY, "office")
+    except jobs.Busy:
+        jobs.wake(current_app._get_current_object())
+
+
+def unchecked_count() -> int:
+    checked = sa.select(RecordCheck.record_id).where(RecordCheck.record_id == Record.id).exists()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Record).where(~checked)) or 0
+
+
+def verify_pending(progress: Any = None) -> tuple[int, int]:
+    """Check the own signature of every record not checked yet, in batches over the verifier's processes.
+
+    A record whose signature fails is held for the board with an alert. Returns
+    (checked, failed).
+    """
+    checked_total = failed_total = 0
+    total = unchecked_count()
+    pool = verifier()
+    while True:
+        exists = sa.select(RecordCheck.record_id).where(RecordCheck.record_id == Record.id).exists()
+        rows = db.session.execute(
+            sa.select(Record.id, Record.device_id, Record.sequence, Record.record_hash, Record.signature, Device.public_key)
+            .join(Device, Device.device_id == Record.device_id).where(~exists).order_by(Record.id).limit(VERIFY_BATCH)
+        ).all()
+        if not rows:
+            return checked_total, failed_total
+        by_device: dict[str, list[Any]] = {}
+        for row in rows:
+            by_device.setdefault(row.public_key, []).append(row)
+        groups = list(by_device.items())
+        arguments = ([key for key, _ in groups], [[(row.signature, row.record_hash) for row in members] for _, members in groups])
+        results = list(pool.map(bundles.failed_records, *arguments)) if pool is not None and len(rows) >= 256 else [
+            bundles.failed_records(key, pairs) for key, pairs in zip(*arguments)]
+        failed = [members[index] for (_, members), indexes in zip(groups, results) for index in indexes]
+        failed_ids = {row.id for row in failed}
+        now = datetime.now(timezone.utc)
+        try:
+            with writing(db.session):
+                db.session.execute(sa.insert(RecordCheck), [{"record_id": row.id, "ok": row.id not in failed_ids, "checked_at": now} for row in rows])
+                if failed:
+                    db.session.execute(sa.insert(HeldRecord), [
+                        {"record_id": row.id, "reason": "signature_failed",
+                         "evidence": json.dumps({"sequence": row.sequence, "device_id": row.device_id}, sort_keys=True)} for row in failed
+                    ])
+        except IntegrityError:
+            db.session.rollback()  # another verifier checked some of them meanwhile: read again what is left
+            continue
+        for row in failed:
+            alert("conflict", row.device_id, reason=f"record {row.sequence} of device {row.device_id}: its own signature does not verify; held for the board")
+        checked_total += len(rows)
+        failed_total += len(failed)
+        if progress is not None:
+            progress("checking", checked_total, max(total, checked_total))
+
+
+def verify_job(job: Any, secret: Any, progress: Any) -> None:
+    verify_pending(progress)
+    return None
+
+
 # What staff and stations see --------------------------------------------------------
 
 
@@ -457,9 +534,13 @@ def code_duplicates() -> list[dict[str, Any]]:
 
 
 def totals() -> dict[str, int]:
+    records = db.session.scalar(sa.select(sa.func.count()).select_from(Record)) or 0
+    unchecked = unchecked_count()
     return {
-        "records": db.session.scalar(sa.select(sa.func.count()).select_from(Record)) or 0,
+        "records": records,
         "devices": db.session.scalar(sa.select(sa.func.count()).select_from(Device)) or 0,
+        "checked": records - unchecked,
+        "unchecked": unchecked,
     }
 
 
@@ -725,6 +806,7 @@ def count_inputs(package: packages.ElectionPackage) -> CountInputs:
     A voting code used twice at one station keeps the audit's rule (the first
     cast counts); used at two stations, the board decides.
     """
+    verify_pending()
     with writing(db.session):
         find_holds(package)
     undecided = set(db.session.scalars(sa.select(HeldRecord.record_id).where(HeldRecord.decision.is_(None))))

@@ -433,3 +433,50 @@ def test_the_revoke_command_takes_a_compromise_time(election):
     bad = CliRunner().invoke(cli, ["office", "revoke", "--data", election.office.instance_path, device_id, "--reason", "x", "--compromised-since", "igår"],
                              env=cli_env(election))
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+# The verifier ------------------------------------------------------------------------------
+
+
+def bundle_with_a_bad_record_signature(station) -> bytes:
+    """A bundle the device signed whole, one of whose records carries a signature that is not its own."""
+    with station.app_context():
+        items = station_store.signed_records(0, None)
+        package = station_store.current_package()
+        broken = [items[0], bundles.SignedRecord(items[1].record, items[0].signature), *items[2:]]
+        return bundles.build(broken, outbox.certificate(), station.extensions["vallokal_device_key"], package.id,
+                             station_store.station().device_id, now().isoformat(timespec="seconds"))
+
+
+def test_a_record_whose_own_signature_fails_is_held_with_an_alert_and_never_opened(election, sealing_key, staff):
+    station = election.station("Tensta")
+    cast(station, 3, ("bankar",))
+    assert post_bundle(election, bundle_with_a_bad_record_signature(station)).status_code == 200
+    log_in(staff)
+    assert "not yet checked: 3" in staff.get("/").get_data(as_text=True)
+    result = counted(election, sealing_key)
+    assert result["valid"] == 2 and result["held"]["undecided"] == 1
+    with election.office.app_context():
+        held = [(item["sequence"], item["hold"].reason) for item in office_store.held_records()]
+        assert held == [(2, "signature_failed")]
+        assert any("own signature does not verify" in alert.detail for alert in office_store.alerts())
+        assert office_store.totals()["unchecked"] == 0
+    assert "not yet checked: 0" in staff.get("/").get_data(as_text=True)
+
+
+def test_the_background_verifier_checks_what_arrived(election):
+    election.office.config["VERIFY_IN_BACKGROUND"] = True
+    station = election.station("Tensta")
+    cast(station, 4)
+    synced(election, station)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with election.office.app_context():
+            job = office_store.db.session.scalars(sa.select(Job).where(Job.kind == office_store.VERIFY)).first()
+            if job is not None and job.state in ("done", "failed"):
+                break
+            office_store.db.session.remove()
+        time.sleep(0.05)
+    with election.office.app_context():
+        assert (job.state, job.done) == ("done", 4)
+        assert office_store.totals() == {"records": 4, "devices": 1, "checked": 4, "unchecked": 0}

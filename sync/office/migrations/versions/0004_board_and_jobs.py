@@ -1,4 +1,4 @@
-"""The board and its jobs: background jobs, records held for the board, the audit log, and station status times.
+"""The board and its jobs: background jobs, records held for the board, record checks by the verifier, the audit log, and station status times.
 
 Revision ID: 0004_board_and_jobs
 Revises: 0003
@@ -54,6 +54,13 @@ def upgrade():
     sa.UniqueConstraint('record_id', 'reason', name='one_hold_per_reason')
     )
     op.create_index('ix_held_record_record_id', 'held_record', ['record_id'])
+    op.create_table('record_check',
+    sa.Column('record_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ok', sa.Boolean(), nullable=False),
+    sa.Column('checked_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['record_id'], ['ballot_record.id']),
+    sa.PrimaryKeyConstraint('record_id')
+    )
     op.create_table('audit_entry',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
@@ -67,6 +74,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table('audit_entry')
+    op.drop_table('record_check')
     op.drop_index('ix_held_record_record_id', table_name='held_record')
     op.drop_table('held_record')
     op.drop_index('ix_job_state', table_name='job')
