@@ -10,6 +10,7 @@ station resumes from the office's high-water mark, so sending twice is harmless.
 from __future__ import annotations
 
 import json
+import secrets
 import random
 import threading
 import urllib.error
@@ -84,8 +85,14 @@ def make_bundle(after: int, limit: int) -> tuple[bytes, list[int], dict[str, Any
         store.station().device_id,
         now().isoformat(timespec="seconds"),
         report,
+        status(),
     )
     return data, [item.record.sequence for item in items], report
+
+
+def status() -> dict[str, Any]:
+    """The station's signed status for the office: zero-report and package-load minutes, and a fresh nonce."""
+    return {"zero_report_at": store.first_zero_report_minute(), "package_loaded_at": store.package_loaded_minute(), "nonce": secrets.token_hex(16)}
 
 
 def _office_answer(request: urllib.request.Request) -> Any:

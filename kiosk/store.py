@@ -229,6 +229,21 @@ def close_polls(now: datetime) -> dict[str, Any]:
     return facts
 
 
+def first_zero_report_minute() -> str | None:
+    """The minute (UTC) of the station's first zero report, for the office's checks of what was cast before it."""
+    details = db.session.scalars(sa.select(Event.detail).where(Event.kind == "polls_opened").order_by(Event.id))
+    for detail in details:
+        facts = json.loads(detail)
+        if facts.get("report") == "zero" and isinstance(facts.get("at"), str):
+            return facts["at"][:16] + "Z"
+    return None
+
+
+def package_loaded_minute() -> str | None:
+    loaded_at = as_utc(db.session.scalar(sa.select(LoadedPackage.loaded_at)))
+    return loaded_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ") if loaded_at else None
+
+
 def last_report(kind: str) -> dict[str, Any] | None:
     detail = db.session.scalar(sa.select(Event.detail).where(Event.kind == kind).order_by(Event.id.desc()).limit(1))
     return json.loads(detail) if detail else None

@@ -2,10 +2,16 @@
 
 On the wire a bundle is gzip-compressed canonical JSON:
 
-    {"body": {"format": "vallokal-bundle", "version": 1, "election_id", "device_id",
+    {"body": {"format": "vallokal-bundle", "version": 2, "election_id", "device_id",
               "certificate", "previous_hash", "records": [[sequence, ballot_id, sealed,
-              cast_minute, code_hash or null, signature], ...], "closing_report", "created"},
+              cast_minute, code_hash or null, signature], ...], "closing_report", "created",
+              "status": {"zero_report_at", "package_loaded_at", "nonce"}},
      "signature": the device's Ed25519 signature over the canonical body}
+
+Version 1 is the same without `status`; the office reads both, since stations
+upgrade in place. The status tells the office when the station printed its
+zero report and loaded the package (minutes, UTC), so it can hold records cast
+before them; the nonce is fresh in every bundle.
 
 Records travel without the fields the bundle already names (election, device) and
 without their previous hash, which the chain gives: the first record's is the
@@ -23,6 +29,7 @@ import base64
 import gzip
 import hashlib
 import json
+import re
 import zlib
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
@@ -38,13 +45,19 @@ from ..election.package import PackageError, canonical_json
 
 FORMAT = "vallokal-bundle"
 ACK_TYPE = "vallokal-acknowledgement"
-VERSION = 1
+VERSION = 2
+VERSIONS = (1, 2)
+ACK_VERSION = 1
 CONTENT_TYPE = "application/vnd.vallokal.bundle+gzip"
 MAX_COMPRESSED_BYTES = 8 * 1024 * 1024
 MAX_JSON_BYTES = 32 * 1024 * 1024
 MAX_RECORDS = 10_000
 PARALLEL_FROM = 64
-BODY_FIELDS = {"format", "version", "election_id", "device_id", "certificate", "previous_hash", "records", "closing_report", "created"}
+BODY_FIELDS_V1 = {"format", "version", "election_id", "device_id", "certificate", "previous_hash", "records", "closing_report", "created"}
+BODY_FIELDS = BODY_FIELDS_V1 | {"status"}
+STATUS_FIELDS = {"zero_report_at", "package_loaded_at", "nonce"}
+MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$")
+NONCE = re.compile(r"^[0-9a-f]{32}$")
 
 
 class BundleError(ValueError):
@@ -72,6 +85,7 @@ class Bundle:
     body: Mapping[str, Any]
     signature: str
     sha256: str
+    status: Mapping[str, Any] | None = None
 
 
 def build(
@@ -82,8 +96,14 @@ def build(
     device_id: str,
     created: str,
     closing_report: Mapping[str, Any] | None = None,
+    status: Mapping[str, Any] | None = None,
 ) -> bytes:
-    """Sign and compress a bundle of consecutive records (possibly none, to carry a closing report)."""
+    """Sign and compress a bundle of consecutive records (possibly none, to carry a closing report or a status).
+
+    With a `status` (zero-report and package-load minutes, a fresh nonce) the
+    bundle is version 2, which signs the status with everything else; without
+    one it is version 1, as older stations send.
+    """
     first_previous = records[0].record.previous_hash if records else genesis_hash(election_id, device_id)
     body = {
         "format": FORMAT,
@@ -99,6 +119,10 @@ def build(
         "closing_report": closing_report,
         "created": created,
     }
+    if status is not None:
+        body["version"], body["status"] = 2, dict(status)
+    else:
+        body["version"] = 1
     document = {"body": body, "signature": base64.b64encode(device_key.sign(canonical_json(body))).decode("ascii")}
     return gzip.compress(canonical_json(document), compresslevel=6, mtime=0)
 
@@ -129,10 +153,14 @@ def read(data: bytes) -> Bundle:
     if not isinstance(document, dict) or set(document) != {"body", "signature"}:
         raise BundleError("bundle must be an object with body and signature", 400)
     body, signature = document["body"], document["signature"]
-    if not isinstance(body, dict) or set(body) != BODY_FIELDS or not isinstance(signature, str):
-        raise BundleError(f"bundle body must have exactly the fields {', '.join(sorted(BODY_FIELDS))}", 400)
-    if body["format"] != FORMAT or body["version"] != VERSION:
-        raise BundleError(f"unknown bundle format or version (this office reads {FORMAT} {VERSION})", 400)
+    if not isinstance(body, dict) or not isinstance(signature, str):
+        raise BundleError("bundle body must be an object and its signature text", 400)
+    if body.get("format") != FORMAT or body.get("version") not in VERSIONS or isinstance(body.get("version"), bool):
+        raise BundleError(f"unknown bundle format or version (this office reads {FORMAT} {' and '.join(map(str, VERSIONS))})", 400)
+    fields = BODY_FIELDS if body["version"] == 2 else BODY_FIELDS_V1
+    if set(body) != fields:
+        raise BundleError(f"bundle body must have exactly the fields {', '.join(sorted(fields))}", 400)
+    status = read_status(body["status"]) if body["version"] == 2 else None
     for name in ("election_id", "device_id", "previous_hash", "created"):
         if not isinstance(body[name], str):
             raise BundleError(f"bundle {name} must be text", 400)
@@ -183,11 +211,28 @@ def read(data: bytes) -> Bundle:
         body=body,
         signature=signature,
         sha256=hashlib.sha256(raw).hexdigest(),
+        status=status,
     )
 
 
-def verify(bundle: Bundle, device_public: str, executor: Executor | None = None) -> None:
-    """Check the bundle's signature and every record's, all by the certified device key.
+def read_status(status: Any) -> dict[str, Any]:
+    """A station's signed status: when it printed its zero report and loaded the package (minutes, UTC, or null), and a nonce."""
+    if not isinstance(status, dict) or set(status) != STATUS_FIELDS:
+        raise BundleError(f"bundle status must have exactly the fields {', '.join(sorted(STATUS_FIELDS))}", 400)
+    for name in ("zero_report_at", "package_loaded_at"):
+        if status[name] is not None and not (isinstance(status[name], str) and MINUTE.match(status[name])):
+            raise BundleError(f"bundle status {name} must be a minute such as 2026-05-01T08:00Z, or null", 400)
+    if not (isinstance(status["nonce"], str) and NONCE.match(status["nonce"])):
+        raise BundleError("bundle status nonce must be 32 lowercase hex digits", 400)
+    return dict(status)
+
+
+def verify(bundle: Bundle, device_public: str, executor: Executor | None = None, records: bool = True) -> None:
+    """Check the bundle's signature and (unless `records` is false) every record's, all by the certified device key.
+
+    The bundle's signature covers every field of every record, so without
+    `records` the office knows the device sent them; each record's own
+    signature is then checked later by the office's verifier.
 
     The chain inside the bundle already holds by construction (see `read`);
     where the first record joins what the office has is the office's check.
@@ -198,6 +243,8 @@ def verify(bundle: Bundle, device_public: str, executor: Executor | None = None)
     _verify(public, bundle.signature, canonical_json(bundle.body, checked=False), "bundle")
     if bundle.records and bundle.records[0].record.sequence == 1 and bundle.body["previous_hash"] != genesis_hash(bundle.election_id, bundle.device_id):
         raise BundleError("record 1 does not start the device's chain")
+    if not records:
+        return
     pairs = [(item.signature, item.record.hash) for item in bundle.records]
     workers = getattr(executor, "_max_workers", 1) if executor is not None else 1
     if executor is None or workers < 2 or len(pairs) < PARALLEL_FROM:
@@ -220,6 +267,18 @@ def verify_records(device_public: str, pairs: Sequence[tuple[str, str]]) -> int:
         except (InvalidSignature, ValueError):
             return index
     return -1
+
+
+def failed_records(device_public: str, pairs: Sequence[tuple[str, str]]) -> list[int]:
+    """The indexes of every (signature, record hash) pair that does not verify; a pool can run it."""
+    public = keys.signing_public(device_public, "device key")
+    failed = []
+    for index, (signature, record_hash) in enumerate(pairs):
+        try:
+            public.verify(base64.b64decode(signature, validate=True), bytes.fromhex(record_hash))
+        except (InvalidSignature, ValueError):
+            failed.append(index)
+    return failed
 
 
 def _verify(public: Ed25519PublicKey, signature: str, message: bytes, what: str) -> None:
@@ -250,7 +309,7 @@ def make_ack(bundle_sha256: str, election_id: str, device_id: str, results: Sequ
     """The office's signed answer: per-record outcomes and where the device should resume."""
     body = {
         "type": ACK_TYPE,
-        "version": VERSION,
+        "version": ACK_VERSION,
         "bundle_sha256": bundle_sha256,
         "election_id": election_id,
         "device_id": device_id,

@@ -87,3 +87,30 @@ def post_bundle(election: Election, data: bytes, content_type: str = BUNDLE_TYPE
     return election.office.test_client().post("/api/v1/bundles", data=data, content_type=content_type)
 
 
+
+
+SECOND_CLERK = "bertil"
+
+
+def add_second_clerk(election: Election, username: str = SECOND_CLERK) -> None:
+    """A second clerk for what needs four eyes (importing votes, deciding held records, publishing)."""
+    with election.office.app_context():
+        office_store.add_user(username, PASSWORD)
+
+
+def approved(data: dict[str, Any], username: str = SECOND_CLERK, password: str = PASSWORD) -> dict[str, Any]:
+    """Form data with a second clerk's approval."""
+    return {**data, "second_user": username, "second_password": password}
+
+
+def finished_job(client, location: str, seconds: float = 60.0):
+    """Follow a job's progress page until the job ends; the last response (a redirect to the result, or the page)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        response = client.get(location)
+        page = response.get_data(as_text=True)
+        if response.status_code != 200 or 'data-state="failed"' in page or 'data-state="done"' in page or time.monotonic() > deadline:
+            return response
+        time.sleep(0.05)

@@ -140,6 +140,10 @@ def demo(host: str, port: int, data_dir: Path, no_serve: bool, speech: bool) -> 
         spoken, assets = with_speech(document) if speech else (document, {})
         package_file.write_bytes(packages.build_file(spoken, authority, assets))
 
+    office_config = office / "office.toml"
+    if not office_config.exists():
+        office_config.write_text(f'AUTHORITY_KEY = "{keys.public_text(authority)}"\nREHEARSAL = true\n', encoding="utf-8")
+
     station_dir = data_dir / "station"
     station_dir.mkdir(exist_ok=True)
     config = station_dir / "station.toml"
@@ -171,6 +175,8 @@ def demo(host: str, port: int, data_dir: Path, no_serve: bool, speech: bool) -> 
     click.echo(f"  Voter page:  {url}")
     click.echo(f"  Staff page:  {url}staff/  (PIN {pin})")
     click.echo(f"  Ballots cast so far: {cast}. The office keys' passphrase is '{DEMO_PASSPHRASE}'.")
+    click.echo(f"  Office (`vallokal office serve --data {office}`): a rehearsal office; its clerks rehearsal-clerk-1 and rehearsal-clerk-2 "
+               "have the password 'rehearsal only, not secret', and its protocols say rehearsal.")
     if no_serve:
         return
     click.echo("Press Ctrl+C to stop.")

@@ -166,7 +166,7 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
     trusted = keys.public_text(authority)
     office_dir = folder / "office"
     office_dir.mkdir(parents=True)
-    (office_dir / "office.toml").write_text(f'AUTHORITY_KEY = "{trusted}"\n', encoding="utf-8")
+    (office_dir / "office.toml").write_text(f'AUTHORITY_KEY = "{trusted}"\nREHEARSAL = true\n', encoding="utf-8")
     document = demo_document(trusted, keys.public_text(sealing), now, keys.public_text(signing_key(office_dir)), election_id="rehearsal")
     package_file = packages.build_file(document, authority)
     office = create_office(data_dir=office_dir)

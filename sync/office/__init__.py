@@ -16,7 +16,7 @@ from ...web import STATIC, TEMPLATES, clock as clocks, headers, i18n
 from ...web.instance import secret_key
 from ...web.settings import defaults
 from ...web.sqlite import configure as configure_sqlite
-from . import admin, api, followup, packaging, results, store
+from . import admin, api, counting, followup, jobs, packaging, results, store
 from .authority import AuthorityError, public_keys
 from .extensions import babel, csrf, db, migrate
 from .settings import SETTINGS
@@ -83,6 +83,8 @@ def create_app(
     app.register_blueprint(followup.blueprint)
     app.register_blueprint(followup.public)
     admin.init_app(app)
+    jobs.handler(app, jobs.COUNT, counting.count_job)
+    jobs.handler(app, store.VERIFY, store.verify_job)
     return app
 
 
@@ -97,6 +99,8 @@ def prepare(app: Flask) -> None:
     """Bring the office database to the latest schema."""
     with app.app_context():
         upgrade(directory=str(MIGRATIONS))
+        if app.config["REHEARSAL"]:
+            store.add_rehearsal_clerks()
 
 
 def signing_key(folder: Path) -> Ed25519PrivateKey:

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from ...election import certificate as certificates, keys
 from ...web.ballot_form import ballot_from_form
 from ...web.clock import now
-from . import authority, channels, counting, results, store
+from . import authority, channels, counting, jobs, results, store
 
 blueprint = Blueprint("office", __name__)
 
@@ -121,7 +121,8 @@ def audit() -> str:
 @blueprint.get("/counts")
 @login_required
 def counts(error: str | None = None, status: int = 200) -> Any:
-    page = render_template("office/counts.html", package=store.election(), counts=counting.all_counts(), totals=store.totals(), error=error)
+    page = render_template("office/counts.html", package=store.election(), counts=counting.all_counts(), totals=store.totals(), error=error,
+                           held=store.hold_totals(), running=jobs.active(jobs.COUNT), held_of=counting.held)
     return page, status
 
 
@@ -129,14 +130,74 @@ def counts(error: str | None = None, status: int = 200) -> Any:
 @login_required
 def count() -> Any:
     """Open and count the ballots with the sealing key's passphrase (the key file stays on the office's disk)."""
-    path = Path(current_app.config["SEALING_KEY_FILE"] or Path(current_app.instance_path) / "office-sealing.pem")
     try:
-        key = counting.read_sealing_key(path, request.form.get("passphrase", "")[:200])
-        done = counting.run(key, session["office_user"], now())
+        key = _sealing_key()
+        job = jobs.submit(jobs.COUNT, session["office_user"], key)
     except counting.CountError as error:
         current_app.logger.warning("count refused: %s", error)
         return counts(gettext("The count could not start: %(reason)s", reason=str(error)), 422)
-    return redirect(url_for("office.count_results", count_id=done.id), 303)
+    except jobs.Busy as busy:
+        return redirect(url_for("office.job", job_id=busy.job_id), 303)
+    return redirect(url_for("office.job", job_id=job.id), 303)
+
+
+def _sealing_key() -> Any:
+    path = Path(current_app.config["SEALING_KEY_FILE"] or Path(current_app.instance_path) / "office-sealing.pem")
+    return counting.read_sealing_key(path, request.form.get("passphrase", "")[:200])
+
+
+@blueprint.get("/jobs/<int:job_id>")
+@login_required
+def job(job_id: int) -> Any:
+    """A job's progress, refreshing itself; a finished count goes on to its result."""
+    found = jobs.get(job_id)
+    if found is None:
+        abort(404)
+    if found.state == "done" and found.kind == jobs.COUNT and found.result_id is not None:
+        return redirect(url_for("office.count_results", count_id=found.result_id), 303)
+    return render_template("office/job.html", package=store.election(), job=found, needs_key=jobs.needs_secret(found), error=None)
+
+
+@blueprint.post("/jobs/<int:job_id>/key")
+@login_required
+def job_key(job_id: int) -> Any:
+    """The sealing key's passphrase again, for a count the office was running when it stopped."""
+    found = jobs.get(job_id)
+    if found is None or found.kind != jobs.COUNT:
+        abort(404)
+    try:
+        jobs.supply(job_id, _sealing_key())
+    except counting.CountError as error:
+        page = render_template("office/job.html", package=store.election(), job=found, needs_key=True,
+                               error=gettext("The count could not start: %(reason)s", reason=str(error)))
+        return page, 422
+    return redirect(url_for("office.job", job_id=job_id), 303)
+
+
+def _second_clerk() -> str:
+    """The second clerk who approves this form's change, checked by their own password."""
+    return store.second_clerk(session["office_user"], request.form.get("second_user", ""), request.form.get("second_password", ""), now())
+
+
+@blueprint.get("/held")
+@login_required
+def held(error: str | None = None, status: int = 200) -> Any:
+    holds = store.held_records() if store.election() is not None else []
+    return render_template("office/held.html", package=store.election(), holds=holds, error=error), status
+
+
+@blueprint.post("/held/<int:hold_id>")
+@login_required
+def decide(hold_id: int) -> Any:
+    """The board's decision on one held record: the logged-in clerk and a second clerk, with a reason."""
+    try:
+        approved_by = _second_clerk()
+        store.decide_hold(hold_id, request.form.get("decision", ""), request.form.get("reason", ""), session["office_user"], approved_by, now())
+    except LookupError:
+        abort(404)
+    except (store.NotApproved, ValueError) as error:
+        return held(str(error), 422)
+    return redirect(url_for("office.held"), 303)
 
 
 def _count_or_404(count_id: int) -> Any:
@@ -176,7 +237,11 @@ def count_file(count_id: int, name: str) -> Any:
 def publish(count_id: int) -> Any:
     _count_or_404(count_id)
     try:
-        counting.publish(count_id, now())
+        approved_by = _second_clerk()
+        counting.publish(count_id, now(), published_by=session["office_user"], approved_by=approved_by,
+                         with_undecided=request.form.get("with_undecided") == "yes")
+    except store.NotApproved as error:
+        return counts(str(error), 422)
     except counting.CountError as error:
         return counts(str(error), 409)
     return redirect(url_for("results.results"), 303)
@@ -212,9 +277,13 @@ def imports() -> Any:
         try:
             if upload is None or not upload.filename:
                 raise channels.ChannelError(gettext("Choose a file to import."))
-            imported = channels.import_votes(upload.read(), upload.filename, request.form.get("source", ""), session["office_user"], now())
+            approved_by = _second_clerk()
+            imported = channels.import_votes(upload.read(), upload.filename, request.form.get("source", ""), session["office_user"], now(),
+                                             approved_by=approved_by)
         except channels.ChannelError as refusal:
             error, status = str(refusal), refusal.status
+        except store.NotApproved as refusal:
+            error, status = str(refusal), 422
         except store.Refused as refusal:
             error, status = refusal.reason, 409
     files = channels.imported_files() if store.election() is not None else []

@@ -71,7 +71,7 @@ def enter_paper(sheet: str, choices: dict[str, Any], entered_by: str, now: datet
 def paper_sheets() -> list[dict[str, Any]]:
     """Every sheet with its state: agreed (two people typed it alike), waiting (one entry) or mismatch."""
     entries: dict[str, list[PaperEntry]] = defaultdict(list)
-    for entry in db.session.scalars(sa.select(PaperEntry).order_by(PaperEntry.sheet, PaperEntry.id)):
+    for entry in store.paper_entries():
         entries[entry.sheet].append(entry)
     sheets = []
     for sheet, typed in entries.items():
@@ -85,15 +85,16 @@ def paper_sheets() -> list[dict[str, Any]]:
     return sheets
 
 
-def agreed_paper_ballots() -> list[tuple[str, str]]:
-    """(sheet, choices) of every sheet two people typed alike."""
-    return [(sheet["sheet"], sheet["choices"]) for sheet in paper_sheets() if sheet["state"] == "agreed"]
+agreed_paper_ballots = store.agreed_paper_ballots
 
 
 # Files from other platforms --------------------------------------------------------------
 
 
-def import_votes(data: bytes, filename: str, source: str, imported_by: str, now: datetime) -> ImportedFile:
+def import_votes(data: bytes, filename: str, source: str, imported_by: str, now: datetime, *, approved_by: str) -> ImportedFile:
+    """Take a file of votes once; a second, different clerk (checked by the caller) approves it."""
+    if not approved_by or approved_by == imported_by:
+        raise store.NotApproved("importing votes needs a second, different clerk to approve")
     package = store.require_election()
     source = source.strip()[:200]
     if not source:
@@ -106,6 +107,7 @@ def import_votes(data: bytes, filename: str, source: str, imported_by: str, now:
         record = ImportedFile(sha256=digest, source=source, filename=filename[:300], imported_by=imported_by, at=now, ballots=len(ballots))
         db.session.add(record)
         db.session.flush()
+        store.audit("import_votes", imported_by, approved_by, now, file=filename[:300], sha256=digest, source=source, ballots=len(ballots))
         for start in range(0, len(ballots), 5_000):
             db.session.execute(sa.insert(ImportedBallot), [{"file_id": record.id, "choices": text} for text in ballots[start : start + 5_000]])
     return record
@@ -115,12 +117,7 @@ def imported_files() -> list[ImportedFile]:
     return list(db.session.scalars(sa.select(ImportedFile).order_by(ImportedFile.id)))
 
 
-def imported_ballots() -> list[tuple[str, str]]:
-    """(file hash, choices) of every imported ballot."""
-    rows = db.session.execute(
-        sa.select(ImportedFile.sha256, ImportedBallot.choices).join(ImportedFile, ImportedFile.id == ImportedBallot.file_id).order_by(ImportedBallot.id)
-    )
-    return [(row.sha256, row.choices) for row in rows]
+imported_ballots = store.imported_ballots
 
 
 def _read_votes(data: bytes, package: ElectionPackage) -> list[str]:

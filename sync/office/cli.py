@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -14,7 +15,7 @@ from ...election import certificate as certificates, keys, material
 from ...election.package import PackageError
 from ...election import participation as participations
 from ...web.clock import now
-from . import audio as speech, authority, channels, counting, create_app, followup, prepare, signing_key as signing_key_of, store
+from . import audio as speech, authority, channels, counting, create_app, followup, jobs, prepare, signing_key as signing_key_of, store
 from .extensions import db
 
 data_option = click.option(
@@ -39,6 +40,33 @@ def office_app(data_dir: Path) -> Flask:
 def close(app: Flask) -> None:
     with app.app_context():
         db.engine.dispose()
+
+
+def four_eyes(command):
+    """Options for two named clerks, each with their own password (asked for when not given)."""
+    for option in reversed([
+        click.option("--by", "clerk", help="The first clerk's user name."),
+        click.option("--password", "clerk_password", envvar="VALLOKAL_CLERK_PASSWORD", help="The first clerk's password (asked for when not given)."),
+        click.option("--approved-by", "second", help="The second, different clerk's user name."),
+        click.option("--second-password", "second_password", envvar="VALLOKAL_SECOND_CLERK_PASSWORD", help="The second clerk's password (asked for when not given)."),
+    ]):
+        command = option(command)
+    return command
+
+
+def two_clerks(clerk: str | None, clerk_password: str | None, second: str | None, second_password: str | None) -> tuple[str, str]:
+    """Both clerks checked by their own passwords (inside an app context); a ClickException if either fails."""
+    if not clerk or not second:
+        raise click.ClickException("this changes the outcome: name two different clerks with --by and --approved-by")
+    if clerk_password is None:
+        clerk_password = click.prompt(f"Password of {clerk}", hide_input=True)
+    if second_password is None:
+        second_password = click.prompt(f"Password of {second}", hide_input=True)
+    try:
+        first = store.clerk(clerk, clerk_password, now())
+        return first, store.second_clerk(first, second, second_password, now())
+    except store.NotApproved as error:
+        raise click.ClickException(str(error)) from None
 
 
 @click.group("office")
@@ -173,15 +201,18 @@ def load_package(data_dir: Path, package_file: Path) -> None:
 @data_option
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="At least 12 characters.")
-def add_user(data_dir: Path, username: str, password: str) -> None:
-    """Add a member of staff, or set a new password for one."""
+@click.option("--reset-password", "reset", is_flag=True, help="The clerk exists: give them this new password (recorded in the audit log).")
+def add_user(data_dir: Path, username: str, password: str, reset: bool) -> None:
+    """Add a member of staff; an existing one's password changes only with --reset-password."""
     app = office_app(data_dir)
     with app.app_context():
         try:
-            store.add_user(username, password)
+            store.add_user(username, password, reset=reset)
+        except store.UserExists as error:
+            raise click.ClickException(str(error)) from None
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--password") from None
-    click.echo(f"{username} can log in.")
+    click.echo(f"{username} has a new password." if reset else f"{username} can log in.")
 
 
 @office.command("enrol")
@@ -215,12 +246,14 @@ def enrol(data_dir: Path, request_file: Path, authority_key_file: Path | None, p
 @data_option
 @click.argument("device_id")
 @click.option("--reason", required=True, help="Why: shown to staff and answered to the device.")
-def revoke(data_dir: Path, device_id: str, reason: str) -> None:
-    """Refuse a device's later bundles; what it already delivered stays."""
+@click.option("--compromised-since", "compromised_since", type=click.DateTime(["%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M:%SZ"]),
+              help="When the device's key may have been taken (UTC, e.g. 2026-05-01T10:00Z): its records cast or received since are held for the board.")
+def revoke(data_dir: Path, device_id: str, reason: str, compromised_since: datetime | None) -> None:
+    """Refuse a device's later bundles; what it already delivered stays (held for the board if after a stated compromise)."""
     app = office_app(data_dir)
     with app.app_context():
         try:
-            store.revoke(device_id, reason, now())
+            store.revoke(device_id, reason, now(), compromised_since.replace(tzinfo=timezone.utc) if compromised_since else None)
         except LookupError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"Device {device_id} is revoked.")
@@ -254,13 +287,14 @@ def import_bundles(data_dir: Path, bundle_files: tuple[Path, ...]) -> None:
 @data_option
 @click.argument("votes_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--source", required=True, help="Where the votes come from, for example the digital platform's name.")
-@click.option("--by", "imported_by", default="command line", show_default=True)
-def import_votes(data_dir: Path, votes_file: Path, source: str, imported_by: str) -> None:
-    """Add votes from another platform: a Pabulib .pb file, or CSV with a vote column."""
+@four_eyes
+def import_votes(data_dir: Path, votes_file: Path, source: str, clerk: str | None, clerk_password: str | None, second: str | None, second_password: str | None) -> None:
+    """Add votes from another platform (a Pabulib .pb file, or CSV with a vote column); two clerks approve."""
     app = office_app(data_dir)
     with app.app_context():
+        imported_by, approved_by = two_clerks(clerk, clerk_password, second, second_password)
         try:
-            imported = channels.import_votes(votes_file.read_bytes(), votes_file.name, source, imported_by, now())
+            imported = channels.import_votes(votes_file.read_bytes(), votes_file.name, source, imported_by, now(), approved_by=approved_by)
         except channels.ChannelError as error:
             raise click.ClickException(f"{votes_file}: {error}") from None
         except store.Refused as refusal:
@@ -273,28 +307,44 @@ def import_votes(data_dir: Path, votes_file: Path, source: str, imported_by: str
 @click.option("--sealing-key", "sealing_key_file", type=click.Path(dir_okay=False, path_type=Path), help="The office's sealing key (PEM). Default: office-sealing.pem in the data folder.")
 @click.option("--passphrase", envvar="VALLOKAL_SEALING_PASSPHRASE", prompt="Passphrase of the sealing key", hide_input=True, default="", show_default=False)
 @click.option("--by", "counted_by", default="command line", show_default=True, help="Who counts: shown in the protocol.")
-@click.option("--publish", is_flag=True, help="Publish the outcome on the public results page at once.")
-def tally(data_dir: Path, sealing_key_file: Path | None, passphrase: str, counted_by: str, publish: bool) -> None:
+@click.option("--publish", is_flag=True, help="Publish the outcome on the public results page at once (two clerks approve).")
+@click.option("--with-undecided", is_flag=True, help="Publish even while held records are undecided, listing them as such.")
+@click.option("--approved-by", "second", help="With --publish: the second, different clerk who approves; --by is the first.")
+@click.option("--password", "clerk_password", envvar="VALLOKAL_CLERK_PASSWORD", help="With --publish: the password of --by.")
+@click.option("--second-password", "second_password", envvar="VALLOKAL_SECOND_CLERK_PASSWORD", help="With --publish: the password of --approved-by.")
+def tally(data_dir: Path, sealing_key_file: Path | None, passphrase: str, counted_by: str, publish: bool, with_undecided: bool,
+          second: str | None, clerk_password: str | None, second_password: str | None) -> None:
     """Open and count every accepted ballot; store the outcome with a hash of its inputs."""
     app = office_app(data_dir)
     path = sealing_key_file or data_dir / "office-sealing.pem"
     with app.app_context():
+        if publish:
+            clerks = two_clerks(counted_by, clerk_password, second, second_password)
         try:
             key = counting.read_sealing_key(path, passphrase)
-            records = store.totals()["records"]
-            with click.progressbar(length=records, label="Opening and checking ballots", file=sys.stderr) as bar:
-                count = counting.run(key, counted_by, now(), progress=bar.update)
+            with ProgressBar() as bar:
+                count_id = jobs.run_here(jobs.COUNT, counted_by, lambda progress: counting.run(key, counted_by, now(), progress=bar.chain(progress)).id)
+            count = counting.get(count_id)
         except counting.CountError as error:
             raise click.ClickException(str(error)) from None
+        except jobs.Busy as busy:
+            raise click.ClickException(f"another count is running (job {busy.job_id}); one count at a time") from None
         except store.Refused as refusal:
             raise click.ClickException(refusal.reason) from None
+        held = counting.held(count)
         if publish:
-            counting.publish(count.id, now())
+            try:
+                counting.publish(count.id, now(), published_by=clerks[0], approved_by=clerks[1], with_undecided=with_undecided)
+            except counting.CountError as error:
+                click.echo(f"not published: {error}", err=True)
+                publish = False
         result = counting.outcome(count)
         package = store.require_election()
         titles = {project.id: project.title[package.fallback_language] for project in package.projects}
     click.echo(f"count {count.id}: {result['received']} ballots received, {result['left_out_duplicates']} left out (voting code used twice), "
                f"{result['valid']} valid, {sum(result['invalid'].values())} invalid")
+    if any(held.values()):
+        click.echo(f"held for the board: {held['undecided']} undecided (left out), {held['left_out']} left out and {held['counted']} counted by its decision")
     for reason, number in result["invalid"].items():
         click.echo(f"  invalid ({reason}): {number}")
     click.echo(f"rule {result['counting_rule']}: {len(result['winners'])} projects funded, {result['spent']} of {result['budget']} used")
@@ -312,15 +362,95 @@ def tally(data_dir: Path, sealing_key_file: Path | None, passphrase: str, counte
 @office.command("publish")
 @data_option
 @click.argument("count_id", type=click.IntRange(1))
-def publish(data_dir: Path, count_id: int) -> None:
-    """Publish a count's outcome on the public results page."""
+@four_eyes
+@click.option("--with-undecided", is_flag=True, help="Publish even while held records are undecided, listing them as such.")
+def publish(data_dir: Path, count_id: int, clerk: str | None, clerk_password: str | None, second: str | None, second_password: str | None,
+            with_undecided: bool) -> None:
+    """Publish a count's outcome on the public results page; two clerks approve."""
     app = office_app(data_dir)
     with app.app_context():
+        published_by, approved_by = two_clerks(clerk, clerk_password, second, second_password)
         try:
-            count = counting.publish(count_id, now())
+            count = counting.publish(count_id, now(), published_by=published_by, approved_by=approved_by, with_undecided=with_undecided)
         except (LookupError, counting.CountError) as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"count {count.id} is published")
+
+
+class ProgressBar:
+    """The tally's progress bar, sized by what is counted once the count knows it, one bar per step."""
+
+    LABELS = {"opening": "Opening the sealed ballots", "checking": "Checking each ballot"}
+
+    def __enter__(self) -> "ProgressBar":
+        self.bar, self.phase, self.shown = None, None, 0
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+            self.bar = None
+
+    def chain(self, also):
+        def progress(phase: str, done: int, total: int) -> None:
+            also(phase, done, total)
+            if phase not in self.LABELS:
+                return
+            if phase != self.phase:
+                self._close()
+                self.phase, self.shown = phase, 0
+                self.bar = click.progressbar(length=total, label=self.LABELS[phase], file=sys.stderr)
+                self.bar.render_progress()
+            self.bar.update(done - self.shown)
+            self.shown = done
+
+        return progress
+
+
+@office.command("held")
+@data_option
+def held(data_dir: Path) -> None:
+    """List the records held for the board, with the evidence side by side."""
+    app = office_app(data_dir)
+    with app.app_context():
+        package = store.election()
+        if package is not None:
+            with store.writing(store.db.session):
+                store.find_holds(package)
+        for item in store.held_records():
+            hold = item["hold"]
+            state = f"{hold.decision} (by {hold.decided_by} and {hold.approved_by}: {hold.decision_reason})" if hold.decision else "UNDECIDED"
+            click.echo(f"{hold.id}: {hold.reason}: {item['station']} ({item['device_id']}) record {item['sequence']}, cast {item['cast_minute']}: {state}")
+            for other in item["evidence"].get("records", []):
+                click.echo(f"      {other['station']} ({other['device_id']}) record {other['sequence']}, cast {other['cast_minute']}")
+            if "predecessor" in item["evidence"]:
+                before = item["evidence"]["predecessor"]
+                click.echo(f"      the record before it: {before['sequence']}, cast {before['cast_minute']}")
+
+
+@office.command("decide")
+@data_option
+@click.argument("hold_id", type=click.IntRange(1))
+@click.option("--count", "decision", flag_value="count", help="Count the held record.")
+@click.option("--leave-out", "decision", flag_value="leave_out", help="Leave the held record out.")
+@click.option("--reason", required=True, help="Why: recorded with both names and shown in the protocol.")
+@four_eyes
+def decide(data_dir: Path, hold_id: int, decision: str | None, reason: str, clerk: str | None, clerk_password: str | None,
+           second: str | None, second_password: str | None) -> None:
+    """Decide a held record (see `vallokal office held`); two clerks decide together."""
+    if decision is None:
+        raise click.UsageError("say --count or --leave-out")
+    app = office_app(data_dir)
+    with app.app_context():
+        first, approved_by = two_clerks(clerk, clerk_password, second, second_password)
+        try:
+            store.decide_hold(hold_id, decision, reason, first, approved_by, now())
+        except (LookupError, ValueError, store.NotApproved) as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"held record {hold_id}: {decision.replace('_', ' ')}, decided by {first} and {approved_by}")
 
 
 @office.command("status")

@@ -1,4 +1,4 @@
-"""The count: shuffle the accepted records, open and strip them, check each, count, and keep the outcome with a hash of its inputs.
+"""The count: gather the accepted records (store), open, check and count them (election.opening), save the outcome with a hash of its inputs.
 
 Paper ballots that two people typed alike and imported votes are counted
 with them, each ballot marked with its channel. Nothing a count stores links a ballot to its record: counted ballots keep their
@@ -11,34 +11,42 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
+import multiprocessing
+import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from flask import current_app
 
-from ...election import envelope, keys
+from ...election import keys, opening
 from ...election.package import canonical_json
-from ...election.rules import Ballot
-from ...election.tally import outcome as outcomes
+from ...web.clock import now
 from ...web.sqlite import writing
-from . import channels, store
+from . import store
 from .extensions import db
-from .models import Count, CountedBallot, CountedCode, Device, Record
+from .models import Count, CountedBallot, CountedCode
 
-UNOPENABLE = "unopenable"
-CHANNELS = ("station", "paper", "import")
+UNOPENABLE = opening.UNOPENABLE
+CHANNELS = opening.CHANNELS
 BATCH = 5_000
-Progress = Callable[[int], None]
+Progress = opening.Progress
 
 
 class CountError(Exception):
     """The count cannot start; the message says what to do."""
+
+    for_staff = True
+
+
+def count_job(job: Any, sealing_key: X25519PrivateKey, progress: Progress) -> int:
+    """A count run by the job runner: as `run`, for the clerk who asked for it."""
+    return run(sealing_key, job.requested_by, now(), progress).id
 
 
 def read_sealing_key(path: Path, passphrase: str | None) -> X25519PrivateKey:
@@ -55,92 +63,103 @@ def read_sealing_key(path: Path, passphrase: str | None) -> X25519PrivateKey:
     return key
 
 
-@dataclass(frozen=True)
-class Included:
-    sealed: str
-    device_id: str
-    ballot_id: str
-    record_hash: str
+PARALLEL_FROM = 4 * opening.CHUNK
 
 
 def run(sealing_key: X25519PrivateKey, counted_by: str, now: datetime, progress: Progress | None = None) -> Count:
-    """Count every accepted record once (a reused voting code counts once, by the audit's rule)."""
+    """Gather the inputs (store), open and count them (election.opening, pure), save the outcome (store, one transaction).
+
+    A voting code used twice at one station counts once, by the audit's rule;
+    held records stay out until the board decides. `progress(phase, done, total)`
+    hears of opening, checking and counting; `total` is what is counted.
+    """
     package = store.election()
     if package is None:
         raise CountError("this office has no election loaded; load the package first")
     if keys.public_text(sealing_key) != package.sealing_key:
         raise CountError(f"this is not the sealing key of election {package.id}")
-    left_out = sorted(row.ballot_id for group in store.code_duplicates() for row in group["not_counted"])
-    excluded = set(left_out)
-    station_of = {row.device_id: row.station_name for row in db.session.execute(sa.select(Device.device_id, Device.station_name))}
     counting_rule = package.document["counting"]["rule"]
+    gathered = store.count_inputs(package)
+    total = len(gathered.records) + len(gathered.paper) + len(gathered.imported)
+    if progress is not None:
+        progress("opening", 0, total)
 
     package_sha256 = store.election_sha256()
-    inputs = hashlib.sha256(canonical_json({"package": package_sha256, "counting_rule": counting_rule, "left_out": left_out}))
-    included: list[tuple[str, Included | str]] = []
+    inputs = hashlib.sha256(canonical_json({
+        "package": package_sha256, "counting_rule": counting_rule, "left_out": gathered.left_out_duplicates,
+        **({"held": {"undecided": gathered.held_undecided, "left_out": gathered.held_left_out, "counted": gathered.held_counted}}
+           if gathered.held_undecided or gathered.held_left_out or gathered.held_counted else {}),
+    }))
     per_station: Counter[str] = Counter()
     per_day: Counter[str] = Counter()
-    query = sa.select(Record.sealed, Record.device_id, Record.ballot_id, Record.record_hash, Record.cast_minute).order_by(Record.record_hash)
-    for row in db.session.execute(query.execution_options(yield_per=BATCH)):
-        if row.ballot_id in excluded:
-            continue
+    records = []
+    for row in gathered.records:
         inputs.update(row.record_hash.encode("ascii"))
-        included.append(("station", Included(row.sealed, row.device_id, row.ballot_id, row.record_hash)))
-        per_station[station_of.get(row.device_id, row.device_id)] += 1
+        records.append(opening.Sealed(row.sealed, row.device_id, row.ballot_id, row.record_hash))
+        per_station[gathered.stations.get(row.device_id, row.device_id)] += 1
         per_day[_local_day(row.cast_minute, package.timezone)] += 1
-    for sheet, choices in channels.agreed_paper_ballots():
+    others: list[tuple[str, str]] = []
+    for sheet, choices in gathered.paper:
         inputs.update(canonical_json(["paper", sheet, choices]))
-        included.append(("paper", choices))
-    for file_hash, choices in channels.imported_ballots():
+        others.append(("paper", choices))
+    for file_hash, choices in gathered.imported:
         inputs.update(canonical_json(["import", file_hash, choices]))
-        included.append(("import", choices))
+        others.append(("import", choices))
     input_hash = inputs.hexdigest()
+    del gathered.records
 
-    secrets.SystemRandom().shuffle(included)
-    opened: list[tuple[str, str | None, str | None]] = []
-    valid: dict[str, list[Ballot]] = {channel: [] for channel in CHANNELS}
-    invalid: dict[str, Counter[str]] = {channel: Counter() for channel in CHANNELS}
-    codes = []
-    for done, (channel, item) in enumerate(included, start=1):
-        ballot, reason = _open(item, sealing_key, package)
-        if ballot is None:
-            invalid[channel][reason] += 1
-            opened.append((channel, None, reason))
-        else:
-            valid[channel].append(ballot)
-            opened.append((channel, canonical_json(ballot.as_choices(package.rule.kind)).decode("utf-8"), None))
-            if isinstance(item, Included):
-                codes.append(envelope.tracking_code(item.record_hash))
-        if progress is not None and done % 1000 == 0:
-            progress(1000)
-    if progress is not None and len(included) % 1000:
-        progress(len(included) % 1000)
-    del included
-
+    opened = open_all(sealing_key, package.id, records, lambda done: progress("opening", done, total) if progress else None)
     project_ids = [project.id for project in package.projects]
-    every_valid = [ballot for channel in CHANNELS for ballot in valid[channel]]
-    every_invalid = sum(invalid.values(), Counter())
-    result = outcomes.count(package.rule, counting_rule, project_ids, every_valid, every_invalid).as_dict()
+    counted = opening.count(package.rule, counting_rule, project_ids, records, opened, others, progress)
+    del records, opened
+    result = counted.result
     result.update(
         election_id=package.id,
         package_sha256=package_sha256,
         input_hash=input_hash,
-        received=sum(per_station.values()) + len(left_out),
-        left_out_duplicates=len(left_out),
-        channels={
-            channel: {
-                "valid": len(valid[channel]),
-                "invalid": sum(invalid[channel].values()),
-                "scores": dict(outcomes.scores(package.rule, project_ids, valid[channel])),
-            }
-            for channel in CHANNELS
-        },
+        received=sum(per_station.values()) + len(gathered.left_out_duplicates) + len(gathered.held_undecided) + len(gathered.held_left_out),
+        left_out_duplicates=len(gathered.left_out_duplicates),
+        held={"undecided": len(gathered.held_undecided), "left_out": len(gathered.held_left_out), "counted": len(gathered.held_counted)},
         turnout={"stations": dict(sorted(per_station.items())), "days": dict(sorted(per_day.items()))},
     )
+    if progress is not None:
+        progress("saving", total, total)
+    return save(result, counted, counted_by, counting_rule, input_hash, now)
+
+
+def open_all(sealing_key: X25519PrivateKey, election_id: str, records: list[opening.Sealed], progress: Callable[[int], None]) -> list[Any]:
+    """Open every sealed record, in chunks over the cores when there are many (a process pool outside the store)."""
+    pieces = opening.chunks(records)
+    raw = sealing_key.private_bytes_raw()
+    pool = opening_pool() if len(records) >= PARALLEL_FROM else None
+    opened: list[Any] = []
+    results = pool.map(opening.open_chunk, [raw] * len(pieces), [election_id] * len(pieces), pieces) if pool else (
+        opening.open_chunk(raw, election_id, piece) for piece in pieces)
+    for part in results:
+        opened.extend(part)
+        progress(len(opened))
+    return opened
+
+
+def opening_pool() -> ProcessPoolExecutor | None:
+    """Processes that open sealed ballots in parallel, one per core, started on the first large count."""
+    processes = current_app.config["COUNT_PROCESSES"]
+    if processes < 2:
+        return None
+    pool = current_app.extensions.get("vallokal_openers")
+    if pool is None:
+        pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"), initializer=store.die_with_parent, initargs=(os.getpid(),))
+        current_app.extensions["vallokal_openers"] = pool
+    return pool
+
+
+def save(result: dict[str, Any], counted: opening.Counted, counted_by: str, counting_rule: str, input_hash: str, now: datetime) -> Count:
+    """Store the outcome, its ballots and its tracking codes in one transaction: a count is whole or absent."""
     outcome_hash = hashlib.sha256(canonical_json(result)).hexdigest()
     earlier = db.session.scalars(
         sa.select(Count).where(Count.input_hash == input_hash, Count.outcome_hash != outcome_hash).order_by(Count.id)
     ).first()
+    opened, codes = counted.opened, sorted(counted.codes)
     with writing(db.session):
         count = Count(
             at=now, counted_by=counted_by, counting_rule=counting_rule, input_hash=input_hash, outcome_hash=outcome_hash,
@@ -157,23 +176,15 @@ def run(sealing_key: X25519PrivateKey, counted_by: str, now: datetime, progress:
                 ],
             )
         for start in range(0, len(codes), BATCH):
-            db.session.execute(sa.insert(CountedCode), [{"count_id": count.id, "code": code} for code in sorted(codes)[start : start + BATCH]])
+            db.session.execute(sa.insert(CountedCode), [{"count_id": count.id, "code": code} for code in codes[start : start + BATCH]])
     return count
 
 
-def _open(item: Included | str, sealing_key: X25519PrivateKey, package: Any) -> tuple[Ballot | None, str | None]:
-    """A station's sealed record opened and checked, or a paper or imported ballot checked."""
-    if isinstance(item, str):
-        return outcomes.check(package.rule, json.loads(item))
-    try:
-        choices = envelope.open_sealed(item.sealed, sealing_key, package.id, item.device_id, item.ballot_id)
-    except envelope.EnvelopeError:
-        return None, UNOPENABLE
-    return outcomes.check(package.rule, choices)
-
-
 def _local_day(minute: str, zone: Any) -> str:
-    moment = datetime.strptime(minute, "%Y-%m-%dT%H:%MZ").replace(tzinfo=timezone.utc)
+    try:
+        moment = datetime.strptime(minute, "%Y-%m-%dT%H:%MZ").replace(tzinfo=timezone.utc)
+    except (TypeError, ValueError):
+        return "unknown"
     return moment.astimezone(zone).date().isoformat()
 
 
@@ -192,15 +203,34 @@ def all_counts() -> list[Count]:
     return list(db.session.scalars(sa.select(Count).order_by(Count.id.desc())))
 
 
-def publish(count_id: int, now: datetime) -> Count:
+def publish(count_id: int, now: datetime, *, published_by: str, approved_by: str, with_undecided: bool = False) -> Count:
+    """Publish a count, approved by a second, different clerk; refused while records it left out await the board.
+
+    With `with_undecided` the board publishes anyway, and the protocol lists
+    the held records as undecided.
+    """
     count = db.session.get(Count, count_id)
     if count is None:
         raise LookupError(f"there is no count {count_id}")
+    if not approved_by or approved_by == published_by:
+        raise store.NotApproved("publishing needs a second, different clerk to approve")
     if count.differs_from is not None:
         raise CountError(f"count {count_id} differs from count {count.differs_from} of the same inputs; it cannot be published")
+    undecided = held(count)["undecided"]
+    if undecided and not with_undecided:
+        raise CountError(
+            f"count {count_id} leaves out {undecided} held record(s) the board has not decided; decide them and count again, "
+            "or publish explicitly with them listed as undecided"
+        )
     with writing(db.session):
         count.published_at = now
+        store.audit("publish", published_by, approved_by, now, count=count_id, undecided=undecided, with_undecided=with_undecided)
     return count
+
+
+def held(count: Count) -> dict[str, int]:
+    """How many records the count left out while the board decides (zeros for counts made before holds existed)."""
+    return {"undecided": 0, "left_out": 0, "counted": 0, **outcome(count).get("held", {})}
 
 
 def outcome(count: Count) -> dict[str, Any]:

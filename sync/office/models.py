@@ -46,6 +46,9 @@ class Device(db.Model):
     closing_ballots: Mapped[int | None] = mapped_column(BigInteger)
     closing_head: Mapped[str | None] = mapped_column(String(64))
     closing_at: Mapped[str | None] = mapped_column(String(40))
+    compromised_at: Mapped[datetime | None]
+    zero_report_at: Mapped[str | None] = mapped_column(String(17))
+    package_loaded_at: Mapped[str | None] = mapped_column(String(17))
 
 
 class Bundle(db.Model):
@@ -223,3 +226,84 @@ class ProjectUpdate(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     entered_by: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(default=utc_now)
+JOB_STATES = ("queued", "running", "done", "failed")
+
+
+class Job(db.Model):
+    """A long piece of office work (a count, the verifier) run in the background, its state kept here.
+
+    A job found running when the office starts again was interrupted: it goes
+    back to the queue and starts again from its inputs, since a job stores its
+    result in one transaction at its end.
+    """
+
+    __tablename__ = "job"
+    __table_args__ = (CheckConstraint("state IN (" + ", ".join(f"'{state}'" for state in JOB_STATES) + ")", name="job_state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    state: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    phase: Mapped[str] = mapped_column(String(30), default="")
+    done: Mapped[int] = mapped_column(BigInteger, default=0)
+    total: Mapped[int] = mapped_column(BigInteger, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    requested_by: Mapped[str] = mapped_column(String(100))
+    queued_at: Mapped[datetime] = mapped_column(default=utc_now)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    result_id: Mapped[int | None]
+
+
+HOLD_REASONS = (
+    "code_used_twice",
+    "earlier_than_predecessor",
+    "before_zero_report",
+    "before_package_load",
+    "outside_window",
+    "after_compromise",
+    "signature_failed",
+)
+
+
+class HeldRecord(db.Model):
+    """A record kept out of the count until two clerks decide, and why; never decided by a rule alone."""
+
+    __tablename__ = "held_record"
+    __table_args__ = (
+        UniqueConstraint("record_id", "reason", name="one_hold_per_reason"),
+        CheckConstraint("decision IS NULL OR decision IN ('count', 'leave_out')", name="held_decision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), ForeignKey("ballot_record.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    evidence: Mapped[str] = mapped_column(Text)
+    held_at: Mapped[datetime] = mapped_column(default=utc_now)
+    decision: Mapped[str | None] = mapped_column(String(10))
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None]
+
+
+class AuditEntry(db.Model):
+    """What a clerk did that changes the outcome or an account, with who approved it; only ever added to."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utc_now)
+    action: Mapped[str] = mapped_column(String(40))
+    done_by: Mapped[str] = mapped_column(String(100))
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class RecordCheck(db.Model):
+    """A record's own signature, checked by the background verifier after ingest (records themselves never change)."""
+
+    __tablename__ = "record_check"
+
+    record_id: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), ForeignKey("ballot_record.id"), primary_key=True)
+    ok: Mapped[bool]
+    checked_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -67,6 +67,8 @@ def render_protocol(count: Count) -> str:
         projects=sorted(result["projects"], key=lambda item: (-item["score"], item["id"])),
         duplicates=store.code_duplicates(),
         stations=store.stations(),
+        holds=store.held_records(),
+        rehearsal=store.is_rehearsal(count.counted_by),
     )
 
 

@@ -24,17 +24,19 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app, g
 from sqlalchemy.exc import IntegrityError
 
 from ...web import passwords
+from ...web import clock
 from ...web.clock import now
 from ...web.sqlite import writing
 from ...election import certificate as certificates, keys, package as packages
 from .. import bundle as bundles
 from .extensions import db
-from .models import Alert, Bundle, Device, Election, EligiblePopulation, OfficeUser, ProjectUpdate, Record
+from .models import Alert, AuditEntry, Bundle, Device, Election, EligiblePopulation, HeldRecord, ImportedBallot, ImportedFile, OfficeUser, PaperEntry, ProjectUpdate, Record, RecordCheck
 
 CERTIFICATE_DAYS = 365
 PR_SET_PDEATHSIG = 1
@@ -151,14 +153,22 @@ def enrol(request_document: Any, authority_key: Ed25519PrivateKey, now: datetime
     return issued
 
 
-def revoke(device_id: str, reason: str, now: datetime) -> None:
-    """Refuse the device's later bundles; what it already delivered stays."""
+def revoke(device_id: str, reason: str, now: datetime, compromised_at: datetime | None = None) -> None:
+    """Refuse the device's later bundles; what it already delivered stays.
+
+    With a stated compromise time, every record of the device cast or received
+    since then is held for the board.
+    """
     device = db.session.get(Device, device_id)
     if device is None:
         raise LookupError(f"no device {device_id}")
     if device.revoked_at is None:
         device.revoked_at, device.revoke_reason = now, reason
-        db.session.commit()
+    if compromised_at is not None and (device.compromised_at is None or compromised_at < as_utc(device.compromised_at)):
+        device.compromised_at = compromised_at
+    db.session.commit()
+    if compromised_at is not None:
+        hold_new_suspicious()
 
 
 # Ingest ---------------------------------------------------------------------------
@@ -209,7 +219,8 @@ def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
     if certificate.device_id != bundle.device_id:
         raise Refused("the certificate is for another device", 403)
     try:
-        bundles.verify(bundle, certificate.public_key, verifier())
+        at_ingest = current_app.config["VERIFY_RECORDS_AT_INGEST"]
+        bundles.verify(bundle, certificate.public_key, verifier() if at_ingest else None, records=at_ingest)
     except bundles.BundleError as error:
         raise Refused(str(error), error.status) from None
 
@@ -219,6 +230,10 @@ def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
                 outcome = _merge(bundle, certificate, package, channel, now)
             if outcome.new_rows:
                 _flag_after_merge(outcome.device_id, package, outcome.new_rows)
+            if outcome.new_rows or bundle.status:
+                hold_new_suspicious()
+            if outcome.new_rows and not current_app.config["VERIFY_RECORDS_AT_INGEST"]:
+                _start_verifier()
             return outcome
         except IntegrityError:
             db.session.rollback()
@@ -316,6 +331,8 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
     device.high_water = _high_water(device.device_id, device.high_water)
     if bundle.closing_report:
         _note_closing_report(device, bundle.closing_report)
+    if bundle.status:
+        _note_status(device, bundle.status)
     return Outcome(device.device_id, results, device.high_water, bundle.sha256, new_rows)
 
 
@@ -344,6 +361,14 @@ def _note_closing_report(device: Device, report: dict[str, Any]) -> None:
             device.closing_ballots, device.closing_head, device.closing_at = ballots, head, at
 
 
+def _note_status(device: Device, status: dict[str, Any]) -> None:
+    """Keep the latest minutes a station's signed status states; a later zero report holds more records, never fewer."""
+    for name in ("zero_report_at", "package_loaded_at"):
+        stated, known = status.get(name), getattr(device, name)
+        if stated is not None and (known is None or stated > known):
+            setattr(device, name, stated)
+
+
 def _flag_after_merge(device_id: str, package: packages.ElectionPackage, rows: list[dict[str, Any]]) -> None:
     """Alerts that do not stop a merge: casts outside the window, a code used at two stations."""
     opens = package.opens.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
@@ -358,6 +383,80 @@ def _flag_after_merge(device_id: str, package: packages.ElectionPackage, rows: l
         ).scalars().all()
         for code_hash in reused:
             alert("code_used_twice", device_id, code_hash=code_hash)
+
+
+# The verifier: each record's own signature, after ingest ---------------------------------
+
+VERIFY_BATCH = 5_000
+VERIFY = "verify"
+
+
+def _start_verifier() -> None:
+    """Queue the background verifier unless it is queued or running already (setting VERIFY_IN_BACKGROUND)."""
+    if not current_app.config["VERIFY_IN_BACKGROUND"]:
+        return
+    from . import jobs
+
+    try:
+        jobs.submit(VERIFY, "office")
+    except jobs.Busy:
+        jobs.wake(current_app._get_current_object())
+
+
+def unchecked_count() -> int:
+    checked = sa.select(RecordCheck.record_id).where(RecordCheck.record_id == Record.id).exists()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Record).where(~checked)) or 0
+
+
+def verify_pending(progress: Any = None) -> tuple[int, int]:
+    """Check the own signature of every record not checked yet, in batches over the verifier's processes.
+
+    A record whose signature fails is held for the board with an alert. Returns
+    (checked, failed).
+    """
+    checked_total = failed_total = 0
+    total = unchecked_count()
+    pool = verifier()
+    while True:
+        exists = sa.select(RecordCheck.record_id).where(RecordCheck.record_id == Record.id).exists()
+        rows = db.session.execute(
+            sa.select(Record.id, Record.device_id, Record.sequence, Record.record_hash, Record.signature, Device.public_key)
+            .join(Device, Device.device_id == Record.device_id).where(~exists).order_by(Record.id).limit(VERIFY_BATCH)
+        ).all()
+        if not rows:
+            return checked_total, failed_total
+        by_device: dict[str, list[Any]] = {}
+        for row in rows:
+            by_device.setdefault(row.public_key, []).append(row)
+        groups = list(by_device.items())
+        arguments = ([key for key, _ in groups], [[(row.signature, row.record_hash) for row in members] for _, members in groups])
+        results = list(pool.map(bundles.failed_records, *arguments)) if pool is not None and len(rows) >= 256 else [
+            bundles.failed_records(key, pairs) for key, pairs in zip(*arguments)]
+        failed = [members[index] for (_, members), indexes in zip(groups, results) for index in indexes]
+        failed_ids = {row.id for row in failed}
+        checked_at = now()
+        try:
+            with writing(db.session):
+                db.session.execute(sa.insert(RecordCheck), [{"record_id": row.id, "ok": row.id not in failed_ids, "checked_at": checked_at} for row in rows])
+                if failed:
+                    db.session.execute(sa.insert(HeldRecord), [
+                        {"record_id": row.id, "reason": "signature_failed",
+                         "evidence": json.dumps({"sequence": row.sequence, "device_id": row.device_id}, sort_keys=True)} for row in failed
+                    ])
+        except IntegrityError:
+            db.session.rollback()  # another verifier checked some of them meanwhile: read again what is left
+            continue
+        for row in failed:
+            alert("conflict", row.device_id, reason=f"record {row.sequence} of device {row.device_id}: its own signature does not verify; held for the board")
+        checked_total += len(rows)
+        failed_total += len(failed)
+        if progress is not None:
+            progress("checking", checked_total, max(total, checked_total))
+
+
+def verify_job(job: Any, secret: Any, progress: Any) -> None:
+    verify_pending(progress)
+    return None
 
 
 # What staff and stations see --------------------------------------------------------
@@ -437,24 +536,55 @@ def code_duplicates() -> list[dict[str, Any]]:
 
 
 def totals() -> dict[str, int]:
+    records = db.session.scalar(sa.select(sa.func.count()).select_from(Record)) or 0
+    unchecked = unchecked_count()
     return {
-        "records": db.session.scalar(sa.select(sa.func.count()).select_from(Record)) or 0,
+        "records": records,
         "devices": db.session.scalar(sa.select(sa.func.count()).select_from(Device)) or 0,
+        "checked": records - unchecked,
+        "unchecked": unchecked,
     }
 
 
 # Staff accounts ------------------------------------------------------------------
 
 
-def add_user(username: str, password: str) -> None:
+REHEARSAL_CLERKS = ("rehearsal-clerk-1", "rehearsal-clerk-2")
+
+
+class UserExists(ValueError):
+    """add_user for a clerk who exists already, without the explicit reset."""
+
+
+def add_user(username: str, password: str, reset: bool = False, by: str = "command line") -> None:
+    """Add a clerk; an existing clerk's password changes only with `reset`, and the reset is in the audit log."""
     if len(password) < 12:
         raise ValueError("a password has at least 12 characters")
     existing = db.session.scalar(sa.select(OfficeUser).where(OfficeUser.username == username))
     if existing is None:
         db.session.add(OfficeUser(username=username, password_hash=passwords.hash_secret(password), failed_attempts=0))
+        audit("add_user", by, user=username)
+    elif not reset:
+        raise UserExists(f"{username} exists already; to give them a new password, say so explicitly (--reset-password)")
     else:
         existing.password_hash, existing.failed_attempts, existing.locked_until = passwords.hash_secret(password), 0, None
+        audit("reset_password", by, user=username)
     db.session.commit()
+
+
+REHEARSAL_PASSWORD = "rehearsal only, not secret"
+
+
+def add_rehearsal_clerks() -> None:
+    """The two built-in rehearsal clerks of a rehearsal office (setting REHEARSAL), with a known password."""
+    for username in REHEARSAL_CLERKS:
+        if not user_exists(username):
+            add_user(username, REHEARSAL_PASSWORD, by="rehearsal")
+
+
+def is_rehearsal(*names: str | None) -> bool:
+    """A rehearsal office (setting REHEARSAL) or work done by the built-in rehearsal clerks."""
+    return bool(current_app.config["REHEARSAL"]) or any(name in REHEARSAL_CLERKS for name in names)
 
 
 @functools.cache
@@ -490,6 +620,247 @@ def try_login(username: str, password: str, now: datetime) -> LoginResult:
     return LoginResult(False, now + lock if lock else None)
 
 
+class NotApproved(Exception):
+    """A change to the outcome that lacks a second, different clerk's approval."""
+
+
+def second_clerk(first: str, username: str, password: str, now: datetime) -> str:
+    """Check that a second, different clerk approves with their own password; their name, or NotApproved."""
+    username = (username or "").strip()[:100]
+    if not username:
+        raise NotApproved("a second clerk must approve: give their user name and password")
+    if username == first:
+        raise NotApproved("the second clerk must be someone else than the first")
+    if not try_login(username, (password or "")[:200], now).accepted:
+        raise NotApproved("the second clerk's user name or password is wrong")
+    return username
+
+
+def clerk(username: str, password: str, now: datetime) -> str:
+    """The first clerk on the command line, checked by their own password."""
+    username = (username or "").strip()[:100]
+    if not username or not try_login(username, (password or "")[:200], now).accepted:
+        raise NotApproved(f"the clerk {username or '(none)'}: user name or password is wrong")
+    return username
+
+
+def audit(action: str, done_by: str, approved_by: str | None = None, now: datetime | None = None, **detail: Any) -> None:
+    """Add to the audit log in the current transaction (the caller commits)."""
+    db.session.add(AuditEntry(at=now or clock.now(), action=action, done_by=done_by, approved_by=approved_by,
+                              detail=json.dumps(detail, sort_keys=True, ensure_ascii=False)))
+
+
+def audit_log(limit: int = 500) -> list[AuditEntry]:
+    return list(db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
+
+
+def user_exists(username: str) -> bool:
+    return db.session.scalar(sa.select(OfficeUser.id).where(OfficeUser.username == username)) is not None
+
+
+# Held records: what no rule may decide alone ---------------------------------------------
+
+
+def _minute(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def find_holds(package: packages.ElectionPackage) -> int:
+    """Hold every record that is suspicious and not held yet for that reason; how many holds were added.
+
+    Run after each merge and before each count; it only ever adds holds, so it
+    may run any number of times.
+    """
+    record, earlier = aliased(Record), aliased(Record)
+    found: list[tuple[int, str, dict[str, Any]]] = []
+    shared = (
+        sa.select(Record.code_hash).where(Record.code_hash.is_not(None)).group_by(Record.code_hash)
+        .having(sa.func.count(sa.distinct(Record.device_id)) > 1)
+    )
+    rows = db.session.execute(
+        sa.select(Record.id, Record.code_hash, Record.device_id, Record.sequence, Record.cast_minute, Device.station_name)
+        .join(Device, Device.device_id == Record.device_id).where(Record.code_hash.in_(shared)).order_by(Record.code_hash, Record.id)
+    ).all()
+    groups: dict[str, list[Any]] = {}
+    for row in rows:
+        groups.setdefault(row.code_hash, []).append(row)
+    for code_hash, members in groups.items():
+        side_by_side = [{"station": row.station_name, "device_id": row.device_id, "sequence": row.sequence, "cast_minute": row.cast_minute}
+                        for row in members]
+        for row in members:
+            found.append((row.id, "code_used_twice", {"code_hash": code_hash, "records": side_by_side}))
+    for row in db.session.execute(
+        sa.select(record.id, record.device_id, record.sequence, record.cast_minute, earlier.sequence.label("before_sequence"),
+                  earlier.cast_minute.label("before_minute"))
+        .join(earlier, sa.and_(earlier.device_id == record.device_id, earlier.sequence == record.sequence - 1))
+        .where(record.cast_minute < earlier.cast_minute)
+    ):
+        found.append((row.id, "earlier_than_predecessor", {"sequence": row.sequence, "cast_minute": row.cast_minute,
+                                                         "predecessor": {"sequence": row.before_sequence, "cast_minute": row.before_minute}}))
+    for reason, column in (("before_zero_report", Device.zero_report_at), ("before_package_load", Device.package_loaded_at)):
+        for row in db.session.execute(
+            sa.select(Record.id, Record.sequence, Record.cast_minute, column.label("reported"))
+            .join(Device, Device.device_id == Record.device_id).where(column.is_not(None), Record.cast_minute < column)
+        ):
+            found.append((row.id, reason, {"sequence": row.sequence, "cast_minute": row.cast_minute, "station_reported": row.reported}))
+    opens, closes = _minute(package.opens), _minute(package.closes)
+    for row in db.session.execute(
+        sa.select(Record.id, Record.sequence, Record.cast_minute).where(sa.or_(Record.cast_minute < opens, Record.cast_minute > closes))
+    ):
+        found.append((row.id, "outside_window", {"sequence": row.sequence, "cast_minute": row.cast_minute, "opens": opens, "closes": closes}))
+    for device in db.session.scalars(sa.select(Device).where(Device.compromised_at.is_not(None))):
+        since = as_utc(device.compromised_at)
+        for row in db.session.execute(
+            sa.select(Record.id, Record.sequence, Record.cast_minute, Bundle.received_at)
+            .join(Bundle, Bundle.id == Record.bundle_id)
+            .where(Record.device_id == device.device_id, sa.or_(Record.cast_minute >= _minute(since), Bundle.received_at >= since))
+        ):
+            found.append((row.id, "after_compromise", {"sequence": row.sequence, "cast_minute": row.cast_minute,
+                                                      "received_at": as_utc(row.received_at).isoformat(), "compromised_at": since.isoformat()}))
+    if not found:
+        return 0
+    known = {tuple(row) for row in db.session.execute(sa.select(HeldRecord.record_id, HeldRecord.reason))}
+    new = {(record_id, reason): evidence for record_id, reason, evidence in found if (record_id, reason) not in known}
+    if new:
+        db.session.execute(sa.insert(HeldRecord), [
+            {"record_id": record_id, "reason": reason, "evidence": json.dumps(evidence, sort_keys=True, ensure_ascii=False)}
+            for (record_id, reason), evidence in new.items()
+        ])
+    return len(new)
+
+
+def hold_new_suspicious() -> None:
+    """Hold what the last merge made suspicious, in a transaction of its own; a clash with a parallel merge is harmless."""
+    package = election()
+    if package is None:
+        return
+    try:
+        with writing(db.session):
+            find_holds(package)
+    except IntegrityError:
+        db.session.rollback()
+
+
+def held_records(undecided_only: bool = False) -> list[dict[str, Any]]:
+    """Every hold with its record, its station and its evidence, for the board to compare side by side."""
+    query = (
+        sa.select(HeldRecord, Record.device_id, Record.sequence, Record.cast_minute, Record.ballot_id, Device.station_name,
+                  Device.zero_report_at, Device.package_loaded_at)
+        .join(Record, Record.id == HeldRecord.record_id).join(Device, Device.device_id == Record.device_id)
+        .order_by(HeldRecord.id)
+    )
+    if undecided_only:
+        query = query.where(HeldRecord.decision.is_(None))
+    return [
+        {"hold": row.HeldRecord, "evidence": json.loads(row.HeldRecord.evidence), "device_id": row.device_id, "sequence": row.sequence,
+         "cast_minute": row.cast_minute, "ballot_id": row.ballot_id, "station": row.station_name,
+         "zero_report_at": row.zero_report_at, "package_loaded_at": row.package_loaded_at}
+        for row in db.session.execute(query)
+    ]
+
+
+def decide_hold(hold_id: int, decision: str, reason: str, decided_by: str, approved_by: str, now: datetime) -> HeldRecord:
+    """Record the board's decision on a held record: two different clerks and a reason, never changed afterwards."""
+    if decision not in ("count", "leave_out"):
+        raise ValueError("the decision is count or leave_out")
+    reason = (reason or "").strip()[:2000]
+    if not reason:
+        raise ValueError("write the reason for the decision")
+    if decided_by == approved_by:
+        raise NotApproved("the second clerk must be someone else than the first")
+    with writing(db.session):
+        hold = db.session.get(HeldRecord, hold_id)
+        if hold is None:
+            raise LookupError(f"there is no held record {hold_id}")
+        if hold.decision is not None:
+            raise ValueError(f"held record {hold_id} was decided already ({hold.decision}, by {hold.decided_by} and {hold.approved_by})")
+        hold.decision, hold.decision_reason, hold.decided_by, hold.approved_by, hold.decided_at = decision, reason, decided_by, approved_by, now
+        audit("decide_held", decided_by, approved_by, now, hold=hold_id, record=hold.record_id, held_for=hold.reason, decision=decision, reason=reason)
+    return hold
+
+
+def hold_totals() -> dict[str, int]:
+    undecided = db.session.scalar(sa.select(sa.func.count(sa.distinct(HeldRecord.record_id))).where(HeldRecord.decision.is_(None))) or 0
+    return {"undecided": undecided, "holds": db.session.scalar(sa.select(sa.func.count()).select_from(HeldRecord)) or 0}
+
+
+# What a count reads ---------------------------------------------------------------------
+
+
+@dataclass
+class CountInputs:
+    """Everything a count opens and counts, and what it leaves out and why."""
+
+    records: list[Any]
+    paper: list[tuple[str, str]]
+    imported: list[tuple[str, str]]
+    left_out_duplicates: list[str]
+    held_undecided: list[str]
+    held_left_out: list[str]
+    held_counted: list[str]
+    stations: dict[str, str]
+
+
+def count_inputs(package: packages.ElectionPackage) -> CountInputs:
+    """Hold what is suspicious, then read what the count opens: records by hash order, paper and imported ballots.
+
+    A record with any undecided hold, or one the board left out, is not read.
+    A voting code used twice at one station keeps the audit's rule (the first
+    cast counts); used at two stations, the board decides.
+    """
+    verify_pending()
+    with writing(db.session):
+        find_holds(package)
+    undecided = set(db.session.scalars(sa.select(HeldRecord.record_id).where(HeldRecord.decision.is_(None))))
+    left_out = set(db.session.scalars(sa.select(HeldRecord.record_id).where(HeldRecord.decision == "leave_out"))) - undecided
+    decided_in = set(db.session.scalars(sa.select(HeldRecord.record_id).where(HeldRecord.decision == "count"))) - undecided - left_out
+    one_station = sorted(row.ballot_id for group in code_duplicates() if {row.device_id for row in group["not_counted"]} == {group["counted"].device_id}
+                         for row in group["not_counted"])
+    excluded_ballots = set(one_station)
+    ballot_of = {row.id: row.ballot_id for row in db.session.execute(sa.select(Record.id, Record.ballot_id).where(Record.id.in_(undecided | left_out | decided_in)))}
+    records = [
+        row for row in db.session.execute(
+            sa.select(Record.id, Record.sealed, Record.device_id, Record.ballot_id, Record.record_hash, Record.cast_minute)
+            .order_by(Record.record_hash).execution_options(yield_per=5_000)
+        )
+        if row.id not in undecided and row.id not in left_out and row.ballot_id not in excluded_ballots
+    ]
+    return CountInputs(
+        records=records,
+        paper=agreed_paper_ballots(),
+        imported=imported_ballots(),
+        left_out_duplicates=one_station,
+        held_undecided=sorted(ballot_of[record_id] for record_id in undecided),
+        held_left_out=sorted(ballot_of[record_id] for record_id in left_out),
+        held_counted=sorted(ballot_of[record_id] for record_id in decided_in),
+        stations={row.device_id: row.station_name for row in db.session.execute(sa.select(Device.device_id, Device.station_name))},
+    )
+
+
+def paper_entries() -> list[PaperEntry]:
+    return list(db.session.scalars(sa.select(PaperEntry).order_by(PaperEntry.sheet, PaperEntry.id)))
+
+
+def agreed_paper_ballots() -> list[tuple[str, str]]:
+    """(sheet, choices) of every sheet two different people typed alike, by sheet."""
+    typed: dict[str, list[PaperEntry]] = {}
+    for entry in paper_entries():
+        typed.setdefault(entry.sheet, []).append(entry)
+    agreed = []
+    for sheet, entries in typed.items():
+        match = next((first.choices for position, first in enumerate(entries) for second in entries[position + 1 :]
+                      if first.choices == second.choices and first.entered_by != second.entered_by), None)
+        if match is not None:
+            agreed.append((sheet, match))
+    return agreed
+
+
+def imported_ballots() -> list[tuple[str, str]]:
+    """(file hash, choices) of every imported ballot."""
+    rows = db.session.execute(
+        sa.select(ImportedFile.sha256, ImportedBallot.choices).join(ImportedFile, ImportedFile.id == ImportedBallot.file_id).order_by(ImportedBallot.id)
+    )
+    return [(row.sha256, row.choices) for row in rows]
 # Follow-up: participation and what became of the winners -----------------------------
 
 

@@ -30,7 +30,7 @@ def published(tmp_path, authority_key, make_document, sealing_key):
     cast(station, 4, ("bankar", "odling"))
     assert post_bundle(election, bundle_of(station)).status_code == 200
     with office.app_context():
-        counting.publish(counting.run(sealing_key, "test", now()).id, now())
+        counting.publish(counting.run(sealing_key, "test", now()).id, now(), published_by="anna", approved_by="bertil")
     server = waitress.server.create_server(office, host="127.0.0.1", port=0, threads=2)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

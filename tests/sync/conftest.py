@@ -40,7 +40,8 @@ def database_url(request, tmp_path: Path) -> Iterator[str | None]:
 @pytest.fixture
 def election(database_url, tmp_path: Path, authority_key, make_document) -> Iterator[Election]:
     office = create_office(
-        {"AUTHORITY_KEY": keys.public_text(authority_key), "DATABASE_URL": database_url, "SESSION_COOKIE_SECURE": False},
+        {"AUTHORITY_KEY": keys.public_text(authority_key), "DATABASE_URL": database_url, "SESSION_COOKIE_SECURE": False,
+         "VERIFY_IN_BACKGROUND": False},
         data_dir=tmp_path / "office",
     )
     prepare_office(office)

@@ -7,7 +7,7 @@ import io
 import pytest
 from click.testing import CliRunner
 
-from syncing import bundle_of, cast, log_in, now, post_bundle, token
+from syncing import PASSWORD, add_second_clerk, approved, bundle_of, cast, log_in, now, post_bundle, token
 from vallokal.cli import cli
 from vallokal.sync.office import channels, counting, store as office_store
 
@@ -58,10 +58,10 @@ def test_votes_from_a_pabulib_file_and_a_csv_file_are_imported_once(election, se
     ).encode()
     csv_file = "\ufeffvoter_id;vote\r\n1;lekplats\r\n2;\"bankar,lekplats\"\r\n".encode()
     with election.office.app_context():
-        assert channels.import_votes(pb, "platform.pb", "Stockholms e-tjänst", "anna", now()).ballots == 2
-        assert channels.import_votes(csv_file, "platform.csv", "Stockholms e-tjänst", "anna", now()).ballots == 2
+        assert channels.import_votes(pb, "platform.pb", "Stockholms e-tjänst", "anna", now(), approved_by="bertil").ballots == 2
+        assert channels.import_votes(csv_file, "platform.csv", "Stockholms e-tjänst", "anna", now(), approved_by="bertil").ballots == 2
         with pytest.raises(channels.ChannelError, match="imported before") as again:
-            channels.import_votes(pb, "copy.pb", "Stockholms e-tjänst", "anna", now())
+            channels.import_votes(pb, "copy.pb", "Stockholms e-tjänst", "anna", now(), approved_by="bertil")
         assert again.value.status == 409
         result = counting.outcome(counting.run(sealing_key, "test", now()))
     assert result["channels"]["import"]["valid"] == 4
@@ -82,11 +82,12 @@ def test_votes_from_a_pabulib_file_and_a_csv_file_are_imported_once(election, se
 def test_a_bad_vote_file_is_refused_with_the_reason_and_nothing_is_stored(election, content, message):
     with election.office.app_context():
         with pytest.raises(channels.ChannelError, match=message):
-            channels.import_votes(content, "bad.csv", "test", "anna", now())
+            channels.import_votes(content, "bad.csv", "test", "anna", now(), approved_by="bertil")
         assert channels.imported_files() == []
 
 
 def test_staff_type_paper_ballots_and_import_files_from_the_office_pages(election, staff, tmp_path):
+    add_second_clerk(election)
     log_in(staff)
     saved = staff.post("/paper", data={"csrf_token": token(staff, "/paper"), "sheet": "A-17", "project": ["bankar", "odling"]})
     assert saved.status_code == 200 and "A-17" in saved.get_data(as_text=True)
@@ -96,28 +97,29 @@ def test_staff_type_paper_ballots_and_import_files_from_the_office_pages(electio
     assert bad.status_code == 422
     uploaded = staff.post(
         "/imports",
-        data={"csrf_token": token(staff, "/imports"), "source": "E-tjänst", "file": (io.BytesIO(b"vote\nbankar\n"), "votes.csv")},
+        data=approved({"csrf_token": token(staff, "/imports"), "source": "E-tjänst", "file": (io.BytesIO(b"vote\nbankar\n"), "votes.csv")}),
         content_type="multipart/form-data",
     )
     assert uploaded.status_code == 200 and "votes.csv" in uploaded.get_data(as_text=True)
     refused = staff.post(
         "/imports",
-        data={"csrf_token": token(staff, "/imports"), "source": "E-tjänst", "file": (io.BytesIO(b"\xff\xfe"), "junk.csv")},
+        data=approved({"csrf_token": token(staff, "/imports"), "source": "E-tjänst", "file": (io.BytesIO(b"\xff\xfe"), "junk.csv")}),
         content_type="multipart/form-data",
     )
     assert refused.status_code == 422 and "UTF-8" in refused.get_data(as_text=True)
-    missing = staff.post("/imports", data={"csrf_token": token(staff, "/imports"), "source": "x"}, content_type="multipart/form-data")
+    missing = staff.post("/imports", data=approved({"csrf_token": token(staff, "/imports"), "source": "x"}), content_type="multipart/form-data")
     assert missing.status_code == 422
 
 
-def test_the_import_votes_command(election, tmp_path):
+def test_the_import_votes_command(election, staff, tmp_path):
+    add_second_clerk(election)
     votes = tmp_path / "votes.csv"
     votes.write_text("vote\nodling\n", encoding="utf-8")
-    env = {"VALLOKAL_AUTHORITY_KEY": election.office.config["AUTHORITY_KEY"]}
+    env = {"VALLOKAL_AUTHORITY_KEY": election.office.config["AUTHORITY_KEY"], "VALLOKAL_CLERK_PASSWORD": PASSWORD, "VALLOKAL_SECOND_CLERK_PASSWORD": PASSWORD}
     if election.office.config["DATABASE_URL"]:
         env["VALLOKAL_DATABASE_URL"] = election.office.config["DATABASE_URL"]
     folder = election.office.instance_path
-    done = CliRunner().invoke(cli, ["office", "import-votes", "--data", folder, str(votes), "--source", "E-tjänst"], env=env)
+    done = CliRunner().invoke(cli, ["office", "import-votes", "--data", folder, str(votes), "--source", "E-tjänst", "--by", "anna", "--approved-by", "bertil"], env=env)
     assert done.exit_code == 0 and "1 votes from E-tjänst imported" in done.output
-    again = CliRunner().invoke(cli, ["office", "import-votes", "--data", folder, str(votes), "--source", "E-tjänst"], env=env)
+    again = CliRunner().invoke(cli, ["office", "import-votes", "--data", folder, str(votes), "--source", "E-tjänst", "--by", "anna", "--approved-by", "bertil"], env=env)
     assert again.exit_code == 1 and "imported before" in again.output and "Traceback" not in again.output

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from syncing import bundle_of, cast, log_in, now, post_bundle, token
+from syncing import PASSWORD, SECOND_CLERK, add_second_clerk, approved, bundle_of, cast, finished_job, log_in, now, post_bundle, token
 from vallokal.cli import cli
 from vallokal.election import keys, package as packages
 from vallokal.election.rules import Ballot
@@ -126,7 +126,7 @@ def test_an_empty_election_funds_nothing(election, sealing_key):
     assert result["winners"] == [] and result["valid"] == 0 and result["spent"] == 0
 
 
-def test_a_voting_code_used_at_two_stations_counts_once(election, sealing_key):
+def test_a_voting_code_used_at_two_stations_is_held_until_the_board_decides_and_then_counts_once(election, sealing_key):
     code_hash = "c" * 64
     first, second = election.station("Tensta"), election.station("Rinkeby")
     cast(first, 1, ("bankar",), code_hash=code_hash)
@@ -134,7 +134,14 @@ def test_a_voting_code_used_at_two_stations_counts_once(election, sealing_key):
     synced(election, first)
     synced(election, second)
     _, result = run_count(election, sealing_key)
-    assert result["received"] == 2 and result["left_out_duplicates"] == 1 and result["valid"] == 1
+    assert result["received"] == 2 and result["valid"] == 0 and result["held"]["undecided"] == 2
+    with election.office.app_context():
+        holds = {item["station"]: item["hold"].id for item in office_store.held_records()}
+        office_store.decide_hold(holds["Tensta"], "count", "cast first, the voter confirmed", "anna", "bertil", now())
+        office_store.decide_hold(holds["Rinkeby"], "leave_out", "the code was used at Tensta first", "anna", "bertil", now())
+    _, result = run_count(election, sealing_key)
+    assert result["received"] == 2 and result["valid"] == 1 and result["held"] == {"undecided": 0, "left_out": 1, "counted": 1}
+    assert {project["id"]: project["score"] for project in result["projects"]}["bankar"] == 1
 
 
 def test_the_wrong_sealing_key_is_refused_before_anything_is_opened(election, tmp_path):
@@ -157,14 +164,21 @@ def test_the_tally_command_counts_publishes_and_the_results_page_shows_it(electi
     public = election.office.test_client()
     assert "Inget resultat har publicerats ännu" in public.get("/results/").get_data(as_text=True)
     keys.write_private(sealing_key, tmp_path / "office" / "office-sealing.pem", PASSPHRASE)
+    with election.office.app_context():
+        office_store.add_user("anna", PASSWORD)
+    add_second_clerk(election)
 
     office_folder = str(tmp_path / "office")
-    env = {"VALLOKAL_SEALING_PASSPHRASE": PASSPHRASE, "VALLOKAL_AUTHORITY_KEY": election.office.config["AUTHORITY_KEY"]}
+    env = {"VALLOKAL_SEALING_PASSPHRASE": PASSPHRASE, "VALLOKAL_AUTHORITY_KEY": election.office.config["AUTHORITY_KEY"],
+           "VALLOKAL_CLERK_PASSWORD": PASSWORD, "VALLOKAL_SECOND_CLERK_PASSWORD": PASSWORD}
     if election.office.config["DATABASE_URL"]:
         env["VALLOKAL_DATABASE_URL"] = election.office.config["DATABASE_URL"]
-    wrong = CliRunner().invoke(cli, ["office", "tally", "--data", office_folder, "--publish"], env={**env, "VALLOKAL_SEALING_PASSPHRASE": "wrong"})
+    command = ["office", "tally", "--data", office_folder, "--publish", "--by", "anna", "--approved-by", SECOND_CLERK]
+    wrong = CliRunner().invoke(cli, command, env={**env, "VALLOKAL_SEALING_PASSPHRASE": "wrong"})
     assert wrong.exit_code == 1 and "Traceback" not in wrong.output
-    done = CliRunner().invoke(cli, ["office", "tally", "--data", office_folder, "--publish"], env=env)
+    alone = CliRunner().invoke(cli, [*command[:-1], "anna"], env=env)
+    assert alone.exit_code == 1 and "someone else" in alone.output
+    done = CliRunner().invoke(cli, command, env=env)
     assert done.exit_code == 0, done.output
     assert "3 valid, 0 invalid" in done.output and "published" in done.output
 
@@ -224,14 +238,19 @@ def test_staff_count_and_publish_from_the_office_pages(election, staff, sealing_
     wrong = staff.post("/counts", data={"csrf_token": token(staff, "/counts"), "passphrase": "fel"})
     assert wrong.status_code == 422 and "Rösträkningen kunde inte börja" in wrong.get_data(as_text=True)
     assert staff.post("/counts", data={"passphrase": PASSPHRASE}).status_code == 400
-    done = staff.post("/counts", data={"csrf_token": token(staff, "/counts"), "passphrase": PASSPHRASE})
-    assert done.status_code == 303
+    started = staff.post("/counts", data={"csrf_token": token(staff, "/counts"), "passphrase": PASSPHRASE})
+    assert started.status_code == 303 and "/jobs/" in started.headers["Location"]
+    done = finished_job(staff, started.headers["Location"])
+    assert done.status_code == 303, done.get_data(as_text=True)
     page = staff.get(done.headers["Location"]).get_data(as_text=True)
     assert "Inte publicerad" in page and "Lekplats" in page
     assert "Inget resultat har publicerats ännu" in election.office.test_client().get("/results/").get_data(as_text=True)
     count_id = int(re.search(r"/counts/(\d+)/", done.headers["Location"]).group(1))
     assert staff.get(f"/counts/{count_id}/ballots.pb").get_data(as_text=True).startswith("META")
-    published = staff.post(f"/counts/{count_id}/publish", data={"csrf_token": token(staff, "/counts")})
+    alone = staff.post(f"/counts/{count_id}/publish", data={"csrf_token": token(staff, "/counts")})
+    assert alone.status_code == 422
+    add_second_clerk(election)
+    published = staff.post(f"/counts/{count_id}/publish", data=approved({"csrf_token": token(staff, "/counts")}))
     assert published.status_code == 303
     public = election.office.test_client().get("/results/").get_data(as_text=True)
     assert "Lekplats" in public and "Inte publicerad" not in public
@@ -249,4 +268,4 @@ def test_a_count_that_differs_from_an_earlier_one_cannot_be_published(election, 
     second_id, _ = run_count(election, sealing_key)
     with election.office.app_context():
         with pytest.raises(counting.CountError, match="cannot be published"):
-            counting.publish(second_id, now())
+            counting.publish(second_id, now(), published_by="anna", approved_by="bertil")

@@ -1,7 +1,7 @@
 """Follow-up: the eligible population per area, and what became of each winning project.
 
-Revision ID: 0004_follow_up
-Revises: 0003
+Revision ID: 0005_follow_up
+Revises: 0004_board_and_jobs
 Create Date: 2026-12-01 00:00:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004_follow_up'
-down_revision = '0003'
+revision = '0005_follow_up'
+down_revision = '0004_board_and_jobs'
 branch_labels = None
 depends_on = None
 
