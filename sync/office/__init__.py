@@ -15,7 +15,7 @@ from ...web import STATIC, TEMPLATES, TRANSLATIONS, headers, i18n
 from ...web.instance import secret_key
 from ...web.sqlite import configure as configure_sqlite
 from . import admin, api, packaging, results, store
-from .extensions import babel, csrf, db, migrate
+from .extensions import babel, csrf, db, limiter, migrate
 
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -74,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
+    limiter.init_app(app)
     app.extensions["vallokal_office_key"] = signing_key(folder)
 
     i18n.init_app(app, store.election)

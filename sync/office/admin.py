@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from ...kiosk.voter import ballot_from_form
 from . import channels, counting, results, store
+from .extensions import limiter
 
 blueprint = Blueprint("office", __name__)
 
@@ -34,7 +35,12 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _login_limit() -> str:
+    return current_app.config.get("LOGIN_LIMIT", "10 per 15 minutes")
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
 def login() -> Any:
     error, status = None, 200
     if request.method == "POST":
@@ -45,10 +51,7 @@ def login() -> Any:
             session["office_user"] = username
             session["office_until"] = (now() + timedelta(minutes=current_app.config["STAFF_SESSION_MINUTES"])).isoformat()
             return redirect(url_for("office.stations"))
-        if result.locked_until is not None:
-            error, status = gettext("Too many failed attempts. The account is locked for a while; try again later."), 429
-        else:
-            error, status = gettext("Wrong user name or password."), 422
+        error, status = gettext("Wrong user name or password."), 422
     return render_template("office/login.html", error=error), status
 
 
@@ -233,6 +236,7 @@ MESSAGES = {
     404: lazy_gettext("This page does not exist."),
     405: lazy_gettext("This page cannot be used that way."),
     413: lazy_gettext("What was sent is too large."),
+    429: lazy_gettext("Too many failed attempts from this device. Wait a few minutes and try again."),
     500: lazy_gettext("Something went wrong at the office server."),
 }
 

@@ -27,6 +27,7 @@ from ...election.package import canonical_json
 from ...election.rules import Ballot
 from ...election.tally import outcome as outcomes
 from ...web.sqlite import writing
+from .. import fields
 from . import channels, store
 from .extensions import db
 from .models import Count, CountedBallot, CountedCode, Device, Record
@@ -56,6 +57,13 @@ def read_sealing_key(path: Path, passphrase: str | None) -> X25519PrivateKey:
 
 
 @dataclass(frozen=True)
+class Unusable:
+    """A stored record the count cannot use (a field out of shape): counted invalid with this reason."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class Included:
     sealed: str
     device_id: str
@@ -77,14 +85,21 @@ def run(sealing_key: X25519PrivateKey, counted_by: str, now: datetime, progress:
 
     package_sha256 = store.election_sha256()
     inputs = hashlib.sha256(canonical_json({"package": package_sha256, "counting_rule": counting_rule, "left_out": left_out}))
-    included: list[tuple[str, Included | str]] = []
+    included: list[tuple[str, Included | Unusable | str]] = []
     per_station: Counter[str] = Counter()
     per_day: Counter[str] = Counter()
-    query = sa.select(Record.sealed, Record.device_id, Record.ballot_id, Record.record_hash, Record.cast_minute).order_by(Record.record_hash)
+    query = sa.select(
+        Record.sealed, Record.device_id, Record.ballot_id, Record.record_hash, Record.cast_minute, Record.sequence, Record.code_hash
+    ).order_by(Record.record_hash)
     for row in db.session.execute(query.execution_options(yield_per=BATCH)):
         if row.ballot_id in excluded:
             continue
-        inputs.update(row.record_hash.encode("ascii"))
+        inputs.update(row.record_hash.encode("utf-8"))
+        problem = fields.record_problem(row.device_id, row.sequence, row.ballot_id, row.sealed, row.cast_minute, row.code_hash)
+        if problem is not None:
+            included.append(("station", Unusable(problem)))
+            per_station[station_of.get(row.device_id, row.device_id)] += 1
+            continue
         included.append(("station", Included(row.sealed, row.device_id, row.ballot_id, row.record_hash)))
         per_station[station_of.get(row.device_id, row.device_id)] += 1
         per_day[_local_day(row.cast_minute, package.timezone)] += 1
@@ -161,8 +176,10 @@ def run(sealing_key: X25519PrivateKey, counted_by: str, now: datetime, progress:
     return count
 
 
-def _open(item: Included | str, sealing_key: X25519PrivateKey, package: Any) -> tuple[Ballot | None, str | None]:
+def _open(item: Included | Unusable | str, sealing_key: X25519PrivateKey, package: Any) -> tuple[Ballot | None, str | None]:
     """A station's sealed record opened and checked, or a paper or imported ballot checked."""
+    if isinstance(item, Unusable):
+        return None, item.reason
     if isinstance(item, str):
         return outcomes.check(package.rule, json.loads(item))
     try:

@@ -469,21 +469,20 @@ class LoginResult:
 
 
 def try_login(username: str, password: str, now: datetime) -> LoginResult:
-    """Check a password; repeated failures lock the account for a doubling time."""
-    user = db.session.scalar(sa.select(OfficeUser).where(OfficeUser.username == username))
+    """Check a password. An unknown user and a wrong password take one scrypt each and answer alike.
+
+    Nothing here locks an account: repeated failures are limited per client
+    address (see `admin.login`), so no outsider can lock a named clerk out.
+    """
+    user = None
+    if username and "\x00" not in username and len(username) <= 100:
+        user = db.session.scalar(sa.select(OfficeUser).where(OfficeUser.username == username))
     if user is None:
         passwords.check_secret(password, _unknown_user_hash())
         return LoginResult(False)
-    locked_until = as_utc(user.locked_until)
-    if locked_until is not None and now < locked_until:
-        return LoginResult(False, locked_until)
     if passwords.check_secret(password, user.password_hash):
-        user.failed_attempts, user.locked_until = 0, None
-        db.session.commit()
+        if user.failed_attempts or user.locked_until is not None:
+            user.failed_attempts, user.locked_until = 0, None
+            db.session.commit()
         return LoginResult(True)
-    user.failed_attempts += 1
-    lock = passwords.lock_for(user.failed_attempts)
-    if lock is not None:
-        user.locked_until = now + lock
-    db.session.commit()
-    return LoginResult(False, now + lock if lock else None)
+    return LoginResult(False)
