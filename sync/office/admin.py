@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ...kiosk.voter import ballot_from_form
+from .. import fields
 from . import channels, counting, results, store
 from .extensions import limiter
 
@@ -80,7 +81,9 @@ def enrol() -> Any:
     text = upload.read(64 * 1024).decode("utf-8", "replace") if upload and upload.filename else request.form.get("request_text", "")[:64 * 1024]
     error = None
     try:
-        document = json.loads(text)
+        document = _json_or_none(text)
+        if document is None:
+            raise json.JSONDecodeError("not JSON", text[:1], 0)
         authority_key = keys.read_signing_key(authority.key_files(Path(current_app.instance_path)).signing, request.form.get("passphrase", "")[:500] or None)
         issued = store.enrol(document, authority_key, now(), store.CERTIFICATE_DAYS)
     except json.JSONDecodeError:
@@ -96,6 +99,16 @@ def enrol() -> Any:
     response = current_app.response_class(json.dumps(issued, indent=2, sort_keys=True) + "\n", mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="certificate-{body["device_id"]}.json"'
     return response
+
+
+def _json_or_none(text: str) -> Any:
+    """Pasted JSON, or None for anything that is not (including a number too long or nesting too deep to read)."""
+    import json
+
+    try:
+        return json.loads(text, parse_int=fields.bounded_integer)
+    except (ValueError, RecursionError):
+        return None
 
 
 @blueprint.post("/stations/<device_id>/revoke")
@@ -149,6 +162,8 @@ def count() -> Any:
 
 
 def _count_or_404(count_id: int) -> Any:
+    if not 0 < count_id < 2**53:
+        abort(404)
     found = counting.get(count_id)
     if found is None or store.election() is None:
         abort(404)
