@@ -38,13 +38,24 @@ def results_json(package: ElectionPackage, count: Count) -> dict[str, Any]:
     }
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (= + - @, tab, CR first) gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def results_csv(package: ElectionPackage, count: Count) -> str:
     result = counting.outcome(count)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["project_id", "title", "cost", result["score_kind"], "selected"])
     for project in sorted(result["projects"], key=lambda item: (-item["score"], item["id"])):
-        writer.writerow([project["id"], title(package, project["id"]), project["cost"], project["score"], "yes" if project["selected"] else "no"])
+        row = [project["id"], title(package, project["id"]), project["cost"], project["score"], "yes" if project["selected"] else "no"]
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
     return buffer.getvalue()
 
 

@@ -98,3 +98,18 @@ def test_a_count_id_of_23_digits_is_not_found(staff):
     log_in(staff)
     for path in ("/counts/12345678901234567890123/", "/counts/12345678901234567890123/protocol", "/counts/99999999999999999999999/results.csv"):
         assert staff.get(path).status_code == 404, path
+
+
+@pytest.mark.parametrize("title", ["=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR"])
+def test_results_csv_neutralises_formula_prefixes(title):
+    import csv
+    import json
+    from types import SimpleNamespace
+
+    from vallokal.sync.office import exports
+
+    package = SimpleNamespace(project=lambda project_id: SimpleNamespace(title={"sv": title}), fallback_language="sv")
+    outcome = {"score_kind": "approvals", "projects": [{"id": "p1", "cost": -5, "score": 3, "selected": True}]}
+    text = exports.results_csv(package, SimpleNamespace(outcome=json.dumps(outcome)))
+    (header, row) = list(csv.reader(io.StringIO(text, newline="")))
+    assert row[1] == "'" + title and row[2] == "-5"
