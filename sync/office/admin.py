@@ -131,7 +131,8 @@ def revoke(device_id: str) -> Any:
 @blueprint.get("/alerts")
 @login_required
 def alerts() -> str:
-    return render_template("office/alerts.html", package=store.election(), alerts=store.alerts())
+    package = store.election()
+    return render_template("office/alerts.html", package=package, groups=store.alert_groups(), zone=package.timezone if package else timezone.utc)
 
 
 @blueprint.get("/audit")

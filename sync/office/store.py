@@ -311,10 +311,12 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
     if new_rows:
         db.session.execute(Record.__table__.insert(), [{**row, "bundle_id": bundle_id} for row in new_rows])
     device.received += len(new_rows)
-    device.last_contact = now
+    closing_before = device.closing_at
     device.high_water = _high_water(device.device_id, device.high_water)
     if bundle.closing_report:
         _note_closing_report(device, bundle.closing_report)
+    if new_rows or device.closing_at != closing_before:
+        device.last_contact = now  # a replayed bundle brings nothing new, so it does not hide a silent station
     return Outcome(device.device_id, results, device.high_water, bundle.sha256, new_rows)
 
 
@@ -414,6 +416,34 @@ def stations() -> list[dict[str, Any]]:
 
 def alerts(limit: int = 200) -> list[Alert]:
     return list(db.session.scalars(sa.select(Alert).order_by(Alert.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class AlertGroup:
+    kind: str
+    device_id: str | None
+    count: int
+    first_at: datetime
+    last_at: datetime
+    detail: str
+
+
+def alert_groups() -> list[AlertGroup]:
+    """Every alert, one row per kind and device, with how many and when first and last; the newest detail shown.
+
+    So 205 replays of a revoked device's bundle are one row, and cannot push a
+    code used twice out of view.
+    """
+    groups = db.session.execute(
+        sa.select(Alert.kind, Alert.device_id, sa.func.count(), sa.func.min(Alert.at), sa.func.max(Alert.at), sa.func.max(Alert.id))
+        .group_by(Alert.kind, Alert.device_id)
+        .order_by(sa.func.max(Alert.id).desc())
+    ).all()
+    details = dict(db.session.execute(sa.select(Alert.id, Alert.detail).where(Alert.id.in_([row[5] for row in groups]))).all()) if groups else {}
+    return [
+        AlertGroup(kind, device_id, count, as_utc(first), as_utc(last), details.get(newest, ""))
+        for kind, device_id, count, first, last, newest in groups
+    ]
 
 
 def code_duplicates() -> list[dict[str, Any]]:
