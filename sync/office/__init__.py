@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         STAFF_SESSION_MINUTES=60,
+        SUPPRESSION_THRESHOLD=10,
         BABEL_DEFAULT_LOCALE="sv",
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
     )

@@ -193,7 +193,7 @@ def count_protocol(count_id: int) -> Any:
 @blueprint.get("/counts/<int:count_id>/<name>")
 @login_required
 def count_file(count_id: int, name: str) -> Any:
-    return results.download(_count_or_404(count_id), name)
+    return results.download(_count_or_404(count_id), name, staff=True)
 
 
 @blueprint.post("/counts/<int:count_id>/publish")

@@ -16,7 +16,7 @@ from typing import Any
 from ...election.package import ElectionPackage
 from ...election.tally import pabulib
 from ...election.tally.methods import PABULIB_NAMES
-from . import counting
+from . import counting, suppression
 from .models import Count
 
 VOTE_TYPES = {"approval": "approval", "knapsack": "approval", "ranking": "ordinal", "points": "cumulative"}
@@ -27,8 +27,11 @@ def title(package: ElectionPackage, project_id: str) -> str:
     return project.title[package.fallback_language] if project else project_id
 
 
-def results_json(package: ElectionPackage, count: Count) -> dict[str, Any]:
+def results_json(package: ElectionPackage, count: Count, exact: bool = False) -> dict[str, Any]:
+    """The outcome as published (small channels folded, see `suppression`), or `exact` for staff."""
     result = counting.outcome(count)
+    if not exact:
+        result = suppression.published(result)
     for project in result["projects"]:
         project["title"] = title(package, project["id"])
     return {
