@@ -86,7 +86,7 @@ def open_sealed(sealed: str, office_key: X25519PrivateKey, election_id: str, dev
         raise EnvelopeError("sealed ballot does not open: altered, or sealed for another record or office") from None
     try:
         choices = json.loads(plaintext.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise EnvelopeError("sealed ballot holds no readable choices") from None
     if not isinstance(choices, dict):
         raise EnvelopeError("sealed ballot holds no readable choices")

@@ -8,7 +8,6 @@ column, all at once, in words that say what to change. Nothing here signs;
 from __future__ import annotations
 
 import csv
-import io
 import re
 import tomllib
 from collections.abc import Mapping
@@ -17,7 +16,7 @@ from functools import cached_property
 from datetime import date, datetime
 from typing import Any
 
-from . import package as packages
+from . import package as packages, spreadsheet
 from .rules import COUNTING_RULES, RULE_KINDS as BALLOT_RULES
 
 LANGUAGES = packages.LANGUAGES
@@ -31,6 +30,9 @@ SETTINGS_KEYS = {
 }
 TABLE_KEYS = {"voting": ("opens", "closes", "timezone"), "counting": ("rule",)}
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+PROJECT_ID = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.)){0,63}$")
+LARGEST_DIGITS = 15
+LARGEST_NUMBER = 10**LARGEST_DIGITS
 ASSET_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -85,6 +87,8 @@ def read_settings(data: bytes, file: str = "settings.toml") -> tuple[dict[str, A
         return {}, [Problem(file, "is not UTF-8 text; save it as UTF-8")]
     except tomllib.TOMLDecodeError as error:
         return {}, [Problem(file, f"is not valid TOML: {error}")]
+    except (RecursionError, ValueError):
+        return {}, [Problem(file, f"is not usable TOML: it is nested too deeply or holds a number of more than {LARGEST_DIGITS} digits")]
     problems = [Problem(file, f"unknown setting {key!r}; the settings are {', '.join(sorted(SETTINGS_KEYS))}") for key in settings if key not in SETTINGS_KEYS]
     for table, known in TABLE_KEYS.items():
         if isinstance(settings.get(table), dict):
@@ -145,6 +149,9 @@ def _whole_number(value: Any, file: str, name: str, problems: list[Problem], min
         return None
     if value < minimum:
         problems.append(Problem(file, f"{name}: must be at least {minimum}"))
+        return None
+    if value > LARGEST_NUMBER:
+        problems.append(Problem(file, f"{name}: must be at most {LARGEST_NUMBER}"))
         return None
     return value
 
@@ -208,7 +215,7 @@ def settings_document(settings: Mapping[str, Any], file: str = "settings.toml") 
 def _cost(raw: str) -> int | None:
     """A cost as staff type it: '180000', '180 000', '180 000 kr'; never a fraction."""
     cleaned = re.sub(r"[\s\u00a0\u202f]", "", raw).removesuffix("kr").removesuffix("SEK")
-    if not re.fullmatch(r"-?\d+", cleaned):
+    if not re.fullmatch(r"-?\d{1,%d}" % LARGEST_DIGITS, cleaned):
         return None
     return int(cleaned)
 
@@ -220,10 +227,12 @@ def read_projects(data: bytes, languages: list[str], images: Mapping[str, bytes]
     if not text.strip():
         return [], {}, [Problem(file, "is empty; it needs a header row and one row per project")]
     try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+        return _read_projects(spreadsheet.rows(text), languages, images, file, problems)
+    except csv.Error as error:
+        return [], {}, [Problem(file, f"cannot be read as CSV: {error} (a cell holds at most {csv.field_size_limit() // 1024} KiB)")]
+
+
+def _read_projects(reader: Any, languages: list[str], images: Mapping[str, bytes], file: str, problems: list[Problem]) -> tuple[list[dict[str, Any]], dict[str, bytes], list[Problem]]:
     header = [name.strip() for name in next(reader)]
     known = {"id", "cost", "image"} | {f"{column}_{language}" for column in TEXT_COLUMNS for language in languages}
     for name in header:
@@ -252,8 +261,8 @@ def read_projects(data: bytes, languages: list[str], images: Mapping[str, bytes]
         project_id = row.get("id", "")
         if not project_id:
             problems.append(Problem(file, "the project has no id; give each project a short unique id such as 'lekplats'", row_number, "id"))
-        elif not IDENTIFIER.match(project_id):
-            problems.append(Problem(file, f"{project_id!r} is not a usable id: use letters, digits, '-', '.', '_' (at most 64)", row_number, "id"))
+        elif not PROJECT_ID.match(project_id):
+            problems.append(Problem(file, f"{project_id[:70]!r} is not a usable id: use letters, digits, '-', '.', '_' (at most 64, no '/' and no '..')", row_number, "id"))
         elif project_id in first_row:
             problems.append(Problem(file, f"the id {project_id!r} is already used in row {first_row[project_id]}; each project needs its own id", row_number, "id"))
         else:

@@ -39,6 +39,13 @@ class Sealed:
     record_hash: str
 
 
+@dataclass(frozen=True)
+class Unusable:
+    """A stored record whose fields the count cannot use: counted invalid with this reason, never opened."""
+
+    reason: str
+
+
 @dataclass
 class Counted:
     """What a count found, before it is saved: the outcome and the shuffled, unlinked ballots."""
@@ -76,6 +83,7 @@ def count(
     opened: Iterable[dict[str, Any] | None],
     others: Sequence[tuple[str, str]],
     progress: Progress | None = None,
+    unusable: Sequence[str] = (),
 ) -> Counted:
     """Check every opened record and every other ballot (channel, choices text), then count the valid ones.
 
@@ -83,8 +91,8 @@ def count(
     ballots are shuffled before anything is kept, so no stored position links
     a ballot to its record.
     """
-    total = len(records) + len(others)
-    items: list[tuple[str, Any, str | None]] = []
+    total = len(records) + len(others) + len(unusable)
+    items: list[tuple[str, Any, str | None]] = [("station", Unusable(reason), None) for reason in unusable]
     for record, choices in zip(records, opened, strict=True):
         items.append(("station", choices if choices is not None else UNOPENABLE, envelope.tracking_code(record.record_hash)))
     for channel, text in others:
@@ -95,7 +103,12 @@ def count(
     invalid: dict[str, Counter[str]] = {channel: Counter() for channel in CHANNELS}
     result = Counted(result={})
     for done, (channel, choices, code) in enumerate(items, start=1):
-        ballot, reason = (None, UNOPENABLE) if choices == UNOPENABLE else outcomes.check(rule, choices)
+        if isinstance(choices, Unusable):
+            ballot, reason = None, choices.reason
+        elif choices == UNOPENABLE:
+            ballot, reason = None, UNOPENABLE
+        else:
+            ballot, reason = outcomes.check(rule, choices)
         if ballot is None:
             invalid[channel][reason or outcomes.UNREADABLE] += 1
             result.opened.append((channel, None, reason))

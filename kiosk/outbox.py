@@ -28,6 +28,7 @@ from ..sync import bundle as bundles
 
 CERTIFICATE_FILE = "device-certificate.json"
 LONGEST_BACKOFF_SECONDS = 300.0
+LONGEST_BACKOFF_AFTER_CLOSE_SECONDS = 60.0
 
 
 class SyncError(Exception):
@@ -233,12 +234,29 @@ class Outbox:
                 self.app.logger.exception("outbox: unexpected failure")
                 failures += 1
             if failures:
-                self.stopping.wait(self.backoff(failures))
+                self.wake_up.wait(self.backoff(failures, self.closing_with_pending()))
+                self.wake_up.clear()
             else:
                 self.wake_up.wait(interval)
                 self.wake_up.clear()
 
-    def backoff(self, failures: int) -> float:
-        """Exponential, capped, with full jitter so stations that lost the network together do not return together."""
-        ceiling = min(LONGEST_BACKOFF_SECONDS, self.app.config["SYNC_FIRST_BACKOFF_SECONDS"] * 2 ** (failures - 1))
+    def backoff(self, failures: int, closing: bool = False) -> float:
+        """Exponential, capped, with full jitter so stations that lost the network together do not return together.
+
+        Once the polls are closed with records still to deliver, staff wait for
+        "everything is at the office": the ceiling is then about a minute.
+        """
+        longest = LONGEST_BACKOFF_AFTER_CLOSE_SECONDS if closing else LONGEST_BACKOFF_SECONDS
+        ceiling = min(longest, self.app.config["SYNC_FIRST_BACKOFF_SECONDS"] * 2 ** (failures - 1))
         return self.random.uniform(ceiling / 2, ceiling)
+
+    def closing_with_pending(self) -> bool:
+        """The polls are closed and records or the closing report are not yet acknowledged."""
+        try:
+            with self.app.app_context():
+                if store.station().polls != "closed":
+                    return False
+                report = closing_report()
+                return store.unsynced() > 0 or (report is not None and store.sync_state().closing_acknowledged != report["at"])
+        except Exception:
+            return False

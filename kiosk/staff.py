@@ -105,11 +105,19 @@ def sync_now() -> Any:
     try:
         result = outbox.push()
     except outbox.SyncError as error:
+        _wake_outbox()
         return status_page(gettext("Sending failed: %(error)s. The station keeps trying by itself.", error=error), 409)
     return status_page(notice=gettext(
         "Sent. The office has everything up to ballot %(acknowledged)s; %(pending)s not yet sent.",
         acknowledged=result.acknowledged, pending=result.pending,
     ))
+
+
+def _wake_outbox() -> None:
+    """End the background sender's wait, so it tries again now instead of after its backoff."""
+    sender = current_app.extensions.get("vallokal_outbox")
+    if sender is not None:
+        sender.wake()
 
 
 def export_folders() -> list[Path]:
@@ -173,6 +181,7 @@ def close_polls() -> Any:
         store.close_polls(now())
     except store.StationError as refusal:
         return render_status_error(refusal.reason)
+    _wake_outbox()
     return redirect(url_for("staff.report", kind="closed"))
 
 

@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from ..election import keys
 from ..election.envelope import BallotRecord, EnvelopeError, genesis_hash
 from ..election.package import PackageError, canonical_json
+from . import fields
 
 FORMAT = "vallokal-bundle"
 ACK_TYPE = "vallokal-acknowledgement"
@@ -140,6 +141,8 @@ def decompress(data: bytes) -> bytes:
         raise BundleError(f"bundle expands beyond {MAX_JSON_BYTES // (1024 * 1024)} MiB", 413)
     if not inflater.eof:
         raise BundleError("bundle is cut short", 400)
+    if inflater.unused_data:
+        raise BundleError("bundle has bytes after its end (trailing data or a second gzip member)", 400)
     return output
 
 
@@ -147,8 +150,10 @@ def read(data: bytes) -> Bundle:
     """Parse a bundle's bytes and check its shape; signatures are checked by `verify`."""
     raw = decompress(data)
     try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        document = json.loads(raw.decode("utf-8"), parse_int=fields.bounded_integer, parse_float=fields.no_decimals, parse_constant=fields.no_decimals)
+    except fields.FieldError as error:
+        raise BundleError(f"bundle: {error}", 400) from None
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise BundleError("bundle is not valid JSON", 400) from None
     if not isinstance(document, dict) or set(document) != {"body", "signature"}:
         raise BundleError("bundle must be an object with body and signature", 400)
@@ -157,13 +162,22 @@ def read(data: bytes) -> Bundle:
         raise BundleError("bundle body must be an object and its signature text", 400)
     if body.get("format") != FORMAT or body.get("version") not in VERSIONS or isinstance(body.get("version"), bool):
         raise BundleError(f"unknown bundle format or version (this office reads {FORMAT} {' and '.join(map(str, VERSIONS))})", 400)
-    fields = BODY_FIELDS if body["version"] == 2 else BODY_FIELDS_V1
-    if set(body) != fields:
-        raise BundleError(f"bundle body must have exactly the fields {', '.join(sorted(fields))}", 400)
+    expected = BODY_FIELDS if body["version"] == 2 else BODY_FIELDS_V1
+    if set(body) != expected:
+        raise BundleError(f"bundle body must have exactly the fields {', '.join(sorted(expected))}", 400)
     status = read_status(body["status"]) if body["version"] == 2 else None
     for name in ("election_id", "device_id", "previous_hash", "created"):
         if not isinstance(body[name], str):
             raise BundleError(f"bundle {name} must be text", 400)
+    try:
+        fields.short_text(body["election_id"], "bundle election_id", 64)
+        fields.identifier(body["device_id"], "bundle device_id")
+        fields.sha256_hex(body["previous_hash"], "bundle previous_hash")
+        fields.short_text(body["created"], "bundle created", 40)
+        if isinstance(body["closing_report"], dict):
+            fields.closing_report(body["closing_report"])
+    except fields.FieldError as error:
+        raise BundleError(str(error), 400) from None
     if not isinstance(body["certificate"], dict):
         raise BundleError("bundle certificate must be an object", 400)
     if body["closing_report"] is not None and not isinstance(body["closing_report"], dict):
@@ -174,11 +188,19 @@ def read(data: bytes) -> Bundle:
     if len(rows) > MAX_RECORDS:
         raise BundleError(f"bundle holds more than {MAX_RECORDS} records", 413)
     records = []
+    ballot_ids: set[str] = set()
     previous = body["previous_hash"]
     for index, row in enumerate(rows):
         if not (isinstance(row, list) and len(row) == 6):
             raise BundleError(f"record {index}: must be a list of six fields", 400)
+        try:
+            fields.record_fields(row)
+        except fields.FieldError as error:
+            raise BundleError(f"record {index}: {error}", 400) from None
         sequence, ballot_id, sealed, cast_minute, code_hash, record_signature = row
+        if ballot_id in ballot_ids:
+            raise BundleError(f"record {index}: ballot id {ballot_id} appears twice in the bundle")
+        ballot_ids.add(ballot_id)
         try:
             record = BallotRecord.from_body(
                 {

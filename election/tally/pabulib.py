@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -52,12 +53,15 @@ class Election:
         return parse_money(self.projects[project_id]["cost"], f"cost of project {project_id}")
 
 
+NUMBER_DIGITS = 18
+NUMBER = re.compile(r"-?\d{1,18}(\.\d{1,9})?")
+
+
 def parse_money(text: str, what: str) -> Fraction:
     """Money as written in Pabulib (`4000`, `4000.0`, `969245.38`), exactly."""
-    try:
-        value = Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
-        raise PabulibError(f"{what}: {text!r} is not an amount") from None
+    if not NUMBER.fullmatch(text.strip()):
+        raise PabulibError(f"{what}: {text[:40]!r} is not an amount (digits, at most {NUMBER_DIGITS}, and a decimal point)")
+    value = Fraction(text.strip())
     if value < 0:
         raise PabulibError(f"{what}: {text!r} is negative")
     return value
@@ -149,7 +153,10 @@ def _vote(cells: dict[str, str], line: int, projects: dict[str, dict[str, str]],
     points = None
     if cells.get("points", "").strip():
         try:
-            points = tuple(int(Fraction(item.strip())) for item in cells["points"].split(",") if item.strip())
+            items = [item.strip() for item in cells["points"].split(",") if item.strip()]
+            if not all(NUMBER.fullmatch(item) for item in items):
+                raise ValueError("not a number")
+            points = tuple(int(Fraction(item)) for item in items)
         except (ValueError, ZeroDivisionError):
             raise PabulibError(f"line {line}: points of voter {voter_id} are not numbers") from None
         if len(points) != len(chosen):

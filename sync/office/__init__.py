@@ -18,7 +18,7 @@ from ...web.settings import defaults
 from ...web.sqlite import configure as configure_sqlite
 from . import admin, api, counting, followup, jobs, packaging, results, store
 from .authority import AuthorityError, public_keys
-from .extensions import babel, csrf, db, migrate
+from .extensions import babel, csrf, db, limiter, migrate
 from .settings import SETTINGS
 
 
@@ -71,6 +71,7 @@ def create_app(
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
+    limiter.init_app(app)
     app.extensions["vallokal_office_key"] = signing_key(folder)
 
     i18n.init_app(app, store.election)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from functools import wraps
 from typing import Any, Callable
@@ -16,7 +16,9 @@ from werkzeug.exceptions import HTTPException
 from ...election import certificate as certificates, keys
 from ...web.ballot_form import ballot_from_form
 from ...web.clock import now
+from .. import fields
 from . import authority, channels, counting, jobs, results, store
+from .extensions import limiter
 
 blueprint = Blueprint("office", __name__)
 
@@ -33,7 +35,12 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _login_limit() -> str:
+    return current_app.config["LOGIN_LIMIT"]
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
 def login() -> Any:
     error, status = None, 200
     if request.method == "POST":
@@ -44,10 +51,7 @@ def login() -> Any:
             session["office_user"] = username
             session["office_until"] = (now() + timedelta(minutes=current_app.config["STAFF_SESSION_MINUTES"])).isoformat()
             return redirect(url_for("office.stations"))
-        if result.locked_until is not None:
-            error, status = gettext("Too many failed attempts. The account is locked for a while; try again later."), 429
-        else:
-            error, status = gettext("Wrong user name or password."), 422
+        error, status = gettext("Wrong user name or password."), 422
     return render_template("office/login.html", error=error), status
 
 
@@ -71,7 +75,9 @@ def enrol() -> Any:
     text = upload.read(64 * 1024).decode("utf-8", "replace") if upload and upload.filename else request.form.get("request_text", "")[:64 * 1024]
     error = None
     try:
-        document = json.loads(text)
+        document = _json_or_none(text)
+        if document is None:
+            raise json.JSONDecodeError("not JSON", text[:1], 0)
         authority_key = keys.read_signing_key(authority.key_files(Path(current_app.instance_path)).signing, request.form.get("passphrase", "")[:500] or None)
         issued = store.enrol(document, authority_key, now(), store.CERTIFICATE_DAYS)
     except json.JSONDecodeError:
@@ -87,6 +93,16 @@ def enrol() -> Any:
     response = current_app.response_class(json.dumps(issued, indent=2, sort_keys=True) + "\n", mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="certificate-{body["device_id"]}.json"'
     return response
+
+
+def _json_or_none(text: str) -> Any:
+    """Pasted JSON, or None for anything that is not (including a number too long or nesting too deep to read)."""
+    import json
+
+    try:
+        return json.loads(text, parse_int=fields.bounded_integer)
+    except (ValueError, RecursionError):
+        return None
 
 
 @blueprint.post("/stations/<device_id>/revoke")
@@ -109,7 +125,8 @@ def revoke(device_id: str) -> Any:
 @blueprint.get("/alerts")
 @login_required
 def alerts() -> str:
-    return render_template("office/alerts.html", package=store.election(), alerts=store.alerts())
+    package = store.election()
+    return render_template("office/alerts.html", package=package, groups=store.alert_groups(), zone=package.timezone if package else timezone.utc)
 
 
 @blueprint.get("/audit")
@@ -201,6 +218,8 @@ def decide(hold_id: int) -> Any:
 
 
 def _count_or_404(count_id: int) -> Any:
+    if not 0 < count_id < 2**53:
+        abort(404)
     found = counting.get(count_id)
     if found is None or store.election() is None:
         abort(404)
@@ -229,7 +248,7 @@ def count_protocol(count_id: int) -> Any:
 @blueprint.get("/counts/<int:count_id>/<name>")
 @login_required
 def count_file(count_id: int, name: str) -> Any:
-    return results.download(_count_or_404(count_id), name)
+    return results.download(_count_or_404(count_id), name, staff=True)
 
 
 @blueprint.post("/counts/<int:count_id>/publish")
@@ -296,6 +315,7 @@ MESSAGES = {
     404: lazy_gettext("This page does not exist."),
     405: lazy_gettext("This page cannot be used that way."),
     413: lazy_gettext("What was sent is too large."),
+    429: lazy_gettext("Too many failed attempts from this device. Wait a few minutes and try again."),
     500: lazy_gettext("Something went wrong at the office server."),
 }
 

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ...web.clock import now
-from .. import bundle as bundles
+from .. import bundle as bundles, fields
 from . import store
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -44,6 +44,10 @@ def receive_bundle() -> Any:
 
 @blueprint.get("/devices/<device_id>")
 def device(device_id: str) -> Any:
+    try:
+        fields.identifier(device_id, "device id")
+    except fields.FieldError as refused:
+        return error(str(refused), 404)
     status = store.device_status(device_id)
     if status is None:
         return error(f"no device {device_id} has sent anything or been enrolled", 404)

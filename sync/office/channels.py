@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from ...election.package import ElectionPackage, canonical_json
 from ...election.rules import Ballot
+from ...election import spreadsheet
 from ...election.tally import pabulib
 from ...web.sqlite import writing
 from . import store
@@ -133,9 +134,15 @@ def _read_votes(data: bytes, package: ElectionPackage) -> list[str]:
         unknown = sorted(set(election.projects) - {project.id for project in package.projects})
         if unknown:
             raise ChannelError(f"the file's projects {', '.join(unknown[:10])} are not in this election")
+        fractional = [project for project in election.projects if election.cost(project).denominator != 1]
+        if fractional or election.budget.denominator != 1:
+            raise ChannelError(f"money is counted in whole kronor; the file gives {'the cost of ' + fractional[0] if fractional else 'the budget'} with öre")
         rows = [(f"vote {vote.voter_id}", list(vote.projects), list(vote.points) if vote.points else None) for vote in election.votes]
     else:
-        rows = list(_csv_votes(text))
+        try:
+            rows = list(_csv_votes(text))
+        except csv.Error as error:
+            raise ChannelError(f"the CSV file cannot be read: {error} (a cell holds at most {csv.field_size_limit() // 1024} KiB)") from None
     known = {project.id for project in package.projects}
     ballots = []
     for where, projects, points in rows:
@@ -163,9 +170,7 @@ def _choices(package: ElectionPackage, projects: list[str], points: list[int] | 
 
 
 def _csv_votes(text: str):
-    header = text.split("\n", 1)[0]
-    separator = ";" if ";" in header else "\t" if "\t" in header else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=separator)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=spreadsheet.delimiter(text))
     if not reader.fieldnames or "vote" not in [name.strip() for name in reader.fieldnames]:
         raise ChannelError("line 1: a CSV file of votes needs a column named vote (project ids separated by commas)")
     for line, row in enumerate(reader, start=2):

@@ -28,6 +28,7 @@ from ...election import keys, opening
 from ...election.package import canonical_json
 from ...web.clock import now
 from ...web.sqlite import writing
+from .. import fields
 from . import store
 from .extensions import db
 from .models import Count, CountedBallot, CountedCode
@@ -93,11 +94,16 @@ def run(sealing_key: X25519PrivateKey, counted_by: str, now: datetime, progress:
     per_station: Counter[str] = Counter()
     per_day: Counter[str] = Counter()
     records = []
+    unusable: list[str] = []
     for row in gathered.records:
-        inputs.update(row.record_hash.encode("ascii"))
-        records.append(opening.Sealed(row.sealed, row.device_id, row.ballot_id, row.record_hash))
+        inputs.update(row.record_hash.encode("utf-8"))
         per_station[gathered.stations.get(row.device_id, row.device_id)] += 1
         per_day[_local_day(row.cast_minute, package.timezone)] += 1
+        problem = fields.record_problem(row.device_id, row.sequence, row.ballot_id, row.sealed, row.cast_minute, row.code_hash)
+        if problem is not None:
+            unusable.append(problem)
+            continue
+        records.append(opening.Sealed(row.sealed, row.device_id, row.ballot_id, row.record_hash))
     others: list[tuple[str, str]] = []
     for sheet, choices in gathered.paper:
         inputs.update(canonical_json(["paper", sheet, choices]))
@@ -110,7 +116,7 @@ def run(sealing_key: X25519PrivateKey, counted_by: str, now: datetime, progress:
 
     opened = open_all(sealing_key, package.id, records, lambda done: progress("opening", done, total) if progress else None)
     project_ids = [project.id for project in package.projects]
-    counted = opening.count(package.rule, counting_rule, project_ids, records, opened, others, progress)
+    counted = opening.count(package.rule, counting_rule, project_ids, records, opened, others, progress, unusable)
     del records, opened
     result = counted.result
     result.update(

@@ -16,7 +16,7 @@ from typing import Any
 from ...election.package import ElectionPackage
 from ...election.tally import pabulib
 from ...election.tally.methods import PABULIB_NAMES
-from . import counting
+from . import counting, suppression
 from .models import Count
 
 VOTE_TYPES = {"approval": "approval", "knapsack": "approval", "ranking": "ordinal", "points": "cumulative"}
@@ -27,8 +27,11 @@ def title(package: ElectionPackage, project_id: str) -> str:
     return project.title[package.fallback_language] if project else project_id
 
 
-def results_json(package: ElectionPackage, count: Count) -> dict[str, Any]:
+def results_json(package: ElectionPackage, count: Count, exact: bool = False) -> dict[str, Any]:
+    """The outcome as published (small channels folded, see `suppression`), or `exact` for staff."""
     result = counting.outcome(count)
+    if not exact:
+        result = suppression.published(result)
     for project in result["projects"]:
         project["title"] = title(package, project["id"])
     return {
@@ -38,13 +41,24 @@ def results_json(package: ElectionPackage, count: Count) -> dict[str, Any]:
     }
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (= + - @, tab, CR first) gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def results_csv(package: ElectionPackage, count: Count) -> str:
     result = counting.outcome(count)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["project_id", "title", "cost", result["score_kind"], "selected"])
     for project in sorted(result["projects"], key=lambda item: (-item["score"], item["id"])):
-        writer.writerow([project["id"], title(package, project["id"]), project["cost"], project["score"], "yes" if project["selected"] else "no"])
+        row = [project["id"], title(package, project["id"]), project["cost"], project["score"], "yes" if project["selected"] else "no"]
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
     return buffer.getvalue()
 
 

@@ -1,6 +1,8 @@
 """The office's Flask extensions: a database of its own, separate from any station's."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -15,3 +17,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
+# Per client address, in memory: an outsider can slow only their own attempts, never lock a named clerk out.
+limiter = Limiter(get_remote_address, storage_uri="memory://", default_limits=[])

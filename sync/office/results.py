@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext
 
 from ...election import crockford, envelope
 from ...web import i18n
-from . import counting, exports, store
+from . import counting, exports, store, suppression
 from .models import Count
 
 blueprint = Blueprint("results", __name__, url_prefix="/results")
@@ -40,6 +40,8 @@ def lookup(count: Count, typed: str | None) -> dict[str, Any] | None:
 def render_results(count: Count, download_url: Callable[[str], str], protocol_url: str, lookup_url: str, staff: bool = False) -> str:
     package = store.require_election()
     result = counting.outcome(count)
+    if not staff:
+        result = suppression.published(result)
     projects = sorted(result["projects"], key=lambda item: (-item["score"], item["id"]))
     return render_template(
         "results/results.html",
@@ -53,6 +55,7 @@ def render_results(count: Count, download_url: Callable[[str], str], protocol_ur
         protocol_url=protocol_url,
         lookup_url=lookup_url,
         staff=staff,
+        folded_names=", ".join(str(CHANNEL_NAMES.get(name, name)).lower() for name in result.get("suppression", {}).get("folded_channels", [])),
     )
 
 
@@ -72,13 +75,14 @@ def render_protocol(count: Count) -> str:
     )
 
 
-def download(count: Count, name: str) -> Response:
+def download(count: Count, name: str, staff: bool = False) -> Response:
     if name not in DOWNLOADS:
         abort(404)
     media_type, make = DOWNLOADS[name]
     package = store.require_election()
     filename = f"{package.id}-count-{count.id}-{name}"
-    return Response(make(package, count), mimetype=media_type.split(";")[0], content_type=media_type,
+    content = exports.as_json_text(exports.results_json(package, count, exact=staff)) if name == "results.json" else make(package, count)
+    return Response(content, mimetype=media_type.split(";")[0], content_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

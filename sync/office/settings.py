@@ -18,6 +18,7 @@ SETTINGS = [
     Setting("VERIFY_IN_BACKGROUND", True, "Start the background verifier after each delivery with unchecked records."),
     Setting("VERIFY_PROCESSES", os.cpu_count() or 1, "How many processes check records' signatures at ingest."),
     Setting("SUPPRESSION_THRESHOLD", 10, "Published, printed and exported figures smaller than this are hidden (participation, small channels)."),
+    Setting("LOGIN_LIMIT", "10 per 15 minutes", "How many failed logins one client may try (Flask-Limiter's notation); a named clerk is never locked out from outside."),
     Setting("MAX_CONTENT_LENGTH", 8 * 1024 * 1024, "The largest request body the office reads (bundles, uploads)."),
     Setting("SESSION_COOKIE_NAME", "vallokal_office", "The session cookie's name."),
     Setting("SESSION_COOKIE_SECURE", True, "The session cookie travels over HTTPS only."),

@@ -34,7 +34,7 @@ from ...web import clock
 from ...web.clock import now
 from ...web.sqlite import writing
 from ...election import certificate as certificates, keys, package as packages
-from .. import bundle as bundles
+from .. import bundle as bundles, fields
 from .extensions import db
 from .models import Alert, AuditEntry, Bundle, Device, Election, EligiblePopulation, HeldRecord, ImportedBallot, ImportedFile, OfficeUser, PaperEntry, ProjectUpdate, Record, RecordCheck
 
@@ -311,6 +311,7 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
                 _conflict(device.device_id, None, f"ballot id {clash} is already stored with other content")
 
     bundle_id = db.session.scalar(sa.select(Bundle.id).where(Bundle.sha256 == bundle.sha256))
+    fresh_bundle = bundle_id is None
     if bundle_id is None:
         bundle_id = db.session.scalar(
             sa.insert(Bundle)
@@ -327,12 +328,14 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
     if new_rows:
         db.session.execute(Record.__table__.insert(), [{**row, "bundle_id": bundle_id} for row in new_rows])
     device.received += len(new_rows)
-    device.last_contact = now
+    closing_before = device.closing_at
     device.high_water = _high_water(device.device_id, device.high_water)
     if bundle.closing_report:
         _note_closing_report(device, bundle.closing_report)
     if bundle.status:
         _note_status(device, bundle.status)
+    if new_rows or device.closing_at != closing_before or (bundle.status and fresh_bundle):
+        device.last_contact = now  # a replayed bundle brings nothing new, so it does not hide a silent station
     return Outcome(device.device_id, results, device.high_water, bundle.sha256, new_rows)
 
 
@@ -516,6 +519,34 @@ def alerts(limit: int = 200) -> list[Alert]:
     return list(db.session.scalars(sa.select(Alert).order_by(Alert.id.desc()).limit(limit)))
 
 
+@dataclass(frozen=True)
+class AlertGroup:
+    kind: str
+    device_id: str | None
+    count: int
+    first_at: datetime
+    last_at: datetime
+    detail: str
+
+
+def alert_groups() -> list[AlertGroup]:
+    """Every alert, one row per kind and device, with how many and when first and last; the newest detail shown.
+
+    So 205 replays of a revoked device's bundle are one row, and cannot push a
+    code used twice out of view.
+    """
+    groups = db.session.execute(
+        sa.select(Alert.kind, Alert.device_id, sa.func.count(), sa.func.min(Alert.at), sa.func.max(Alert.at), sa.func.max(Alert.id))
+        .group_by(Alert.kind, Alert.device_id)
+        .order_by(sa.func.max(Alert.id).desc())
+    ).all()
+    details = dict(db.session.execute(sa.select(Alert.id, Alert.detail).where(Alert.id.in_([row[5] for row in groups]))).all()) if groups else {}
+    return [
+        AlertGroup(kind, device_id, count, as_utc(first), as_utc(last), details.get(newest, ""))
+        for kind, device_id, count, first, last, newest in groups
+    ]
+
+
 def code_duplicates() -> list[dict[str, Any]]:
     """Every voting code used on more than one record, with the one that counts.
 
@@ -600,17 +631,21 @@ class LoginResult:
 
 
 def try_login(username: str, password: str, now: datetime) -> LoginResult:
-    """Check a password; repeated failures lock the account for a doubling time."""
-    user = db.session.scalar(sa.select(OfficeUser).where(OfficeUser.username == username))
+    """Check a password. An unknown user and a wrong password take one scrypt each and answer alike.
+
+    Nothing here locks an account: repeated failures are limited per client
+    address (see `admin.login`), so no outsider can lock a named clerk out.
+    """
+    user = None
+    if username and "\x00" not in username and len(username) <= 100:
+        user = db.session.scalar(sa.select(OfficeUser).where(OfficeUser.username == username))
     if user is None:
         passwords.check_secret(password, _unknown_user_hash())
         return LoginResult(False)
-    locked_until = as_utc(user.locked_until)
-    if locked_until is not None and now < locked_until:
-        return LoginResult(False, locked_until)
     if passwords.check_secret(password, user.password_hash):
-        user.failed_attempts, user.locked_until = 0, None
-        db.session.commit()
+        if user.failed_attempts or user.locked_until is not None:
+            user.failed_attempts, user.locked_until = 0, None
+            db.session.commit()
         return LoginResult(True)
     user.failed_attempts += 1
     lock = passwords.lock_for(user.failed_attempts)
@@ -707,7 +742,8 @@ def find_holds(package: packages.ElectionPackage) -> int:
     for row in db.session.execute(
         sa.select(Record.id, Record.sequence, Record.cast_minute).where(sa.or_(Record.cast_minute < opens, Record.cast_minute > closes))
     ):
-        found.append((row.id, "outside_window", {"sequence": row.sequence, "cast_minute": row.cast_minute, "opens": opens, "closes": closes}))
+        if _is_minute(row.cast_minute):  # a minute that is no minute is counted invalid, not held
+            found.append((row.id, "outside_window", {"sequence": row.sequence, "cast_minute": row.cast_minute, "opens": opens, "closes": closes}))
     for device in db.session.scalars(sa.select(Device).where(Device.compromised_at.is_not(None))):
         since = as_utc(device.compromised_at)
         for row in db.session.execute(
@@ -727,6 +763,14 @@ def find_holds(package: packages.ElectionPackage) -> int:
             for (record_id, reason), evidence in new.items()
         ])
     return len(new)
+
+
+def _is_minute(value: str) -> bool:
+    try:
+        fields.minute(value)
+    except fields.FieldError:
+        return False
+    return True
 
 
 def hold_new_suspicious() -> None:
@@ -820,7 +864,7 @@ def count_inputs(package: packages.ElectionPackage) -> CountInputs:
     ballot_of = {row.id: row.ballot_id for row in db.session.execute(sa.select(Record.id, Record.ballot_id).where(Record.id.in_(undecided | left_out | decided_in)))}
     records = [
         row for row in db.session.execute(
-            sa.select(Record.id, Record.sealed, Record.device_id, Record.ballot_id, Record.record_hash, Record.cast_minute)
+            sa.select(Record.id, Record.sealed, Record.device_id, Record.ballot_id, Record.record_hash, Record.cast_minute, Record.sequence, Record.code_hash)
             .order_by(Record.record_hash).execution_options(yield_per=5_000)
         )
         if row.id not in undecided and row.id not in left_out and row.ballot_id not in excluded_ballots
@@ -898,3 +942,4 @@ def add_project_update(project_id: str, status: str, on_date: str, texts: dict[s
 def project_updates() -> list[ProjectUpdate]:
     """Every entry of every project's history, newest first."""
     return list(db.session.scalars(sa.select(ProjectUpdate).order_by(ProjectUpdate.at.desc(), ProjectUpdate.id.desc())))
+    return LoginResult(False)

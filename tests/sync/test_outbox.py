@@ -191,3 +191,33 @@ def test_an_exported_bundle_holds_no_readable_choice(election, tmp_path):
         files = outbox.export(tmp_path / "stick")
     text = "".join(bundles.decompress(path.read_bytes()).decode("utf-8") for path in files)
     assert files and "lekplats" not in text and "odling" not in text
+
+
+def test_after_close_a_station_with_records_pending_never_waits_more_than_a_minute(election):
+    station = election.station(OFFICE_URL="http://127.0.0.1:9")
+    sender = outbox.Outbox(station)
+    assert max(sender.backoff(failures, sender.closing_with_pending()) for failures in range(1, 20)) > 60
+    cast(station, 2)
+    with station.app_context():
+        station_store.close_polls(now())
+    assert sender.closing_with_pending()
+    delays = [sender.backoff(failures, sender.closing_with_pending()) for failures in range(1, 20)]
+    assert max(delays) <= outbox.LONGEST_BACKOFF_AFTER_CLOSE_SECONDS <= 60
+
+
+def test_a_wake_ends_the_background_senders_backoff_at_once(election, live_office):
+    station = election.station(OFFICE_URL=live_office, SYNC_FIRST_BACKOFF_SECONDS=120)
+    sender = outbox.Outbox(station)
+    station.config["OFFICE_URL"] = "http://127.0.0.1:9"
+    sender.start()
+    try:
+        cast(station, 2)
+        time.sleep(0.5)
+        station.config["OFFICE_URL"] = live_office
+        sender.wake()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(election.office_records()) < 2:
+            time.sleep(0.1)
+    finally:
+        sender.stop()
+    assert len(election.office_records()) == 2
