@@ -113,7 +113,8 @@ def main() -> None:
             totals[rule][1] += reference_seconds
             totals[rule][2] += agree
             totals[rule][3] += 1
-            cells.append(f"{rule} {ours_seconds:.3f}/{reference_seconds:.3f}s x{reference_seconds / max(ours_seconds, 1e-6):.0f}{'' if agree else ' DIFFERENT'}")
+            ratio = reference_seconds / max(ours_seconds, 1e-6)
+            cells.append(f"{rule} {ours_seconds:.3f}/{reference_seconds:.3f}s x{ratio:.0f}{'' if agree else ' DIFFERENT'}")
         print(f"{path.stem[:45]:45s} {election.vote_type[:4]} " + " | ".join(cells), flush=True)
     for rule, (ours_seconds, reference_seconds, agreed, files) in totals.items():
         print(f"{rule}: winners agree on {agreed} of {files} files where the reference finished; ours {ours_seconds:.2f} s, "

@@ -220,7 +220,9 @@ def _cost(raw: str) -> int | None:
     return int(cleaned)
 
 
-def read_projects(data: bytes, languages: list[str], images: Mapping[str, bytes], file: str = "projects.csv") -> tuple[list[dict[str, Any]], dict[str, bytes], list[Problem]]:
+def read_projects(
+    data: bytes, languages: list[str], images: Mapping[str, bytes], file: str = "projects.csv"
+) -> tuple[list[dict[str, Any]], dict[str, bytes], list[Problem]]:
     """The projects of a spreadsheet, with the images they name; rows count from 1 at the header, as a spreadsheet shows them."""
     problems: list[Problem] = []
     text = decode_spreadsheet(data)
@@ -264,7 +266,8 @@ def _read_projects(reader: Any, languages: list[str], images: Mapping[str, bytes
         elif not PROJECT_ID.match(project_id):
             problems.append(Problem(file, f"{project_id[:70]!r} is not a usable id: use letters, digits, '-', '.', '_' (at most 64, no '/' and no '..')", row_number, "id"))
         elif project_id in first_row:
-            problems.append(Problem(file, f"the id {project_id!r} is already used in row {first_row[project_id]}; each project needs its own id", row_number, "id"))
+            message = f"the id {project_id!r} is already used in row {first_row[project_id]}; each project needs its own id"
+            problems.append(Problem(file, message, row_number, "id"))
         else:
             first_row[project_id] = row_number
         project["id"] = project_id
@@ -282,7 +285,8 @@ def _read_projects(reader: Any, languages: list[str], images: Mapping[str, bytes
         for column in TEXT_COLUMNS:
             texts = {language: row[f"{column}_{language}"] for language in languages if row.get(f"{column}_{language}")}
             if column in REQUIRED_TEXTS and not texts.get(languages[0]):
-                problems.append(Problem(file, f"the {column} is missing in {languages[0]}, the package's first language", row_number, f"{column}_{languages[0]}"))
+                message = f"the {column} is missing in {languages[0]}, the package's first language"
+                problems.append(Problem(file, message, row_number, f"{column}_{languages[0]}"))
             if texts:
                 if texts.get(languages[0]) or column in REQUIRED_TEXTS:
                     project[column] = texts
@@ -296,7 +300,8 @@ def _read_projects(reader: Any, languages: list[str], images: Mapping[str, bytes
                 assets[name] = asset
                 project["image"] = name
                 if "image_text" not in project:
-                    problems.append(Problem(file, f"the image needs a description for people who cannot see it, in {languages[0]}", row_number, f"image_text_{languages[0]}"))
+                    message = f"the image needs a description for people who cannot see it, in {languages[0]}"
+                    problems.append(Problem(file, message, row_number, f"image_text_{languages[0]}"))
         projects.append(project)
     if not projects and not problems:
         problems.append(Problem(file, "has no projects; add one row per project under the header"))
@@ -344,7 +349,7 @@ def build(
         document["voting_codes"] = {"hash": "sha256", "hashes": sorted(set(code_hashes))}
     draft = Draft(document, assets)
     try:
-        draft.package
+        draft.package  # noqa: B018 (building the package is the check)
     except packages.PackageError as error:
         raise MaterialError([_located(str(error), projects_name, settings_name)]) from None
     return draft

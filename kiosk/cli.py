@@ -54,7 +54,10 @@ def station() -> None:
 
 @station.command("serve")
 @data_option
-@click.option("--host", default=None, help="Address to listen on. Default: HOST in station.toml, else 127.0.0.1; 0.0.0.0 serves tablets and phones on the site's network.")
+@click.option(
+    "--host", default=None,
+    help="Address to listen on. Default: HOST in station.toml, else 127.0.0.1; 0.0.0.0 serves tablets and phones on the site's network.",
+)
 @click.option("--port", default=None, type=click.IntRange(1, 65535), help="Default: PORT in station.toml, else 8080.")
 @click.option(
     "--threads",

@@ -439,7 +439,10 @@ def storage_full_since() -> datetime | None:
     return current_app.extensions.get("vallokal_storage_full")
 
 
-def _store_cast(package: packages.ElectionPackage, ballot_id: str, sealed: str, spent_key: str, code_hash: str | None, device_id: str, device_key: Ed25519PrivateKey, now: datetime) -> str:
+def _store_cast(
+    package: packages.ElectionPackage, ballot_id: str, sealed: str, spent_key: str, code_hash: str | None,
+    device_id: str, device_key: Ed25519PrivateKey, now: datetime,
+) -> str:
     """The cast's one write transaction; returns the record hash (of the earlier record for a repeated check-in)."""
     with db.engine.connect().execution_options(immediate=True) as connection, connection.begin():
         spent = connection.scalar(
@@ -518,7 +521,8 @@ def sync_state() -> SyncState:
 
 
 def unsynced() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(BallotRecord).where(BallotRecord.sequence > sa.select(SyncState.acknowledged).scalar_subquery())) or 0
+    acknowledged = sa.select(SyncState.acknowledged).scalar_subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(BallotRecord).where(BallotRecord.sequence > acknowledged)) or 0
 
 
 def note_sync(now: datetime, acknowledged: int | None = None, error: str | None = None, closing: str | None = None) -> None:

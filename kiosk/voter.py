@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import secrets
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from flask import (
     Blueprint,

@@ -43,7 +43,7 @@ def main() -> int:
         sys.path.insert(0, scratch)
         importlib.invalidate_caches()
         os.chdir(scratch)  # lint-imports puts the working folder first on the path, where the repository's vallokal/ would shadow the copy
-        return lint_imports(config_filename=str(repository / "pyproject.toml"), no_cache=True)
+        return lint_imports(config_filename=str(repository / "pyproject.toml"), no_cache=True, no_logo=True)
 
 
 if __name__ == "__main__":

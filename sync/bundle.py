@@ -327,7 +327,9 @@ def office_verify(document: Any, office_public: str) -> dict[str, Any]:
     return document["body"]
 
 
-def make_ack(bundle_sha256: str, election_id: str, device_id: str, results: Sequence[Mapping[str, Any]], high_water: int, office_key: Ed25519PrivateKey) -> dict[str, Any]:
+def make_ack(
+    bundle_sha256: str, election_id: str, device_id: str, results: Sequence[Mapping[str, Any]], high_water: int, office_key: Ed25519PrivateKey
+) -> dict[str, Any]:
     """The office's signed answer: per-record outcomes and where the device should resume."""
     body = {
         "type": ACK_TYPE,

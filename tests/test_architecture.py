@@ -76,3 +76,14 @@ def test_the_preview_links_where_the_station_does(app: Flask) -> None:
         assert station_rules[f"voter.{endpoint}"] == rule
     for setting, value in preview.STATION_DEFAULTS.items():
         assert app.config[setting] == value
+
+
+def test_the_tally_command_starts_without_the_apps() -> None:
+    probe = (
+        "import sys\nfrom click.testing import CliRunner\nfrom vallokal.cli import cli\n"
+        "assert CliRunner().invoke(cli, ['tally', '--help']).exit_code == 0\n"
+        "print(sorted(name for name in ('flask', 'sqlalchemy', 'waitress', 'vallokal.kiosk', 'vallokal.sync') if name in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

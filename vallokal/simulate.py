@@ -247,7 +247,10 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
 @click.option("--json", "as_json", is_flag=True, help="Print one line of JSON.")
 @click.option("--seed", default=2026, show_default=True, type=int)
 @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), help="Keep the rehearsal's data and logs in this folder.")
-@click.option("--sync-timeout", default=300, show_default=True, type=click.FloatRange(1, 3600), help="Seconds to wait for the stations to deliver after the last voter.")
+@click.option(
+    "--sync-timeout", default=300, show_default=True, type=click.FloatRange(1, 3600),
+    help="Seconds to wait for the stations to deliver after the last voter.",
+)
 def simulate(stations: int, voters: int, faults: float, as_json: bool, seed: int, keep: Path | None, sync_timeout: float) -> None:
     """Rehearse a whole vote here: an office, stations, voters, sync (with faults), and a count."""
     started = time.monotonic()

@@ -216,7 +216,10 @@ class Classes:
         return self.count - 1
 
 
-def _pay(index: int, price: Affine, t: mpq, approvals: np.ndarray, weights: np.ndarray, class_of: np.ndarray, budgets: list[Affine], supporters: Classes, horizon: Horizon) -> None:
+def _pay(
+    index: int, price: Affine, t: mpq, approvals: np.ndarray, weights: np.ndarray, class_of: np.ndarray,
+    budgets: list[Affine], supporters: Classes, horizon: Horizon,
+) -> None:
     """Charge the project's supporters, splitting their classes and merging equal budgets."""
     paying = np.nonzero(approvals[:, index])[0]
     order = np.argsort(class_of[paying], kind="stable")

@@ -6,7 +6,8 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext, lazy_gettext

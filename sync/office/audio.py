@@ -98,7 +98,11 @@ def texts(document: dict[str, Any], language: str) -> dict[str, str]:
         ) if part),
         "ballot": instructions[ballot["rule"]],
         "review": _("This is your vote. You can change any choice before you cast it."),
-        "receipt": " ".join((_("Your vote has been saved."), _("Write down the code or take a photo of it. When the result is published, you can check with the code that your vote was counted. The code does not show how you voted."))),
+        "receipt": " ".join((
+            _("Your vote has been saved."),
+            _("Write down the code or take a photo of it. When the result is published, you can check with the code that your vote was counted. "
+              "The code does not show how you voted."),
+        )),
     }
     for project in document["projects"]:
         spoken[f"project:{project['id']}"] = " ".join(part for part in (

@@ -105,7 +105,10 @@ def code_hashes(folder: Path) -> list[str]:
         raise AuthorityError(f"{path} is damaged; it should hold the hashes of the voting codes") from None
 
 
-def draft(folder: Path, projects_csv: bytes, settings_toml: bytes, images: Mapping[str, bytes], projects_name: str = "projects.csv", settings_name: str = "settings.toml") -> material.Draft:
+def draft(
+    folder: Path, projects_csv: bytes, settings_toml: bytes, images: Mapping[str, bytes],
+    projects_name: str = "projects.csv", settings_name: str = "settings.toml",
+) -> material.Draft:
     """The checked, unsigned package from the material, with this office's keys and codes."""
     return material.build(projects_csv, settings_toml, images, public_keys(folder), code_hashes(folder) or None, projects_name, settings_name)
 

@@ -96,7 +96,10 @@ def signing_key(data_dir: Path) -> None:
 
 @office.command("keys")
 @data_option
-@click.option("--passphrase", envvar="VALLOKAL_AUTHORITY_PASSPHRASE", prompt="Passphrase for the new keys (at least 12 characters)", hide_input=True, confirmation_prompt=True)
+@click.option(
+    "--passphrase", envvar="VALLOKAL_AUTHORITY_PASSPHRASE", prompt="Passphrase for the new keys (at least 12 characters)",
+    hide_input=True, confirmation_prompt=True,
+)
 def make_keys(data_dir: Path, passphrase: str) -> None:
     """Create the authority's signing key and the office's sealing key, once per election."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -144,14 +147,25 @@ def codes(data_dir: Path, count: int, title: str, out_file: Path, csv_file: Path
 
 @office.command("package")
 @data_option
-@click.option("--projects", "projects_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The projects spreadsheet, saved as CSV (comma or semicolon).")
-@click.option("--settings", "settings_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The vote's settings (TOML): process, area, budget, window, rules, check-in, languages.")
-@click.option("--images", "images_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Folder with the images the spreadsheet's image column names.")
+@click.option(
+    "--projects", "projects_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The projects spreadsheet, saved as CSV (comma or semicolon).",
+)
+@click.option(
+    "--settings", "settings_file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The vote's settings (TOML): process, area, budget, window, rules, check-in, languages.",
+)
+@click.option(
+    "--images", "images_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder with the images the spreadsheet's image column names.",
+)
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Where to write the signed package file.")
 @click.option("--check", is_flag=True, help="Only check the material; sign nothing.")
 @click.option("--audio/--no-audio", default=True, show_default=True, help="Speak every text with espeak-ng, for voters who listen.")
 @click.option("--passphrase", envvar="VALLOKAL_AUTHORITY_PASSPHRASE", default=None, help="The signing key's passphrase (asked for when not given).")
-def package(data_dir: Path, projects_file: Path, settings_file: Path, images_dir: Path | None, out_file: Path, check: bool, audio: bool, passphrase: str | None) -> None:
+def package(
+    data_dir: Path, projects_file: Path, settings_file: Path, images_dir: Path | None, out_file: Path, check: bool, audio: bool, passphrase: str | None
+) -> None:
     """Build, check and sign the election package from a spreadsheet of projects and a settings file."""
     images = {path.name: path.read_bytes() for path in sorted(images_dir.iterdir()) if path.is_file()} if images_dir else {}
     try:
@@ -218,7 +232,10 @@ def add_user(data_dir: Path, username: str, password: str, reset: bool) -> None:
 @office.command("enrol")
 @data_option
 @click.argument("request_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--authority-key", "authority_key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The authority's signing key (PEM). Default: authority-signing.pem in the data folder.")
+@click.option(
+    "--authority-key", "authority_key_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The authority's signing key (PEM). Default: authority-signing.pem in the data folder.",
+)
 @click.option("--passphrase", envvar="VALLOKAL_AUTHORITY_PASSPHRASE", prompt="Passphrase of the authority key", hide_input=True, default="", show_default=False)
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Where to write the certificate.")
 @click.option("--days", default=store.CERTIFICATE_DAYS, show_default=True, type=click.IntRange(1, 3650))
@@ -304,7 +321,10 @@ def import_votes(data_dir: Path, votes_file: Path, source: str, clerk: str | Non
 
 @office.command("tally")
 @data_option
-@click.option("--sealing-key", "sealing_key_file", type=click.Path(dir_okay=False, path_type=Path), help="The office's sealing key (PEM). Default: office-sealing.pem in the data folder.")
+@click.option(
+    "--sealing-key", "sealing_key_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="The office's sealing key (PEM). Default: office-sealing.pem in the data folder.",
+)
 @click.option("--passphrase", envvar="VALLOKAL_SEALING_PASSPHRASE", prompt="Passphrase of the sealing key", hide_input=True, default="", show_default=False)
 @click.option("--by", "counted_by", default="command line", show_default=True, help="Who counts: shown in the protocol.")
 @click.option("--publish", is_flag=True, help="Publish the outcome on the public results page at once (two clerks approve).")

@@ -6,7 +6,8 @@ same views (see `admin`). Everything works without JavaScript.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext

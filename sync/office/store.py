@@ -359,9 +359,9 @@ def _high_water(device_id: str, known: int) -> int:
 
 def _note_closing_report(device: Device, report: dict[str, Any]) -> None:
     ballots, head, at = report.get("ballots_cast"), report.get("chain_head"), report.get("at")
-    if isinstance(ballots, int) and (head is None or isinstance(head, str)) and isinstance(at, str):
-        if device.closing_at is None or at >= device.closing_at:
-            device.closing_ballots, device.closing_head, device.closing_at = ballots, head, at
+    readable = isinstance(ballots, int) and (head is None or isinstance(head, str)) and isinstance(at, str)
+    if readable and (device.closing_at is None or at >= device.closing_at):
+        device.closing_ballots, device.closing_head, device.closing_at = ballots, head, at
 
 
 def _note_status(device: Device, status: dict[str, Any]) -> None:

@@ -249,7 +249,7 @@ class Points(AdditiveSatisfaction):
 
     def __init__(self, instance, profile, ballot, times_cost=False):
         def points(instance, profile, ballot, project, precomputed):
-            given = points_by_place(profile, ballot, project) if isinstance(ballot, AbstractOrdinalBallot) else (ballot[project] if project in ballot else 0)
+            given = points_by_place(profile, ballot, project) if isinstance(ballot, AbstractOrdinalBallot) else (ballot[project] if project in ballot else 0)  # noqa: SIM401 (a pabutools ballot)
             return given * project.cost if times_cost else given
 
         super().__init__(instance, profile, ballot, points)

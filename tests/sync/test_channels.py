@@ -52,10 +52,10 @@ def test_a_paper_ballot_that_breaks_the_rule_is_counted_as_invalid(election, sea
 
 def test_votes_from_a_pabulib_file_and_a_csv_file_are_imported_once(election, sealing_key):
     pb = (
-        "META\nkey;value\nbudget;1000000\nvote_type;approval\nnum_projects;2\nnum_votes;2\n"
-        "PROJECTS\nproject_id;cost\nbankar;60000\nodling;95000\n"
-        "VOTES\nvoter_id;vote\nx1;bankar,odling\nx2;odling\n"
-    ).encode()
+        b"META\nkey;value\nbudget;1000000\nvote_type;approval\nnum_projects;2\nnum_votes;2\n"
+        b"PROJECTS\nproject_id;cost\nbankar;60000\nodling;95000\n"
+        b"VOTES\nvoter_id;vote\nx1;bankar,odling\nx2;odling\n"
+    )
     csv_file = "\ufeffvoter_id;vote\r\n1;lekplats\r\n2;\"bankar,lekplats\"\r\n".encode()
     with election.office.app_context():
         assert channels.import_votes(pb, "platform.pb", "Stockholms e-tjänst", "anna", now(), approved_by="bertil").ballots == 2

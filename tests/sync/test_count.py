@@ -266,6 +266,5 @@ def test_a_count_that_differs_from_an_earlier_one_cannot_be_published(election, 
         office_store.db.session.execute(sa.update(Count).where(Count.id == first_id).values(outcome_hash="1" * 64))
         office_store.db.session.commit()
     second_id, _ = run_count(election, sealing_key)
-    with election.office.app_context():
-        with pytest.raises(counting.CountError, match="cannot be published"):
-            counting.publish(second_id, now(), published_by="anna", approved_by="bertil")
+    with election.office.app_context(), pytest.raises(counting.CountError, match="cannot be published"):
+        counting.publish(second_id, now(), published_by="anna", approved_by="bertil")

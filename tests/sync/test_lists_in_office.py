@@ -11,7 +11,7 @@ def test_the_office_names_every_counting_rule():
 
 
 def test_the_office_knows_every_ballot_kind():
-    assert channels.SHAPES == dict(rules.CHOICE_SHAPES)
+    assert dict(rules.CHOICE_SHAPES) == channels.SHAPES
     assert set(exports.VOTE_TYPES) == set(rules.RULE_KINDS)
 
 
