@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ...kiosk.voter import ballot_from_form
-from . import channels, counting, results, store
+from . import channels, counting, key_shares, results, store
 
 blueprint = Blueprint("office", __name__)
 
@@ -127,7 +127,11 @@ def audit() -> str:
 @blueprint.get("/counts")
 @login_required
 def counts(error: str | None = None, status: int = 200) -> Any:
-    page = render_template("office/counts.html", package=store.election(), counts=counting.all_counts(), totals=store.totals(), error=error)
+    try:
+        board = key_shares.board(Path(current_app.instance_path))
+    except counting.CountError as damaged:
+        board, error = None, error or str(damaged)
+    page = render_template("office/counts.html", package=store.election(), counts=counting.all_counts(), totals=store.totals(), error=error, board=board)
     return page, status
 
 
@@ -137,8 +141,14 @@ def count() -> Any:
     """Open and count the ballots with the sealing key's passphrase (the key file stays on the office's disk)."""
     path = Path(current_app.config.get("SEALING_KEY_FILE") or Path(current_app.instance_path) / "office-sealing.pem")
     try:
-        key = counting.read_sealing_key(path, request.form.get("passphrase", "")[:200])
+        board = key_shares.board(Path(current_app.instance_path))
+        if board is None:
+            key, holders = counting.read_sealing_key(path, request.form.get("passphrase", "")[:200]), None
+        else:
+            typed = [request.form.get(f"share_{number}", "")[:200] for number in range(1, board.threshold + 1)]
+            key, holders = key_shares.open_sealing_key(Path(current_app.instance_path), typed)
         done = counting.run(key, session["office_user"], now())
+        key_shares.note_key_holders(done, holders)
     except counting.CountError as error:
         current_app.logger.warning("count refused: %s", error)
         return counts(gettext("The count could not start: %(reason)s", reason=str(error)), 422)

@@ -12,7 +12,7 @@ from flask import Flask
 
 from ...election import certificate as certificates, keys, material
 from ...election.package import PackageError
-from . import authority, channels, counting, create_app, prepare, signing_key as signing_key_of, store
+from . import authority, channels, counting, create_app, key_shares, prepare, signing_key as signing_key_of, store
 from .extensions import db
 
 data_option = click.option(
@@ -73,12 +73,56 @@ def signing_key(data_dir: Path) -> None:
 @office.command("keys")
 @data_option
 @click.option("--passphrase", envvar="VALLOKAL_AUTHORITY_PASSPHRASE", prompt="Passphrase for the new keys (at least 12 characters)", hide_input=True, confirmation_prompt=True)
-def make_keys(data_dir: Path, passphrase: str) -> None:
-    """Create the authority's signing key and the office's sealing key, once per election."""
+@click.option("--shares", "share_count", default=5, show_default=True, type=click.IntRange(1, 255), help="Board members who each hold a share of the sealing key; 1 keeps one passphrase for it (a trial).")
+@click.option("--threshold", default=3, show_default=True, type=click.IntRange(1, 255), help="How many of the shares open the sealing key.")
+@click.option("--member", "members", multiple=True, help="A board member's name, once per share, in order (default: board member 1, 2, …).")
+@click.option("--sheets", "sheets_dir", type=click.Path(file_okay=False, path_type=Path), help="Where to write each member's printable share sheet. Default: board-sheets in the data folder.")
+def make_keys(data_dir: Path, passphrase: str, share_count: int, threshold: int, members: tuple[str, ...], sheets_dir: Path | None) -> None:
+    """Create the authority's signing key and the office's sealing key, split among the board, once per election."""
     data_dir.mkdir(parents=True, exist_ok=True)
     office_key = signing_key_of(data_dir)
+    if share_count == 1:
+        _make_passphrase_keys(data_dir, passphrase, keys.public_text(office_key))
+        return
+    holders = list(members) or [f"board member {number}" for number in range(1, share_count + 1)]
+    if len(holders) != share_count:
+        raise click.BadParameter(f"{len(holders)} names for {share_count} shares", param_hint="--member")
+    if not 2 <= threshold <= share_count:
+        raise click.BadParameter(f"the threshold must be from 2 to the number of shares ({share_count})", param_hint="--threshold")
     try:
-        public = authority.create_keys(data_dir, passphrase, keys.public_text(office_key))
+        public, split = key_shares.create_keys(data_dir, passphrase, keys.public_text(office_key), holders, threshold)
+    except authority.AuthorityError as error:
+        raise click.ClickException(str(error)) from None
+    sheets = sheets_dir or data_dir / "board-sheets"
+    sheets.mkdir(parents=True, exist_ok=True)
+    fingerprint = keys.fingerprint(public["office_sealing"])
+    for holder, share in split:
+        sheet = sheets / f"share-{share.index}.html"
+        sheet.write_text(key_shares.share_sheet(data_dir.resolve().name, holder, share, share_count, threshold, fingerprint), encoding="utf-8")
+        sheet.chmod(0o600)
+    files = authority.key_files(data_dir)
+    click.echo(f"Signing key (signs packages and station certificates): {files.signing.resolve()}")
+    click.echo(f"  fingerprint {keys.fingerprint(public['authority_signing'])}")
+    click.echo(f"Sealing key (opens the ballots at the count), split {threshold} of {share_count}: {key_shares.shared_key_file(data_dir).resolve()}")
+    click.echo(f"  fingerprint {fingerprint}")
+    click.echo(f"Public halves, for packages and stations: {files.public.resolve()}")
+    click.echo("")
+    click.echo(f"One share sheet per board member in {sheets.resolve()}:")
+    for holder, share in split:
+        click.echo(f"  share-{share.index}.html  {holder}")
+    click.echo(f"Print each sheet, hand it to its member in a sealed envelope, then delete the folder. Any {threshold} members")
+    click.echo(f"together open the ballots at the count; {threshold - 1} cannot. No whole copy of the sealing key is kept:")
+    click.echo(f"if more than {share_count - threshold} sheets are lost, no ballot can be counted. Back up the wrapped key")
+    click.echo("file with the signing key file on two USB sticks kept in two locked places, and the signing key's passphrase")
+    click.echo("on paper in a sealed envelope apart from them; anyone with the signing key and passphrase can make packages")
+    click.echo("the stations trust. Stations need only AUTHORITY_KEY:")
+    click.echo(f'  AUTHORITY_KEY = "{public["authority_signing"]}"')
+
+
+def _make_passphrase_keys(data_dir: Path, passphrase: str, office_signing_public: str) -> None:
+    """Both keys under one passphrase: for a trial only, since one person can then open every ballot."""
+    try:
+        public = authority.create_keys(data_dir, passphrase, office_signing_public)
     except authority.AuthorityError as error:
         raise click.ClickException(str(error)) from None
     files = authority.key_files(data_dir)
@@ -88,6 +132,8 @@ def make_keys(data_dir: Path, passphrase: str) -> None:
     click.echo(f"  fingerprint {keys.fingerprint(public['office_sealing'])}")
     click.echo(f"Public halves, for packages and stations: {files.public.resolve()}")
     click.echo("")
+    click.echo("TRIAL: one passphrase opens every ballot; the protocol of each count will say so. For a real vote")
+    click.echo("split the sealing key among the board (the default, --shares 5 --threshold 3).")
     click.echo("Back up both key files now, on two USB sticks kept in two locked places, and the")
     click.echo("passphrase on paper in a sealed envelope apart from them. Without the sealing key and its")
     click.echo("passphrase no ballot can be counted; anyone with the signing key and passphrase can make")
@@ -276,20 +322,30 @@ def import_votes(data_dir: Path, votes_file: Path, source: str, imported_by: str
 
 @office.command("tally")
 @data_option
-@click.option("--sealing-key", "sealing_key_file", type=click.Path(dir_okay=False, path_type=Path), help="The office's sealing key (PEM). Default: office-sealing.pem in the data folder.")
-@click.option("--passphrase", envvar="VALLOKAL_SEALING_PASSPHRASE", prompt="Passphrase of the sealing key", hide_input=True, default="", show_default=False)
+@click.option("--sealing-key", "sealing_key_file", type=click.Path(dir_okay=False, path_type=Path), help="The office's sealing key (PEM), when one passphrase protects it. Default: office-sealing.pem in the data folder.")
+@click.option("--passphrase", envvar="VALLOKAL_SEALING_PASSPHRASE", default=None, help="Passphrase of a sealing key that is not split (asked for when needed).")
 @click.option("--by", "counted_by", default="command line", show_default=True, help="Who counts: shown in the protocol.")
 @click.option("--publish", is_flag=True, help="Publish the outcome on the public results page at once.")
-def tally(data_dir: Path, sealing_key_file: Path | None, passphrase: str, counted_by: str, publish: bool) -> None:
-    """Open and count every accepted ballot; store the outcome with a hash of its inputs."""
+def tally(data_dir: Path, sealing_key_file: Path | None, passphrase: str | None, counted_by: str, publish: bool) -> None:
+    """Open and count every accepted ballot; store the outcome with a hash of its inputs.
+
+    When the sealing key is split among the board, each of the members needed types their share in turn.
+    """
     app = office_app(data_dir)
     path = sealing_key_file or data_dir / "office-sealing.pem"
     with app.app_context():
         try:
-            key = counting.read_sealing_key(path, passphrase)
+            board = key_shares.board(data_dir) if sealing_key_file is None else None
+            if board is None:
+                if passphrase is None:
+                    passphrase = click.prompt("Passphrase of the sealing key", hide_input=True, default="", show_default=False)
+                key, holders = counting.read_sealing_key(path, passphrase), None
+            else:
+                key, holders = key_shares.open_sealing_key(data_dir, _ask_shares(board))
             records = store.totals()["records"]
             with click.progressbar(length=records, label="Opening and checking ballots", file=sys.stderr) as bar:
                 count = counting.run(key, counted_by, now(), progress=bar.update)
+            key_shares.note_key_holders(count, holders)
         except counting.CountError as error:
             raise click.ClickException(str(error)) from None
         except store.Refused as refusal:
@@ -313,6 +369,28 @@ def tally(data_dir: Path, sealing_key_file: Path | None, passphrase: str, counte
         raise click.ClickException(
             f"THIS COUNT DIFFERS from count {count.differs_from}, which counted the same inputs. Do not publish; investigate."
         )
+
+
+def _ask_shares(board: key_shares.Board) -> list[str]:
+    """Each member needed types their share, unseen; a mistyped share is refused at once and asked again."""
+    members = ", ".join(f"{index} {name}" for index, name in sorted(board.holders.items()))
+    click.echo(f"The sealing key is split among the board ({members}); {board.threshold} of them open it.", err=True)
+    typed: list[str] = []
+    taken: set[int] = set()
+    while len(typed) < board.threshold:
+        text = click.prompt(f"Share {len(typed) + 1} of {board.threshold}, typed by its holder", hide_input=True, err=True)
+        try:
+            share = key_shares.parse(text, board)
+        except counting.CountError as error:
+            click.echo(f"  refused: {error}; type it again", err=True)
+            continue
+        if share.index in taken:
+            click.echo(f"  share {share.index} ({board.holders[share.index]}) was given already; the next member, please", err=True)
+            continue
+        taken.add(share.index)
+        typed.append(text)
+        click.echo(f"  share {share.index} ({board.holders[share.index]}) accepted", err=True)
+    return typed
 
 
 @office.command("publish")

@@ -137,6 +137,7 @@ class Count(db.Model):
     outcome: Mapped[str] = mapped_column(Text)
     differs_from: Mapped[int | None]
     published_at: Mapped[datetime | None]
+    key_holders: Mapped[str | None] = mapped_column(Text)
 
 
 class CountedBallot(db.Model):

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext
 
 from ...election import crockford, envelope
 from ...web import i18n
-from . import counting, exports, store
+from . import counting, exports, key_shares, store
 from .models import Count
 
 blueprint = Blueprint("results", __name__, url_prefix="/results")
@@ -67,6 +67,7 @@ def render_protocol(count: Count) -> str:
         projects=sorted(result["projects"], key=lambda item: (-item["score"], item["id"])),
         duplicates=store.code_duplicates(),
         stations=store.stations(),
+        key_holders=key_shares.key_holders(count),
     )
 
 
