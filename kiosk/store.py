@@ -21,7 +21,7 @@ from flask import current_app, g
 from ..web import passwords
 from ..web.sqlite import writing as sqlite_writing
 from ..sync.bundle import SignedRecord
-from ..election import envelope, package as packages, rules
+from ..election import closing, envelope, merkle, package as packages, rules
 from . import pin as pins
 from .extensions import db
 from .models import BallotRecord, Event, LoadedPackage, SpentCheckIn, Station, SyncState, Tablet  # noqa: F401 (re-exported for tests)
@@ -223,9 +223,15 @@ def close_polls(now: datetime) -> dict[str, Any]:
         if row.polls != "open":
             raise StationError("already_closed")
         row.polls = "closed"
-        facts = report("closing", now)
+        facts = signed_closing_report(report("closing", now))
         log("polls_closed", **facts)
     return facts
+
+
+def signed_closing_report(facts: dict[str, Any]) -> dict[str, Any]:
+    """The closing facts with the root over every record's hash, sorted, signed by this device."""
+    hashes = db.session.scalars(sa.select(BallotRecord.record_hash)).all()
+    return closing.sign({**facts, "merkle_root": merkle.root(hashes)}, current_app.extensions["vallokal_device_key"])
 
 
 def last_report(kind: str) -> dict[str, Any] | None:

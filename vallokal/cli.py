@@ -14,6 +14,7 @@ COMMANDS = {
     "office": "vallokal.sync.office.cli:office",
     "simulate": "vallokal.simulate:simulate",
     "tally": "vallokal.election.tally.cli:tally",
+    "verify": "vallokal.verify:verify",
 }
 
 

@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ...kiosk.voter import ballot_from_form
-from . import channels, counting, key_shares, results, store
+from . import channels, counting, key_shares, publication, results, store
 
 blueprint = Blueprint("office", __name__)
 
@@ -190,8 +190,9 @@ def count_file(count_id: int, name: str) -> Any:
 @blueprint.post("/counts/<int:count_id>/publish")
 @login_required
 def publish(count_id: int) -> Any:
-    _count_or_404(count_id)
+    found = _count_or_404(count_id)
     try:
+        publication.make(found, now())
         counting.publish(count_id, now())
     except counting.CountError as error:
         return counts(str(error), 409)

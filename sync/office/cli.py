@@ -12,7 +12,7 @@ from flask import Flask
 
 from ...election import certificate as certificates, keys, material
 from ...election.package import PackageError
-from . import authority, channels, counting, create_app, key_shares, prepare, signing_key as signing_key_of, store
+from . import authority, channels, counting, create_app, key_shares, prepare, publication, signing_key as signing_key_of, store
 from .extensions import db
 
 data_option = click.option(
@@ -346,12 +346,13 @@ def tally(data_dir: Path, sealing_key_file: Path | None, passphrase: str | None,
             with click.progressbar(length=records, label="Opening and checking ballots", file=sys.stderr) as bar:
                 count = counting.run(key, counted_by, now(), progress=bar.update)
             key_shares.note_key_holders(count, holders)
+            if publish:
+                publication.make(count, now())
+                counting.publish(count.id, now())
         except counting.CountError as error:
             raise click.ClickException(str(error)) from None
         except store.Refused as refusal:
             raise click.ClickException(refusal.reason) from None
-        if publish:
-            counting.publish(count.id, now())
         result = counting.outcome(count)
         package = store.require_election()
         titles = {project.id: project.title[package.fallback_language] for project in package.projects}
@@ -401,6 +402,10 @@ def publish(data_dir: Path, count_id: int) -> None:
     app = office_app(data_dir)
     with app.app_context():
         try:
+            found = counting.get(count_id)
+            if found is None:
+                raise LookupError(f"there is no count {count_id}")
+            publication.make(found, now())
             count = counting.publish(count_id, now())
         except (LookupError, counting.CountError) as error:
             raise click.ClickException(str(error)) from None

@@ -13,10 +13,11 @@ from flask_babel import lazy_gettext
 
 from ...election import crockford, envelope
 from ...web import i18n
-from . import counting, exports, key_shares, store
+from . import counting, exports, key_shares, publication as publications, store
 from .models import Count
 
 blueprint = Blueprint("results", __name__, url_prefix="/results")
+PUBLICATION = "publication.zip"
 
 DOWNLOADS = {
     "results.csv": ("text/csv; charset=utf-8", lambda package, count: exports.results_csv(package, count)),
@@ -72,12 +73,22 @@ def render_protocol(count: Count) -> str:
 
 
 def download(count: Count, name: str) -> Response:
+    published = publications.publication(count)
+    if name == PUBLICATION and published is not None:
+        return _attachment(count, name, "application/zip", published.archive)
     if name not in DOWNLOADS:
         abort(404)
     media_type, make = DOWNLOADS[name]
     package = store.require_election()
-    filename = f"{package.id}-count-{count.id}-{name}"
-    return Response(make(package, count), mimetype=media_type.split(";")[0], content_type=media_type,
+    if published is not None and name in ("ballots.pb", "tracking-codes.txt"):
+        return _attachment(count, name, media_type, publications.files(published)[name])
+    return _attachment(count, name, media_type, make(package, count))
+
+
+def _attachment(count: Count, name: str, media_type: str, body: Any) -> Response:
+    """A download named after the election and the count; published files are served as published."""
+    filename = f"{store.require_election().id}-count-{count.id}-{name}"
+    return Response(body, mimetype=media_type.split(";")[0], content_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

@@ -341,6 +341,7 @@ def _note_closing_report(device: Device, report: dict[str, Any]) -> None:
     if isinstance(ballots, int) and (head is None or isinstance(head, str)) and isinstance(at, str):
         if device.closing_at is None or at >= device.closing_at:
             device.closing_ballots, device.closing_head, device.closing_at = ballots, head, at
+            device.closing_report = json.dumps(report, ensure_ascii=False, sort_keys=True)
 
 
 def _flag_after_merge(device_id: str, package: packages.ElectionPackage, rows: list[dict[str, Any]]) -> None:
