@@ -112,6 +112,15 @@ def protocol() -> Any:
     return render_protocol(count)
 
 
+@blueprint.get("/verify")
+def verify() -> Any:
+    """What a resident can check, in plain words, with the publication to download."""
+    count = published()
+    if count is None or publications.publication(count) is None:
+        return render_template("results/none.html", package=store.election())
+    return render_template("results/verify.html", package=store.require_election(), count=count)
+
+
 @blueprint.get("/<name>")
 def file(name: str) -> Response:
     count = published()

@@ -288,3 +288,23 @@ def test_vallokal_verify_loads_neither_the_station_nor_the_office_nor_flask():
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("language, heading", [
+    ("sv", "Finns din valsedel med?"), ("sv-easy", "Finns din röst med?"), ("en", "Is your ballot there?"),
+    ("ar", "هل صوتك موجود؟"), ("so", "Codkaagu ma ku jiraa?"), ("fi", "Onko äänesi mukana?"),
+])
+def test_residents_read_what_they_can_check_in_every_language(election, published, language, heading):
+    reader = election.office.test_client()
+    with reader.session_transaction() as session:
+        session["language"] = language
+    page = reader.get("/results/verify")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and heading in text
+    assert 'href="/results/publication.zip"' in text and "vallokal verify" in text and "pabutools" in text
+    assert 'href="/results/verify"' in reader.get("/results/").get_data(as_text=True)
+
+
+def test_the_verify_page_before_anything_is_published(election):
+    page = election.office.test_client().get("/results/verify")
+    assert page.status_code == 200 and "publication.zip" not in page.get_data(as_text=True)
