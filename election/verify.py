@@ -257,9 +257,12 @@ class _State:
         except (KeyError, pabulib.PabulibError) as error:
             raise Failed(f"ballots.pb cannot be read: {error}") from None
         ballots = []
+        checked: dict[tuple[Any, ...], Any] = {}
         for vote in election.votes:
-            choices = _choices(package.rule.kind, vote)
-            ballot, reason = outcomes.check(package.rule, choices)
+            key = (vote.projects, vote.points)
+            if key not in checked:
+                checked[key] = outcomes.check(package.rule, _choices(package.rule.kind, vote))
+            ballot, reason = checked[key]
             if ballot is None:
                 raise Failed(f"ballot {vote.voter_id} in ballots.pb breaks the ballot rule ({reason})")
             ballots.append(ballot)
