@@ -21,14 +21,22 @@ class ClosingError(ValueError):
     """A closing report that is not the device's, or not a closing report."""
 
 
+# What the signature covers, and all a publication shows: not the chain head, which would single out the last record cast.
+SIGNED_FIELDS = ("report", "station", "device_id", "election_id", "package_sha256", "ballots_cast", "merkle_root", "at")
+
+
 def body(report: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in report.items() if name != "signature"}
+    return {name: report.get(name) for name in SIGNED_FIELDS}
 
 
 def sign(report: Mapping[str, Any], device_key: Ed25519PrivateKey) -> dict[str, Any]:
-    """The report with the device's signature over its canonical JSON."""
-    unsigned = body(report)
-    return {**unsigned, "signature": base64.b64encode(device_key.sign(canonical_json(unsigned, checked=False))).decode("ascii")}
+    """The report with the device's signature over its signed fields' canonical JSON."""
+    return {**report, "signature": base64.b64encode(device_key.sign(canonical_json(body(report), checked=False))).decode("ascii")}
+
+
+def published(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The signed fields and the signature alone, as a publication shows them."""
+    return {**body(report), "signature": report.get("signature")}
 
 
 def verify(report: Any, device_public: str) -> None:

@@ -245,6 +245,9 @@ class _State:
         if published != pinned:
             changed = sorted(name for name in set(pinned) | set(published or {}) if (published or {}).get(name) != pinned.get(name))
             raise Failed(f"parameters {', '.join(changed)} differ from what rule {rule} computes ({'; '.join(f'{name}: {pinned.get(name)!r}' for name in changed)})")
+        named = package.document["counting"].get("tie_break", "project-id")
+        if parameters.PACKAGE_TIE_BREAKS.get(named) != pinned["tie_break"]:
+            raise Failed(f"the signed package's tie-break {named!r} is not the one the count applies ({pinned['tie_break']})")
         if self.count()["outcome"].get("counting_rule") != rule:
             raise Failed("the outcome names another rule than the count")
         return f"{rule} as the signed package names it: " + ", ".join(f"{name} {value}" for name, value in pinned.items() if name != "rule")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 TIE_BREAK = "smallest project id as text"
+# How a package's counting.tie_break names the tie-breaks the core computes.
+PACKAGE_TIE_BREAKS = {"project-id": TIE_BREAK}
 ARITHMETIC = "exact rational numbers"
 
 _RULES: dict[str, dict[str, str]] = {

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, has_request_context
 
-from ...election import envelope
+from ...election import closing, envelope
 from ...election.package import canonical_json
 from ...election.tally import parameters
 from ...web.sqlite import writing
@@ -78,7 +78,7 @@ def build(count: Count) -> dict[str, bytes]:
         stations.append({
             "device_id": device.device_id,
             "station": device.station_name,
-            "closing_report": json.loads(device.closing_report) if device.closing_report else None,
+            "closing_report": closing.published(json.loads(device.closing_report)) if device.closing_report else None,
             "record_hashes": sorted(hashes),
         })
     ballots = exports.ballots_pb(package, count).encode("utf-8")

@@ -113,8 +113,18 @@ def test_the_publication_holds_no_minute_sequence_code_hash_or_sealed_content(el
         assert minute not in text
     assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\dZ", text)
     stations = json.loads((published / "stations.json").read_text())
+    record_hashes = {value for station in stations for value in station["record_hashes"]}
     for station in stations:
         assert set(station) == {"device_id", "station", "closing_report", "record_hashes"}
+        assert "chain_head" not in station["closing_report"]
+    count = json.loads((published / "count.json").read_text())
+    known = record_hashes | set(json.loads((published / "manifest.json").read_text())["files"].values())
+    known |= {count[name] for name in ("input_hash", "outcome_hash", "count_outcome_hash", "package_sha256", "ballots_sha256")}
+    known |= {station["closing_report"][name] for station in stations for name in ("merkle_root", "package_sha256")}
+    for path in published.iterdir():
+        if path.name != "package.zip":
+            unknown = set(re.findall(r"\b[0-9a-f]{64}\b", path.read_text())) - known
+            assert not unknown, f"{path.name} holds hashes that are neither record hashes nor published digests: {sorted(unknown)[:2]}"
         assert "sequence" not in json.dumps(station["record_hashes"])
     assert '"sequence"' not in text and '"cast_minute"' not in text and '"code_hash"' not in text and '"sealed"' not in text
 
