@@ -44,6 +44,8 @@ def verify(files: Mapping[str, bytes], authority_key: str | None = None) -> list
             results.append(Check(name, True, check()))
         except Failed as failure:
             results.append(Check(name, False, str(failure)))
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+            results.append(Check(name, False, f"the publication's files are not in the expected shape ({type(error).__name__}: {str(error)[:120]})"))
     return results
 
 

@@ -318,3 +318,20 @@ def test_residents_read_what_they_can_check_in_every_language(election, publishe
 def test_the_verify_page_before_anything_is_published(election):
     page = election.office.test_client().get("/results/verify")
     assert page.status_code == 200 and "publication.zip" not in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name, content", [("count.json", b'{"outcome": [], "outcome_hash": 1, "counting": 2, "channels": [], "left_out_records": 3}'),
+                                           ("stations.json", b"[1, 2]"), ("ballots.pb", b"\xff\xfe not pabulib"), ("package.zip", b"PK not a zip")])
+def test_a_malformed_publication_fails_by_check_without_a_traceback(published, name, content):
+    (published / name).write_bytes(content)
+    result = verify(published)
+    assert result.exit_code == 1 and "Traceback" not in result.output and "FAIL" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_publication_that_is_not_there_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(cli, ["verify", str(tmp_path / "nowhere")])
+    assert result.exit_code == 1 and "neither a folder" in result.output
+    (tmp_path / "junk.zip").write_bytes(b"junk")
+    result = CliRunner().invoke(cli, ["verify", str(tmp_path / "junk.zip")])
+    assert result.exit_code == 1 and "not a publication zip" in result.output
