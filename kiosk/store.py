@@ -22,7 +22,7 @@ from ..web import passwords
 from ..web.clock import now
 from ..web.sqlite import writing as sqlite_writing
 from ..sync.bundle import SignedRecord
-from ..election import envelope, package as packages, rules
+from ..election import closing, envelope, merkle, package as packages, rules
 from . import pin as pins
 from .extensions import db
 from .models import BallotRecord, Event, LoadedPackage, SpentCheckIn, Station, SyncState, Tablet  # noqa: F401 (re-exported for tests)
@@ -224,7 +224,7 @@ def close_polls(now: datetime) -> dict[str, Any]:
         if row.polls != "open":
             raise StationError("already_closed")
         row.polls = "closed"
-        facts = report("closing", now)
+        facts = signed_closing_report(report("closing", now))
         log("polls_closed", **facts)
     return facts
 
@@ -242,6 +242,10 @@ def first_zero_report_minute() -> str | None:
 def package_loaded_minute() -> str | None:
     loaded_at = as_utc(db.session.scalar(sa.select(LoadedPackage.loaded_at)))
     return loaded_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ") if loaded_at else None
+def signed_closing_report(facts: dict[str, Any]) -> dict[str, Any]:
+    """The closing facts with the root over every record's hash, sorted, signed by this device."""
+    hashes = db.session.scalars(sa.select(BallotRecord.record_hash)).all()
+    return closing.sign({**facts, "merkle_root": merkle.root(hashes)}, current_app.extensions["vallokal_device_key"])
 
 
 def last_report(kind: str) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ COMMANDS = {
     "office": "vallokal.sync.office.cli:office",
     "simulate": "vallokal.simulate:simulate",
     "tally": "vallokal.tally_command:tally",
+    "verify": "vallokal.verify:verify",
 }
 
 

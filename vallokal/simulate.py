@@ -146,7 +146,7 @@ def serve(command: list[str], stack: ExitStack, log: Path) -> None:
     stack.callback(stop)
 
 
-def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync_timeout: float) -> dict[str, Any]:
+def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync_timeout: float, publish: Path | None = None) -> dict[str, Any]:
     # Spawned voter processes import this module to run _vote_at; they need none of the apps, so these load here.
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -182,6 +182,7 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
         stack.callback(proxy.stop)
 
         addresses: dict[str, tuple[str, int]] = {}
+        station_apps = []
         for number in range(1, stations + 1):
             name = f"Station {number}"
             station_dir = folder / f"station-{number}"
@@ -202,6 +203,7 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
                     issued = office_store.enrol(request, authority, now)
                 outbox.install_certificate(issued)
                 device_id = station_store.station().device_id
+            station_apps.append(station)
             port = free_port()
             serve([*vallokal, "station", "serve", "--data", str(station_dir), "--port", str(port)], stack, folder / f"station-{number}.log")
             addresses[device_id] = ("127.0.0.1", port)
@@ -220,6 +222,9 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
                 break
             time.sleep(0.5)
 
+        published = None
+        if publish is not None:
+            published = _close_count_publish(office, station_apps, sealing, publish, time.monotonic() + sync_timeout)
         summary_stations = {}
         with office.app_context():
             for row in office_store.stations():
@@ -237,7 +242,48 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
             "missing": sum(max(0, item["cast"] - item["received"]) for item in summary_stations.values()),
             "duplicates": stored - distinct,
             "faults": dict(proxy.counts),
+            **({"published": published} if published else {}),
         }
+
+
+REHEARSAL_BOARD = ["rehearsal member 1", "rehearsal member 2", "rehearsal member 3", "rehearsal member 4", "rehearsal member 5"]
+
+
+def _close_count_publish(office: Any, station_apps: list[Any], sealing: Any, folder: Path, deadline: float) -> dict[str, Any]:
+    """Close the polls, wait for every closing report, count with the rehearsal board's shares, publish into `folder`."""
+    from sqlalchemy import func, select
+
+    from .kiosk import store as station_store
+    from .sync.office import counting, key_shares, publication, store as office_store
+    from .sync.office.models import Device
+
+    for station in station_apps:
+        with station.app_context():
+            station_store.close_polls(datetime.now(timezone.utc))
+    with office.app_context():
+        while True:
+            office_store_session = counting.db.session
+            missing = office_store_session.scalar(select(func.count()).select_from(Device).where(Device.closing_report.is_(None)))
+            office_store_session.rollback()
+            if not missing:
+                break
+            if time.monotonic() > deadline:
+                raise click.ClickException(f"{missing} stations' closing reports did not reach the office in time")
+            time.sleep(0.5)
+        office_dir = Path(office.instance_path)
+        shares = key_shares.split_sealing_key(office_dir / "rehearsal-board", sealing, REHEARSAL_BOARD, 3)
+        key, holders = key_shares.open_sealing_key(office_dir / "rehearsal-board", [share.text for _, share in shares[1:4]])
+        first_clerk, second_clerk = office_store.REHEARSAL_CLERKS
+        count = counting.run(key, first_clerk, datetime.now(timezone.utc))
+        key_shares.note_key_holders(count, holders)
+        made = publication.make(count, datetime.now(timezone.utc))
+        counting.publish(count.id, datetime.now(timezone.utc), published_by=first_clerk, approved_by=second_clerk)
+        result = counting.outcome(count)
+        folder.mkdir(parents=True)
+        for name, data in publication.files(made).items():
+            (folder / name).write_bytes(data)
+        counting.db.session.remove()
+    return {"folder": str(folder), "count": count.id, "valid": result["valid"], "winners": result["winners"], "opened_by": holders}
 
 
 @click.command("simulate")
@@ -251,15 +297,22 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
     "--sync-timeout", default=300, show_default=True, type=click.FloatRange(1, 3600),
     help="Seconds to wait for the stations to deliver after the last voter.",
 )
-def simulate(stations: int, voters: int, faults: float, as_json: bool, seed: int, keep: Path | None, sync_timeout: float) -> None:
+@click.option(
+    "--publish", "publish_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Close the polls, count with the rehearsal board's shares, and write the publication to this new folder (for `vallokal verify`).",
+)
+def simulate(stations: int, voters: int, faults: float, as_json: bool, seed: int, keep: Path | None, sync_timeout: float, publish_dir: Path | None) -> None:
     """Rehearse a whole vote here: an office, stations, voters, sync (with faults), and a count."""
     started = time.monotonic()
+    if publish_dir is not None and publish_dir.exists():
+        raise click.BadParameter(f"{publish_dir} exists already; name a folder that does not", param_hint="--publish")
+    publish = publish_dir.resolve() if publish_dir is not None else None
     if keep:
         keep.mkdir(parents=True, exist_ok=False)
-        summary = run(stations, voters, faults, keep.resolve(), seed, sync_timeout)
+        summary = run(stations, voters, faults, keep.resolve(), seed, sync_timeout, publish)
     else:
         with tempfile.TemporaryDirectory(prefix="vallokal-simulate-") as folder:
-            summary = run(stations, voters, faults, Path(folder), seed, sync_timeout)
+            summary = run(stations, voters, faults, Path(folder), seed, sync_timeout, publish)
     faults_seen = summary.pop("faults")
     if as_json:
         click.echo(json.dumps(summary))
@@ -268,6 +321,10 @@ def simulate(stations: int, voters: int, faults: float, as_json: bool, seed: int
             click.echo(f"{name}: cast {counts['cast']}, received by the office {counts['received']}")
         click.echo(f"total: cast {summary['cast']}, received {summary['received']}, missing {summary['missing']}, duplicates {summary['duplicates']}")
         click.echo(f"network faults injected: {', '.join(f'{name} {count}' for name, count in sorted(faults_seen.items()))}")
+        if "published" in summary:
+            published = summary["published"]
+            click.echo(f"count {published['count']}: {published['valid']} valid ballots, opened by {', '.join(published['opened_by'])}; "
+                       f"published in {published['folder']} (check it with: vallokal verify {published['folder']})")
         click.echo(f"took {time.monotonic() - started:.0f} s")
     if summary["missing"] or summary["duplicates"] or summary["cast"] != summary["received"]:
         raise SystemExit(1)

@@ -18,7 +18,7 @@ from ...election import certificate as certificates, keys
 from ...web.ballot_form import ballot_from_form
 from ...web.clock import now
 from .. import fields
-from . import authority, channels, counting, jobs, results, store
+from . import authority, channels, counting, jobs, key_shares, publication, results, store
 from .extensions import limiter
 
 blueprint = Blueprint("office", __name__)
@@ -139,8 +139,12 @@ def audit() -> str:
 @blueprint.get("/counts")
 @login_required
 def counts(error: str | None = None, status: int = 200) -> Any:
+    try:
+        board = key_shares.board(Path(current_app.instance_path))
+    except counting.CountError as damaged:
+        board, error = None, error or str(damaged)
     page = render_template("office/counts.html", package=store.election(), counts=counting.all_counts(), totals=store.totals(), error=error,
-                           held=store.hold_totals(), running=jobs.active(jobs.COUNT), held_of=counting.held)
+                           held=store.hold_totals(), running=jobs.active(jobs.COUNT), held_of=counting.held, board=board)
     return page, status
 
 
@@ -149,8 +153,7 @@ def counts(error: str | None = None, status: int = 200) -> Any:
 def count() -> Any:
     """Open and count the ballots with the sealing key's passphrase (the key file stays on the office's disk)."""
     try:
-        key = _sealing_key()
-        job = jobs.submit(jobs.COUNT, session["office_user"], key)
+        job = jobs.submit(jobs.COUNT, session["office_user"], _sealing_key())
     except counting.CountError as error:
         current_app.logger.warning("count refused: %s", error)
         return counts(gettext("The count could not start: %(reason)s", reason=str(error)), 422)
@@ -159,9 +162,15 @@ def count() -> Any:
     return redirect(url_for("office.job", job_id=job.id), 303)
 
 
-def _sealing_key() -> Any:
-    path = Path(current_app.config["SEALING_KEY_FILE"] or Path(current_app.instance_path) / "office-sealing.pem")
-    return counting.read_sealing_key(path, request.form.get("passphrase", "")[:200])
+def _sealing_key() -> counting.OpenedKey:
+    """The sealing key from the form: each board member's share where the key is split, else its passphrase."""
+    folder = Path(current_app.instance_path)
+    board = key_shares.board(folder)
+    if board is None:
+        path = Path(current_app.config["SEALING_KEY_FILE"] or folder / "office-sealing.pem")
+        return counting.OpenedKey(counting.read_sealing_key(path, request.form.get("passphrase", "")[:200]), None)
+    typed = [request.form.get(f"share_{number}", "")[:200] for number in range(1, board.threshold + 1)]
+    return counting.OpenedKey(*key_shares.open_sealing_key(folder, typed))
 
 
 @blueprint.get("/jobs/<int:job_id>")
@@ -173,7 +182,8 @@ def job(job_id: int) -> Any:
         abort(404)
     if found.state == "done" and found.kind == jobs.COUNT and found.result_id is not None:
         return redirect(url_for("office.count_results", count_id=found.result_id), 303)
-    return render_template("office/job.html", package=store.election(), job=found, needs_key=jobs.needs_secret(found), error=None)
+    return render_template("office/job.html", package=store.election(), job=found, needs_key=jobs.needs_secret(found), error=None,
+                           board=key_shares.board(Path(current_app.instance_path)))
 
 
 @blueprint.post("/jobs/<int:job_id>/key")
@@ -187,7 +197,8 @@ def job_key(job_id: int) -> Any:
         jobs.supply(job_id, _sealing_key())
     except counting.CountError as error:
         page = render_template("office/job.html", package=store.election(), job=found, needs_key=True,
-                               error=gettext("The count could not start: %(reason)s", reason=str(error)))
+                               error=gettext("The count could not start: %(reason)s", reason=str(error)),
+                               board=key_shares.board(Path(current_app.instance_path)))
         return page, 422
     return redirect(url_for("office.job", job_id=job_id), 303)
 
@@ -255,9 +266,10 @@ def count_file(count_id: int, name: str) -> Any:
 @blueprint.post("/counts/<int:count_id>/publish")
 @login_required
 def publish(count_id: int) -> Any:
-    _count_or_404(count_id)
+    found = _count_or_404(count_id)
     try:
         approved_by = _second_clerk()
+        publication.make(found, now())
         counting.publish(count_id, now(), published_by=session["office_user"], approved_by=approved_by,
                          with_undecided=request.form.get("with_undecided") == "yes")
     except store.NotApproved as error:

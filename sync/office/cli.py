@@ -15,7 +15,7 @@ from ...election import certificate as certificates, keys, material
 from ...election.package import PackageError
 from ...election import participation as participations
 from ...web.clock import now
-from . import audio as speech, authority, channels, counting, create_app, followup, jobs, prepare, signing_key as signing_key_of, store
+from . import audio as speech, authority, channels, counting, create_app, followup, jobs, key_shares, prepare, publication, signing_key as signing_key_of, store
 from .extensions import db
 
 data_option = click.option(
@@ -96,16 +96,57 @@ def signing_key(data_dir: Path) -> None:
 
 @office.command("keys")
 @data_option
-@click.option(
-    "--passphrase", envvar="VALLOKAL_AUTHORITY_PASSPHRASE", prompt="Passphrase for the new keys (at least 12 characters)",
-    hide_input=True, confirmation_prompt=True,
-)
-def make_keys(data_dir: Path, passphrase: str) -> None:
-    """Create the authority's signing key and the office's sealing key, once per election."""
+@click.option("--passphrase", envvar="VALLOKAL_AUTHORITY_PASSPHRASE", prompt="Passphrase for the new keys (at least 12 characters)", hide_input=True, confirmation_prompt=True)
+@click.option("--shares", "share_count", default=5, show_default=True, type=click.IntRange(1, 255), help="Board members who each hold a share of the sealing key; 1 keeps one passphrase for it (a trial).")
+@click.option("--threshold", default=3, show_default=True, type=click.IntRange(1, 255), help="How many of the shares open the sealing key.")
+@click.option("--member", "members", multiple=True, help="A board member's name, once per share, in order (default: board member 1, 2, …).")
+@click.option("--sheets", "sheets_dir", type=click.Path(file_okay=False, path_type=Path), help="Where to write each member's printable share sheet. Default: board-sheets in the data folder.")
+def make_keys(data_dir: Path, passphrase: str, share_count: int, threshold: int, members: tuple[str, ...], sheets_dir: Path | None) -> None:
+    """Create the authority's signing key and the office's sealing key, split among the board, once per election."""
     data_dir.mkdir(parents=True, exist_ok=True)
     office_key = signing_key_of(data_dir)
+    if share_count == 1:
+        _make_passphrase_keys(data_dir, passphrase, keys.public_text(office_key))
+        return
+    holders = list(members) or [f"board member {number}" for number in range(1, share_count + 1)]
+    if len(holders) != share_count:
+        raise click.BadParameter(f"{len(holders)} names for {share_count} shares", param_hint="--member")
+    if not 2 <= threshold <= share_count:
+        raise click.BadParameter(f"the threshold must be from 2 to the number of shares ({share_count})", param_hint="--threshold")
     try:
-        public = authority.create_keys(data_dir, passphrase, keys.public_text(office_key))
+        public, split = key_shares.create_keys(data_dir, passphrase, keys.public_text(office_key), holders, threshold)
+    except authority.AuthorityError as error:
+        raise click.ClickException(str(error)) from None
+    sheets = sheets_dir or data_dir / "board-sheets"
+    sheets.mkdir(parents=True, exist_ok=True)
+    fingerprint = keys.fingerprint(public["office_sealing"])
+    for holder, share in split:
+        sheet = sheets / f"share-{share.index}.html"
+        sheet.write_text(key_shares.share_sheet(data_dir.resolve().name, holder, share, share_count, threshold, fingerprint), encoding="utf-8")
+        sheet.chmod(0o600)
+    files = authority.key_files(data_dir)
+    click.echo(f"Signing key (signs packages and station certificates): {files.signing.resolve()}")
+    click.echo(f"  fingerprint {keys.fingerprint(public['authority_signing'])}")
+    click.echo(f"Sealing key (opens the ballots at the count), split {threshold} of {share_count}: {key_shares.shared_key_file(data_dir).resolve()}")
+    click.echo(f"  fingerprint {fingerprint}")
+    click.echo(f"Public halves, for packages and stations: {files.public.resolve()}")
+    click.echo("")
+    click.echo(f"One share sheet per board member in {sheets.resolve()}:")
+    for holder, share in split:
+        click.echo(f"  share-{share.index}.html  {holder}")
+    click.echo(f"Print each sheet, hand it to its member in a sealed envelope, then delete the folder. Any {threshold} members")
+    click.echo(f"together open the ballots at the count; {threshold - 1} cannot. No whole copy of the sealing key is kept:")
+    click.echo(f"if more than {share_count - threshold} sheets are lost, no ballot can be counted. Back up the wrapped key")
+    click.echo("file with the signing key file on two USB sticks kept in two locked places, and the signing key's passphrase")
+    click.echo("on paper in a sealed envelope apart from them; anyone with the signing key and passphrase can make packages")
+    click.echo("the stations trust. Stations need only AUTHORITY_KEY:")
+    click.echo(f'  AUTHORITY_KEY = "{public["authority_signing"]}"')
+
+
+def _make_passphrase_keys(data_dir: Path, passphrase: str, office_signing_public: str) -> None:
+    """Both keys under one passphrase: for a trial only, since one person can then open every ballot."""
+    try:
+        public = authority.create_keys(data_dir, passphrase, office_signing_public)
     except authority.AuthorityError as error:
         raise click.ClickException(str(error)) from None
     files = authority.key_files(data_dir)
@@ -115,6 +156,8 @@ def make_keys(data_dir: Path, passphrase: str) -> None:
     click.echo(f"  fingerprint {keys.fingerprint(public['office_sealing'])}")
     click.echo(f"Public halves, for packages and stations: {files.public.resolve()}")
     click.echo("")
+    click.echo("TRIAL: one passphrase opens every ballot; the protocol of each count will say so. For a real vote")
+    click.echo("split the sealing key among the board (the default, --shares 5 --threshold 3).")
     click.echo("Back up both key files now, on two USB sticks kept in two locked places, and the")
     click.echo("passphrase on paper in a sealed envelope apart from them. Without the sealing key and its")
     click.echo("passphrase no ballot can be counted; anyone with the signing key and passphrase can make")
@@ -323,27 +366,36 @@ def import_votes(data_dir: Path, votes_file: Path, source: str, clerk: str | Non
 @data_option
 @click.option(
     "--sealing-key", "sealing_key_file", type=click.Path(dir_okay=False, path_type=Path),
-    help="The office's sealing key (PEM). Default: office-sealing.pem in the data folder.",
+    help="The office's sealing key (PEM), when one passphrase protects it. Default: office-sealing.pem in the data folder.",
 )
-@click.option("--passphrase", envvar="VALLOKAL_SEALING_PASSPHRASE", prompt="Passphrase of the sealing key", hide_input=True, default="", show_default=False)
+@click.option("--passphrase", envvar="VALLOKAL_SEALING_PASSPHRASE", default=None, help="Passphrase of a sealing key that is not split (asked for when needed).")
 @click.option("--by", "counted_by", default="command line", show_default=True, help="Who counts: shown in the protocol.")
 @click.option("--publish", is_flag=True, help="Publish the outcome on the public results page at once (two clerks approve).")
 @click.option("--with-undecided", is_flag=True, help="Publish even while held records are undecided, listing them as such.")
 @click.option("--approved-by", "second", help="With --publish: the second, different clerk who approves; --by is the first.")
 @click.option("--password", "clerk_password", envvar="VALLOKAL_CLERK_PASSWORD", help="With --publish: the password of --by.")
 @click.option("--second-password", "second_password", envvar="VALLOKAL_SECOND_CLERK_PASSWORD", help="With --publish: the password of --approved-by.")
-def tally(data_dir: Path, sealing_key_file: Path | None, passphrase: str, counted_by: str, publish: bool, with_undecided: bool,
+def tally(data_dir: Path, sealing_key_file: Path | None, passphrase: str | None, counted_by: str, publish: bool, with_undecided: bool,
           second: str | None, clerk_password: str | None, second_password: str | None) -> None:
-    """Open and count every accepted ballot; store the outcome with a hash of its inputs."""
+    """Open and count every accepted ballot; store the outcome with a hash of its inputs.
+
+    When the sealing key is split among the board, each of the members needed types their share in turn.
+    """
     app = office_app(data_dir)
     path = sealing_key_file or data_dir / "office-sealing.pem"
     with app.app_context():
         if publish:
             clerks = two_clerks(counted_by, clerk_password, second, second_password)
         try:
-            key = counting.read_sealing_key(path, passphrase)
+            board = key_shares.board(data_dir) if sealing_key_file is None else None
+            if board is None:
+                if passphrase is None:
+                    passphrase = click.prompt("Passphrase of the sealing key", hide_input=True, default="", show_default=False)
+                opened = counting.OpenedKey(counting.read_sealing_key(path, passphrase), None)
+            else:
+                opened = counting.OpenedKey(*key_shares.open_sealing_key(data_dir, _ask_shares(board)))
             with ProgressBar() as bar:
-                count_id = jobs.run_here(jobs.COUNT, counted_by, lambda progress: counting.run(key, counted_by, now(), progress=bar.chain(progress)).id)
+                count_id = jobs.run_here(jobs.COUNT, counted_by, lambda progress: counting.count_job(_Requested(counted_by), opened, bar.chain(progress)))
             count = counting.get(count_id)
         except counting.CountError as error:
             raise click.ClickException(str(error)) from None
@@ -354,6 +406,7 @@ def tally(data_dir: Path, sealing_key_file: Path | None, passphrase: str, counte
         held = counting.held(count)
         if publish:
             try:
+                publication.make(count, now())
                 counting.publish(count.id, now(), published_by=clerks[0], approved_by=clerks[1], with_undecided=with_undecided)
             except counting.CountError as error:
                 click.echo(f"not published: {error}", err=True)
@@ -379,6 +432,28 @@ def tally(data_dir: Path, sealing_key_file: Path | None, passphrase: str, counte
         )
 
 
+def _ask_shares(board: key_shares.Board) -> list[str]:
+    """Each member needed types their share, unseen; a mistyped share is refused at once and asked again."""
+    members = ", ".join(f"{index} {name}" for index, name in sorted(board.holders.items()))
+    click.echo(f"The sealing key is split among the board ({members}); {board.threshold} of them open it.", err=True)
+    typed: list[str] = []
+    taken: set[int] = set()
+    while len(typed) < board.threshold:
+        text = click.prompt(f"Share {len(typed) + 1} of {board.threshold}, typed by its holder", hide_input=True, err=True)
+        try:
+            share = key_shares.parse(text, board)
+        except counting.CountError as error:
+            click.echo(f"  refused: {error}; type it again", err=True)
+            continue
+        if share.index in taken:
+            click.echo(f"  share {share.index} ({board.holders[share.index]}) was given already; the next member, please", err=True)
+            continue
+        taken.add(share.index)
+        typed.append(text)
+        click.echo(f"  share {share.index} ({board.holders[share.index]}) accepted", err=True)
+    return typed
+
+
 @office.command("publish")
 @data_option
 @click.argument("count_id", type=click.IntRange(1))
@@ -391,10 +466,21 @@ def publish(data_dir: Path, count_id: int, clerk: str | None, clerk_password: st
     with app.app_context():
         published_by, approved_by = two_clerks(clerk, clerk_password, second, second_password)
         try:
+            found = counting.get(count_id)
+            if found is None:
+                raise LookupError(f"there is no count {count_id}")
+            publication.make(found, now())
             count = counting.publish(count_id, now(), published_by=published_by, approved_by=approved_by, with_undecided=with_undecided)
         except (LookupError, counting.CountError) as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"count {count.id} is published")
+
+
+class _Requested:
+    """What the count needs to know of its job when it runs here, on the command line."""
+
+    def __init__(self, requested_by: str) -> None:
+        self.requested_by = requested_by
 
 
 class ProgressBar:

@@ -16,6 +16,7 @@ import os
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -45,9 +46,22 @@ class CountError(Exception):
     for_staff = True
 
 
-def count_job(job: Any, sealing_key: X25519PrivateKey, progress: Progress) -> int:
-    """A count run by the job runner: as `run`, for the clerk who asked for it."""
-    return run(sealing_key, job.requested_by, now(), progress).id
+@dataclass(frozen=True)
+class OpenedKey:
+    """The sealing key a count uses, and the board members whose shares opened it (None: one passphrase)."""
+
+    key: X25519PrivateKey
+    holders: list[str] | None = None
+
+
+def count_job(job: Any, opened: OpenedKey | X25519PrivateKey, progress: Progress) -> int:
+    """A count run by the job runner: as `run`, for the clerk who asked for it; the protocol names the key's holders."""
+    if not isinstance(opened, OpenedKey):
+        opened = OpenedKey(opened)
+    count = run(opened.key, job.requested_by, now(), progress)
+    with writing(db.session):
+        count.key_holders = json.dumps(opened.holders or [], ensure_ascii=False)
+    return count.id
 
 
 def read_sealing_key(path: Path, passphrase: str | None) -> X25519PrivateKey:

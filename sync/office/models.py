@@ -49,6 +49,7 @@ class Device(db.Model):
     compromised_at: Mapped[datetime | None]
     zero_report_at: Mapped[str | None] = mapped_column(String(17))
     package_loaded_at: Mapped[str | None] = mapped_column(String(17))
+    closing_report: Mapped[str | None] = mapped_column(Text)
 
 
 class Bundle(db.Model):
@@ -137,6 +138,18 @@ class Count(db.Model):
     outcome: Mapped[str] = mapped_column(Text)
     differs_from: Mapped[int | None]
     published_at: Mapped[datetime | None]
+    key_holders: Mapped[str | None] = mapped_column(Text)
+
+
+class Publication(db.Model):
+    """A count's publication as one zip, made once: its ballots.pb is shuffled once, so its hash holds for every download."""
+
+    __tablename__ = "publication"
+
+    count_id: Mapped[int] = mapped_column(ForeignKey("count.id"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utc_now)
+    sha256: Mapped[str] = mapped_column(String(64))
+    archive: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class CountedBallot(db.Model):

@@ -14,10 +14,11 @@ from flask_babel import lazy_gettext
 
 from ...election import crockford, envelope
 from ...web import i18n
-from . import counting, exports, store, suppression
+from . import counting, exports, key_shares, publication as publications, store, suppression
 from .models import Count
 
 blueprint = Blueprint("results", __name__, url_prefix="/results")
+PUBLICATION = "publication.zip"
 
 DOWNLOADS = {
     "results.csv": ("text/csv; charset=utf-8", lambda package, count: exports.results_csv(package, count)),
@@ -73,17 +74,28 @@ def render_protocol(count: Count) -> str:
         stations=store.stations(),
         holds=store.held_records(),
         rehearsal=store.is_rehearsal(count.counted_by),
+        key_holders=key_shares.key_holders(count),
     )
 
 
 def download(count: Count, name: str, staff: bool = False) -> Response:
+    published = publications.publication(count)
+    if name == PUBLICATION and published is not None:
+        return _attachment(count, name, "application/zip", published.archive)
     if name not in DOWNLOADS:
         abort(404)
     media_type, make = DOWNLOADS[name]
     package = store.require_election()
-    filename = f"{package.id}-count-{count.id}-{name}"
+    if published is not None and name in ("ballots.pb", "tracking-codes.txt"):
+        return _attachment(count, name, media_type, publications.files(published)[name])
     content = exports.as_json_text(exports.results_json(package, count, exact=staff)) if name == "results.json" else make(package, count)
-    return Response(content, mimetype=media_type.split(";")[0], content_type=media_type,
+    return _attachment(count, name, media_type, content)
+
+
+def _attachment(count: Count, name: str, media_type: str, body: Any) -> Response:
+    """A download named after the election and the count; published files are served as published."""
+    filename = f"{store.require_election().id}-count-{count.id}-{name}"
+    return Response(body, mimetype=media_type.split(";")[0], content_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
@@ -105,6 +117,15 @@ def protocol() -> Any:
     if count is None:
         abort(404)
     return render_protocol(count)
+
+
+@blueprint.get("/verify")
+def verify() -> Any:
+    """What a resident can check, in plain words, with the publication to download."""
+    count = published()
+    if count is None or publications.publication(count) is None:
+        return render_template("results/none.html", package=store.election())
+    return render_template("results/verify.html", package=store.require_election(), count=count)
 
 
 @blueprint.get("/<name>")

@@ -362,6 +362,7 @@ def _note_closing_report(device: Device, report: dict[str, Any]) -> None:
     readable = isinstance(ballots, int) and (head is None or isinstance(head, str)) and isinstance(at, str)
     if readable and (device.closing_at is None or at >= device.closing_at):
         device.closing_ballots, device.closing_head, device.closing_at = ballots, head, at
+        device.closing_report = json.dumps(report, ensure_ascii=False, sort_keys=True)
 
 
 def _note_status(device: Device, status: dict[str, Any]) -> None:

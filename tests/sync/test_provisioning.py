@@ -87,7 +87,7 @@ def test_the_whole_path_from_a_spreadsheet_to_the_office(tmp_path: Path, materia
     office_dir, station_dir = tmp_path / "office", tmp_path / "station"
 
     made = run("office", "keys", "--data", office_dir, "--passphrase", PASSPHRASE)
-    assert "Back up both key files" in made.output
+    assert "Back up the wrapped key" in made.output and "split 3 of 5" in made.output
     authority_public = json.loads((office_dir / "authority-keys.json").read_text())["authority_signing"]
     assert f'AUTHORITY_KEY = "{authority_public}"' in made.output
     assert "ENCRYPTED" in (office_dir / "authority-signing.pem").read_text()

@@ -29,3 +29,14 @@ def test_three_stations_three_thousand_voters_thirty_percent_faults():
     assert summary["cast"] == summary["received"] == 3000
     assert summary["missing"] == 0 and summary["duplicates"] == 0
     assert sorted(station["received"] for station in summary["stations"].values()) == [1000, 1000, 1000]
+
+
+def test_a_rehearsal_publishes_and_the_publication_verifies(tmp_path):
+    folder = tmp_path / "publication"
+    summary = rehearse("--stations", "2", "--voters", "60", "--faults", "0.2", "--publish", str(folder))
+    assert summary["published"]["valid"] == 60 and len(summary["published"]["opened_by"]) == 3
+    checked = CliRunner().invoke(cli, ["verify", str(folder)])
+    assert checked.exit_code == 0, checked.output
+    assert checked.output.count("PASS") == 7
+    again = CliRunner().invoke(cli, ["simulate", "--stations", "1", "--voters", "1", "--publish", str(folder)])
+    assert again.exit_code == 2 and "exists already" in again.output

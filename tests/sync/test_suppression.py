@@ -37,7 +37,7 @@ def test_the_one_paper_ballot_is_not_shown_on_its_own_but_clerks_see_it(election
         for clerk in ("anna", "bo"):
             channels.enter_paper("P-1", {"selected": ["odling"]}, clerk, now())
         count = counting.run(sealing_key, "test", now())
-        counting.publish(count.id, now())
+        counting.publish(count.id, now(), published_by="anna", approved_by="bertil")
         count_id = count.id
     public = election.office.test_client()
     page = public.get("/results/").get_data(as_text=True)
@@ -58,6 +58,6 @@ def test_the_threshold_is_an_office_setting(election, sealing_key):
     with election.office.app_context():
         for clerk in ("anna", "bo"):
             channels.enter_paper("P-1", {"selected": ["odling"]}, clerk, now())
-        counting.publish(counting.run(sealing_key, "test", now()).id, now())
+        counting.publish(counting.run(sealing_key, "test", now()).id, now(), published_by="anna", approved_by="bertil")
     published = election.office.test_client().get("/results/results.json").get_json()
     assert published["channels"]["paper"]["scores"]["odling"] == 1 and published["suppression"]["folded_channels"] == []
