@@ -29,8 +29,8 @@ OURS = {
     "greedy-per-cost": lambda profile: greedy.greedy(profile, per_cost=True),
     "mes-cost": lambda profile: mes.equal_shares(profile, "cost"),
     "mes-card": lambda profile: mes.equal_shares(profile, "cardinality"),
-    "mes-cost-fast": lambda profile: completion.equal_shares(profile, "cost"),
-    "mes-card-fast": lambda profile: completion.equal_shares(profile, "cardinality"),
+    "mes-cost-fast": lambda profile: completion.float_equal_shares(profile, "cost"),
+    "mes-card-fast": lambda profile: completion.float_equal_shares(profile, "cardinality"),
 }
 REFERENCE = {
     "greedy": lambda instance, profile: greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat),
@@ -225,7 +225,7 @@ MEDIUM_FOR_THE_EXACT_STEPPING = ["Amsterdam_491", "Amsterdam_605", "Cambridge_20
 def test_fast_completion_equals_stepping_one_unit_at_a_time_exactly(name):
     (path,) = [path for path in APPROVAL_FILES if name in path.name]
     profile = profiles.from_pabulib(pabulib.read(path.read_bytes()))
-    assert completion.completed(profile) == mes.completed(profile)
+    assert completion.float_completed(profile) == mes.completed(profile)
 
 
 @settings(max_examples=150, deadline=None)
@@ -239,8 +239,8 @@ def test_fast_completion_equals_exact_stepping_on_small_elections_full_of_ties(c
     named = {f"p{index}": cost for index, cost in enumerate(costs)}
     chosen = [{name for bit, name in enumerate(named) if mask >> bit & 1} or {"p0"} for mask in ballots]
     profile = build(budget, named, chosen)
-    assert completion.completed(profile) == mes.completed(profile)
-    assert completion.equal_shares(profile, "cardinality") == mes.equal_shares(profile, "cardinality")
+    assert completion.float_completed(profile) == completion.completed(profile) == mes.completed(profile)
+    assert completion.float_equal_shares(profile, "cardinality") == completion.equal_shares(profile, "cardinality") == mes.equal_shares(profile, "cardinality")
 
 
 OTHER_FILES = [path for path in FILES if path not in APPROVAL_FILES]
@@ -306,7 +306,7 @@ OTHER_SLOW = [path for path in OTHER_FILES if path not in OTHER_QUICK]
 @pytest.mark.parametrize("path", OTHER_SLOW, ids=[path.stem[:40] for path in OTHER_SLOW])
 def test_completed_equal_shares_on_large_ordinal_votes_equals_exact_stepping(path):
     profile = profiles.from_pabulib(pabulib.read(path.read_bytes()))
-    assert completion.completed(profile) == mes.completed(profile)
+    assert completion.float_completed(profile) == mes.completed(profile)
 
 
 @needs_files
