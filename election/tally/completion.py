@@ -153,6 +153,8 @@ def tracked(arrays: Arrays, share: float) -> tuple[list[int] | None, float]:
 # Up to this many distinct ballots, a raise the float run finds too close is run exactly with its
 # own exact jump; above it the exact run is too slow for that and the jump is left to the search.
 EXACT_JUMPS_UP_TO = 400
+# Above this many, float jumps almost never reach past the next unit, and only cost time.
+FLOAT_JUMPS_UP_TO = 5_000
 
 
 def completed(profile: ApprovalProfile, satisfaction: str = "cost") -> list[str]:
@@ -186,6 +188,7 @@ def float_completed(profile: ApprovalProfile, satisfaction: str = "cost") -> lis
     costs = dict(zip(names, (Fraction(cost) for cost in profile.costs)))
     free = [names[index] for index in arrays.free]
     exact_jumps = len(profile.weights) <= EXACT_JUMPS_UP_TO
+    float_jumps = len(profile.weights) <= FLOAT_JUMPS_UP_TO
 
     def share(raise_by: int) -> float:
         return float((budget + profile.voters * raise_by) / profile.voters)
@@ -221,7 +224,7 @@ def float_completed(profile: ApprovalProfile, satisfaction: str = "cost") -> lis
         if not pending:
             if low + 1 > budget:
                 return low_outcome
-            if wait == 0:
+            if float_jumps and wait == 0:
                 unchanged = reach(low)[1]
                 if unchanged is None or unchanged >= 2:
                     misses = 0
@@ -234,7 +237,7 @@ def float_completed(profile: ApprovalProfile, satisfaction: str = "cost") -> lis
                 else:
                     misses += 1
                     wait = 2 ** min(misses, 8)
-            else:
+            elif wait:
                 wait -= 1
             high = min(low + stride, last_raise)
             pending.append((high, *probe(high, low_run)))
