@@ -1,0 +1,59 @@
+"""Elections for the counting tests: where the real Pabulib files are, and elections made in code."""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from vallokal.election.tally import pabulib, profile as profiles
+
+
+def pabulib_folder() -> Path:
+    """VALLOKAL_PABULIB, else the first `shared/pabulib` beside the repository or a folder above it."""
+    if os.environ.get("VALLOKAL_PABULIB"):
+        return Path(os.environ["VALLOKAL_PABULIB"])
+    repository = Path(__file__).resolve().parents[2]
+    for folder in repository.parents:
+        if (folder / "shared" / "pabulib").is_dir():
+            return folder / "shared" / "pabulib"
+    return repository.parent / "shared" / "pabulib"
+
+
+def build(budget: int, costs: dict[str, int], ballots: list[set[str]]) -> profiles.ApprovalProfile:
+    ids = list(costs)
+    rows = np.array([[project in ballot for project in ids] for ballot in ballots], dtype=bool).reshape(len(ballots), len(ids))
+    return profiles.approval_profile(ids, [Fraction(costs[project]) for project in ids], Fraction(budget), rows)
+
+
+def election(vote_type: str, budget: int, costs: list[int], ballots: list[list[int]], points: list[list[int]] | None = None) -> pabulib.Election:
+    """A Pabulib election of any vote type: `ballots` lists project numbers (in ranked order for ordinal votes)."""
+    projects = {str(number): {"project_id": str(number), "cost": str(cost)} for number, cost in enumerate(costs)}
+    votes = [
+        pabulib.Vote(str(voter), tuple(str(number) for number in chosen), tuple(points[voter]) if points else None)
+        for voter, chosen in enumerate(ballots)
+    ]
+    meta = {"budget": str(budget), "vote_type": vote_type, "num_votes": str(len(ballots)), "num_projects": str(len(costs))}
+    return pabulib.Election(meta, projects, votes, list(meta), ["project_id", "cost"], ["voter_id", "vote", "points"] if points else ["voter_id", "vote"])
+
+
+def stepped_completion(profile: profiles.ApprovalProfile, satisfaction: str = "cost") -> list[str]:
+    """The cities' completion literally: raise every voter's share by one unit at a time, exactly, keeping the last outcome within the budget."""
+    from gmpy2 import mpq
+
+    from vallokal.election.tally import mes
+
+    if profile.voters == 0:
+        return []
+    costs = dict(zip(profile.project_ids, profile.costs))
+    previous: list[str] = []
+    raise_by = 0
+    while raise_by <= profile.budget:
+        outcome = mes._run(profile, satisfaction, None, mpq(raise_by), track=False)[0]
+        if sum((costs[project_id] for project_id in outcome), Fraction(0)) > profile.budget:
+            return previous
+        previous = outcome
+        raise_by += 1
+    return previous

@@ -1,0 +1,114 @@
+"""Completed equal shares by jumps: the same outcome as the cities' one-unit steps, at any budget ÷ voters."""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from elections import build, election, stepped_completion
+from vallokal.election.tally import completion, kernel, mes, methods, profile as profiles
+
+
+def random_approvals(voters: int, projects: int, budget: int, seed: int) -> profiles.ApprovalProfile:
+    rng = np.random.default_rng(seed)
+    popularity = rng.pareto(1.5, projects) + 0.1
+    rows = rng.random((voters, projects)) < np.minimum(popularity / popularity.sum() * 4, 0.9)
+    costs = [Fraction(int(cost)) for cost in rng.integers(1, 40, projects) * (budget // 100)]
+    return profiles.approval_profile([f"p{number}" for number in range(projects)], costs, Fraction(budget), rows)
+
+
+def counting_runs(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    original = kernel.run_tracked
+
+    def counted(*arguments):
+        calls.append(1)
+        return original(*arguments)
+
+    monkeypatch.setattr(kernel, "run_tracked", counted)
+    return calls
+
+
+@pytest.mark.parametrize("voters", [1, 2, 5, 13, 40])
+def test_few_voters_and_a_large_budget_take_a_few_runs_not_one_per_unit(voters, monkeypatch):
+    """The reported case: 12 projects, budget 1,000,000, a handful of voters (230 s for 2 voters before)."""
+    profile = random_approvals(voters, 12, 1_000_000, seed=voters)
+    completion.float_completed(profile)
+    calls = counting_runs(monkeypatch)
+    started = time.perf_counter()
+    outcome = completion.float_completed(profile)
+    assert time.perf_counter() - started < 2
+    assert len(calls) < 200
+    started = time.perf_counter()
+    assert outcome == completion.completed(profile) == mes.completed(profile)
+    assert time.perf_counter() - started < 2
+
+
+def test_a_hundred_times_the_budget_needs_about_as_many_runs(monkeypatch):
+    calls = counting_runs(monkeypatch)
+    completion.float_completed(random_approvals(2, 12, 10_000, seed=3))
+    small = len(calls)
+    calls.clear()
+    completion.float_completed(random_approvals(2, 12, 1_000_000, seed=3))
+    assert len(calls) <= 3 * small + 10
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    costs=st.lists(st.integers(1, 12), min_size=1, max_size=6),
+    kinds=st.lists(st.integers(1, 63), min_size=1, max_size=6),
+    voters=st.integers(1, 200),
+    seed=st.integers(0, 2**32 - 1),
+    budget=st.integers(6, 120),
+)
+def test_jumps_give_exactly_what_stepping_one_unit_at_a_time_gives(costs, kinds, voters, seed, budget):
+    """Small integer costs and budgets, and few kinds of ballot shared by many voters: exact ties everywhere."""
+    named = {f"p{index}": cost * max(1, budget // 12) for index, cost in enumerate(costs)}
+    rng = np.random.default_rng(seed)
+    masks = rng.choice(kinds, size=voters)
+    chosen = [{name for bit, name in enumerate(named) if int(mask) >> bit & 1} or {"p0"} for mask in masks]
+    profile = build(budget, named, chosen)
+    stepped = stepped_completion(profile)
+    assert completion.completed(profile) == stepped
+    assert completion.float_completed(profile) == stepped
+
+
+def test_stepping_and_jumps_agree_on_an_exact_tie_at_a_whole_raise():
+    # Two projects of 30: 'b' has two supporters, 'a' one; whole raises reach the point where 'a' becomes affordable exactly.
+    profile = build(40, {"a": 30, "b": 30}, [{"a", "b"}, {"b"}])
+    assert completion.float_completed(profile) == completion.completed(profile) == stepped_completion(profile)
+
+
+VOTE_TYPES = {
+    "approval": dict(ballots=[[0, 1], [1], [2], [0, 2], [1, 2]]),
+    "choose-1": dict(ballots=[[0], [1], [1], [2], [2]]),
+    "cumulative": dict(ballots=[[0, 1], [1], [2], [0, 2], [1, 2]], points=[[3, 2], [5], [5], [1, 4], [2, 3]]),
+    "scoring": dict(ballots=[[0, 1], [1], [2], [0, 2], [1, 2]], points=[[1, 2], [3], [3], [2, 1], [1, 1]]),
+    "ordinal": dict(ballots=[[0, 1, 2], [1, 0], [2], [0, 2], [1, 2, 0]]),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(methods.RULES))
+@pytest.mark.parametrize("vote_type", sorted(VOTE_TYPES))
+def test_every_rule_counts_every_vote_type(vote_type, rule):
+    made = election(vote_type, 100, [40, 35, 50], **VOTE_TYPES[vote_type])
+    winners = methods.winners(made, rule)
+    assert winners and sum(made.cost(project_id) for project_id in winners) <= made.budget
+    if rule.startswith("mes-c") and rule not in ("mes-completed", "mes-compared"):
+        satisfaction = "cost" if rule == "mes-cost" else "cardinality"
+        assert winners == mes.equal_shares(profiles.from_pabulib(made), satisfaction)
+    if rule == "mes-completed":
+        assert winners == stepped_completion(profiles.from_pabulib(made))
+
+
+def test_greedy_ranks_points_and_places_not_approvals():
+    # Project 2 has the most approvals, project 0 the most points; by place (2 points, then 1) projects 1 and 2 tie
+    # with 4 and the smallest id wins.
+    points = election("cumulative", 50, [50, 50, 50], [[0, 2], [0, 2], [2]], [[9, 1], [9, 1], [1]])
+    assert methods.winners(points, "greedy") == ["0"]
+    ranked = election("ordinal", 50, [50, 50, 50], [[1, 2], [1, 2], [2, 0], [0]])
+    assert methods.winners(ranked, "greedy") == ["1"]
