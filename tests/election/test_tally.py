@@ -21,7 +21,11 @@ from vallokal.election.tally import comparison, completion, greedy, mes, methods
 
 PABULIB = pabulib_folder()
 FILES = sorted(PABULIB.glob("*.pb"))
-needs_files = pytest.mark.skipif(not FILES, reason=f"no Pabulib files in {PABULIB}: set VALLOKAL_PABULIB to a folder of .pb files")
+NO_FILES = (
+    f"no Pabulib files in {PABULIB}: download .pb files from pabulib.org (the agreement tests use the 31 listed in "
+    "docs/benchmarks.md) into a folder and name it in VALLOKAL_PABULIB"
+)
+needs_files = pytest.mark.skipif(not FILES, reason=NO_FILES)
 APPROVAL_FILES = [path for path in FILES if pabulib.read(path.read_bytes()).vote_type in ("approval", "choose-1")]
 
 OURS = {
