@@ -67,6 +67,9 @@ def status_page(error: str | None = None, status_code: int = 200, notice: str | 
         clock_problem=store.note_clock(now()),
         clock=now(),
         closing=store.last_report("polls_closed") if store.station().polls == "closed" else None,
+        opening=store.last_report("polls_opened"),
+        zero=store.zero_report(),
+        last_closing=store.last_report("polls_closed"),
         notice=notice,
         speech={
             "languages": [i18n.LANGUAGES.get(code, code) for code in (package.languages if package else []) if package.document.get("audio", {}).get(code)],
@@ -163,6 +166,8 @@ def status() -> tuple[str, int]:
 @blueprint.post("/open")
 @staff_required
 def open_polls() -> Any:
+    if store.ballots_cast() and request.form.get("confirm") != "yes":
+        return render_status_error("confirm_reopen", 422)
     try:
         store.open_polls(now())
     except store.StationError as refusal:
@@ -185,15 +190,17 @@ def close_polls() -> Any:
 def render_status_error(reason: str, status_code: int = 409) -> tuple[str, int]:
     if reason == "confirm_close":
         return status_page(gettext("Tick the box to confirm that you want to close the polls."), status_code)
+    if reason == "confirm_reopen":
+        return status_page(gettext("Tick the box to confirm that you want to reopen the polls."), status_code)
     return status_page(i18n.reason(reason), status_code)
 
 
 @blueprint.get("/report/<kind>")
 @staff_required
 def report(kind: str) -> str:
-    if kind not in ("opened", "closed"):
+    if kind not in ("zero", "opened", "closed"):
         abort(404)
-    facts = store.last_report("polls_opened" if kind == "opened" else "polls_closed")
+    facts = store.zero_report() if kind == "zero" else store.last_report("polls_opened" if kind == "opened" else "polls_closed")
     if facts is None:
         abort(404)
     qr = qr_svg(json.dumps(facts, sort_keys=True, separators=(",", ":")))

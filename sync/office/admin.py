@@ -49,7 +49,7 @@ def login() -> Any:
             error, status = gettext("Too many failed attempts. The account is locked for a while; try again later."), 429
         else:
             error, status = gettext("Wrong user name or password."), 422
-    return render_template("office/login.html", error=error), status
+    return render_template("office/login.html", error=error, first_run=not store.user_names(), data_folder=current_app.instance_path), status
 
 
 @blueprint.post("/logout")

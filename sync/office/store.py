@@ -456,6 +456,11 @@ def add_user(username: str, password: str) -> None:
     db.session.commit()
 
 
+def user_names() -> set[str]:
+    """Who can log in: an empty set means the office still needs its first clerk."""
+    return set(db.session.scalars(sa.select(OfficeUser.username)))
+
+
 @functools.cache
 def _unknown_user_hash() -> str:
     """A hash to check an unknown user's password against, so both answers take one scrypt."""
