@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from ..web import STATIC, TEMPLATES, TRANSLATIONS, headers, i18n
+from ..web import STATIC, TEMPLATES, TRANSLATIONS, headers, i18n, paper
 from . import device, errors, staff, store, tablets, voter
 from .extensions import babel, csrf, db, migrate
 from ..web.instance import secret_key
@@ -79,6 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     app.register_blueprint(voter.blueprint)
     app.register_blueprint(staff.blueprint)
     app.register_blueprint(tablets.blueprint)
+    app.register_blueprint(paper.blueprint)
     app.before_request(tablets.note_seen)
     return app
 

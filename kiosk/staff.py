@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 
 from ..web import i18n
 from . import store
@@ -18,6 +18,31 @@ from ..web.qr import qr_svg
 from .voter import end_voter_session, now, pin_error
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
+
+EVENT_NAMES = {
+    "station_created": lazy_gettext("Station set up"),
+    "package_loaded": lazy_gettext("Election package loaded"),
+    "pin_changed": lazy_gettext("Staff PIN changed"),
+    "pin_failed": lazy_gettext("Wrong staff PIN typed"),
+    "pin_locked": lazy_gettext("Staff login locked after wrong PINs"),
+    "polls_opened": lazy_gettext("Polls opened"),
+    "polls_closed": lazy_gettext("Polls closed"),
+    "polls_paused": lazy_gettext("Voting paused"),
+    "polls_resumed": lazy_gettext("Voting resumed"),
+    "clock_wrong": lazy_gettext("The device's clock was wrong"),
+    "tablet_named": lazy_gettext("Tablet named"),
+    "tablet_forgotten": lazy_gettext("Tablet forgotten"),
+    "tablet_activated": lazy_gettext("Vote started on a tablet"),
+    "sync_requested": lazy_gettext("Sending to the office asked for"),
+    "exported": lazy_gettext("Ballots exported to a stick"),
+    "error": lazy_gettext("An error was shown"),
+    "ballot_cast": lazy_gettext("Ballot cast"),
+}
+
+
+def event_name(kind: str) -> str:
+    """An event of the log in the page's language; the log itself keeps the machine name."""
+    return str(EVENT_NAMES.get(kind, kind))
 
 
 def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -83,6 +108,7 @@ def status_page(error: str | None = None, status_code: int = 200, notice: str | 
         chain_head=store.chain_head(),
         refusal=store.voting_refusal(now()),
         events=store.recent_events(30),
+        event_name=event_name,
         storage_full=store.storage_full_since(),
         error=error,
     )
@@ -204,4 +230,4 @@ def report(kind: str) -> str:
     if facts is None:
         abort(404)
     qr = qr_svg(json.dumps(facts, sort_keys=True, separators=(",", ":")))
-    return render_template("kiosk/staff/report.html", facts=facts, qr=qr)
+    return render_template("kiosk/staff/report.html", facts=facts, qr=qr, package=store.current_package())

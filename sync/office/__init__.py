@@ -11,10 +11,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 
 from ...election import keys
-from ...web import STATIC, TEMPLATES, TRANSLATIONS, headers, i18n
+from ...web import STATIC, TEMPLATES, TRANSLATIONS, headers, i18n, paper
 from ...web.instance import secret_key
 from ...web.sqlite import configure as configure_sqlite
-from . import admin, api, packaging, results, store
+from . import admin, api, packaging, presentation, results, store
 from .extensions import babel, csrf, db, migrate
 
 
@@ -78,11 +78,13 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
 
     i18n.init_app(app, store.election)
     headers.init_app(app)
+    presentation.init_app(app)
     app.register_blueprint(api.blueprint)
     csrf.exempt(api.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(results.blueprint)
     app.register_blueprint(packaging.blueprint)
+    app.register_blueprint(paper.blueprint)
     admin.init_app(app)
     return app
 
