@@ -16,6 +16,7 @@ import secrets
 import shutil
 import tempfile
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ def render_draft(name: str, error: str | None = None, status: int = 200) -> Any:
     package = built.package
     page = render_template(
         "office/package_draft.html", name=name, summary=authority.describe(built), package=package,
-        images=sorted(built.assets), error=error,
+        images=sorted(built.assets), error=error, warnings=material.window_warnings(package, datetime.now(timezone.utc)),
     )
     return page, status
 
