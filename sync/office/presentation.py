@@ -9,6 +9,8 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext
 
+from ...web.i18n import LANGUAGES
+
 ALERT_NAMES = {
     "revoked_device": lazy_gettext("A revoked device sent ballots"),
     "conflict": lazy_gettext("Records that contradict what is stored"),
@@ -55,7 +57,12 @@ def counted_by(who: str) -> str:
     return str(lazy_gettext("the command line")) if who == COMMAND_LINE else who
 
 
+def language_name(code: str) -> str:
+    return LANGUAGES.get(code, code)
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(language_name, "language_name")
     @app.context_processor
     def _words() -> dict[str, Any]:
         return {
