@@ -13,7 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ...kiosk.voter import ballot_from_form
-from . import channels, counting, results, store
+from . import channels, counting, dashboard, results, store
 
 blueprint = Blueprint("office", __name__)
 
@@ -61,7 +61,12 @@ def logout() -> Any:
 @blueprint.get("/")
 @login_required
 def stations() -> str:
-    return render_template("office/stations.html", package=store.election(), stations=store.stations(), totals=store.totals())
+    rows = store.stations()
+    hours = dashboard.ballots_per_hour()
+    return render_template(
+        "office/stations.html", package=store.election(), stations=rows, totals=store.totals(),
+        chart=dashboard.chart(hours), hours=hours, attention=dashboard.attention(rows, len(store.alerts())),
+    )
 
 
 @blueprint.post("/stations/enrol")
