@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import STAFF_PIN, Voter, served
+from helpers import STAFF_PIN, Voter, axe_violations, served
 from offices import busy_office, log_in  # noqa: F401 (a fixture)
 
 MILLIMETRE = 72 / 25.4
@@ -69,10 +69,14 @@ def test_the_zero_and_closing_reports_print_ready_to_sign(make_station, page, tm
         page.locator("form[action='/staff/login'] button").click()
         page.locator("form[action='/staff/open'] button").click()
         check_paper(printed(page, f"{base}/staff/report/zero", tmp_path / "zero.pdf"), "zero report")
+        assert axe_violations(page) == [], "zero report"
         voter.vote(project=["bankar"])
         page.goto(f"{base}/staff/")
         page.check("#confirm-close")
         page.locator("form[action='/staff/close'] button").click()
         closing = printed(page, f"{base}/staff/report/closed", tmp_path / "closing.pdf")
         check_paper(closing, "closing report")
+        assert axe_violations(page) == [], "closing report"
+        page.goto(f"{base}/staff/")
+        assert axe_violations(page) == [], "staff panel with its reports and the reopening confirmation"
         assert "Slutrapport" in closing[0]["text"]
