@@ -178,6 +178,8 @@ def settings_document(settings: Mapping[str, Any], file: str = "settings.toml") 
     voting = settings.get("voting") if isinstance(settings.get("voting"), dict) else {}
     opens = _moment(voting.get("opens"), file, "voting.opens", problems)
     closes = _moment(voting.get("closes"), file, "voting.closes", problems)
+    if opens and closes and datetime.fromisoformat(closes) <= datetime.fromisoformat(opens):
+        problems.append(Problem(file, f"voting.closes: the vote closes ({closes}) before it opens ({opens}); give a closing time after the opening"))
     zone = voting.get("timezone", "Europe/Stockholm")
 
     ballot = settings.get("ballot") if isinstance(settings.get("ballot"), dict) else {}
@@ -353,6 +355,16 @@ def build(
     except packages.PackageError as error:
         raise MaterialError([_located(str(error), projects_name, settings_name)]) from None
     return draft
+
+
+def window_warnings(package: packages.ElectionPackage, now: datetime) -> list[str]:
+    """What deserves a second look in the voting window, without stopping the signing:
+    `closed` when it lies wholly in the past, `begun` when it is already open at `now`."""
+    if now >= package.closes:
+        return ["closed"]
+    if now >= package.opens:
+        return ["begun"]
+    return []
 
 
 def _located(message: str, projects_name: str, settings_name: str) -> Problem:

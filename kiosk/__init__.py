@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from flask_migrate import upgrade
 
-from ..web import STATIC, TEMPLATES, clock as clocks, headers, i18n
+from ..web import STATIC, TEMPLATES, clock as clocks, headers, i18n, paper
 from . import device, errors, presence, staff, store, tablets, voter
 from .extensions import babel, csrf, db, migrate
 from ..web.instance import secret_key
@@ -67,6 +67,7 @@ def create_app(
     app.register_blueprint(voter.blueprint)
     app.register_blueprint(staff.blueprint)
     app.register_blueprint(tablets.blueprint)
+    app.register_blueprint(paper.blueprint)
     app.before_request(presence.note_seen)
     return app
 

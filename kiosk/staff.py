@@ -11,7 +11,7 @@ from typing import Any
 from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 
 from ..web import i18n
 from . import outbox, presence, store
@@ -19,6 +19,31 @@ from ..web.qr import qr_svg
 from .voter import end_voter_session, now, pin_error
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
+
+EVENT_NAMES = {
+    "station_created": lazy_gettext("Station set up"),
+    "package_loaded": lazy_gettext("Election package loaded"),
+    "pin_changed": lazy_gettext("Staff PIN changed"),
+    "pin_failed": lazy_gettext("Wrong staff PIN typed"),
+    "pin_locked": lazy_gettext("Staff login locked after wrong PINs"),
+    "polls_opened": lazy_gettext("Polls opened"),
+    "polls_closed": lazy_gettext("Polls closed"),
+    "polls_paused": lazy_gettext("Voting paused"),
+    "polls_resumed": lazy_gettext("Voting resumed"),
+    "clock_wrong": lazy_gettext("The device's clock was wrong"),
+    "tablet_named": lazy_gettext("Tablet named"),
+    "tablet_forgotten": lazy_gettext("Tablet forgotten"),
+    "tablet_activated": lazy_gettext("Vote started on a tablet"),
+    "sync_requested": lazy_gettext("Sending to the office asked for"),
+    "exported": lazy_gettext("Ballots exported to a stick"),
+    "error": lazy_gettext("An error was shown"),
+    "ballot_cast": lazy_gettext("Ballot cast"),
+}
+
+
+def event_name(kind: str) -> str:
+    """An event of the log in the page's language; the log itself keeps the machine name."""
+    return str(EVENT_NAMES.get(kind, kind))
 
 
 def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -66,6 +91,9 @@ def status_page(error: str | None = None, status_code: int = 200, notice: str | 
         clock_problem=store.note_clock(now()),
         clock=now(),
         closing=store.last_report("polls_closed") if store.station().polls == "closed" else None,
+        opening=store.last_report("polls_opened"),
+        zero=store.zero_report(),
+        last_closing=store.last_report("polls_closed"),
         notice=notice,
         speech={
             "languages": [i18n.LANGUAGES.get(code, code) for code in (package.languages if package else []) if package.document.get("audio", {}).get(code)],
@@ -79,6 +107,7 @@ def status_page(error: str | None = None, status_code: int = 200, notice: str | 
         chain_head=store.chain_head(),
         refusal=store.voting_refusal(now()),
         events=store.recent_events(30),
+        event_name=event_name,
         storage_full=store.storage_full_since(),
         error=error,
     )
@@ -166,6 +195,8 @@ def status() -> tuple[str, int]:
 @blueprint.post("/open")
 @staff_required
 def open_polls() -> Any:
+    if store.ballots_cast() and request.form.get("confirm") != "yes":
+        return render_status_error("confirm_reopen", 422)
     try:
         store.open_polls(now())
     except store.StationError as refusal:
@@ -189,16 +220,18 @@ def close_polls() -> Any:
 def render_status_error(reason: str, status_code: int = 409) -> tuple[str, int]:
     if reason == "confirm_close":
         return status_page(gettext("Tick the box to confirm that you want to close the polls."), status_code)
+    if reason == "confirm_reopen":
+        return status_page(gettext("Tick the box to confirm that you want to reopen the polls."), status_code)
     return status_page(i18n.reason(reason), status_code)
 
 
 @blueprint.get("/report/<kind>")
 @staff_required
 def report(kind: str) -> str:
-    if kind not in ("opened", "closed"):
+    if kind not in ("zero", "opened", "closed"):
         abort(404)
-    facts = store.last_report("polls_opened" if kind == "opened" else "polls_closed")
+    facts = store.zero_report() if kind == "zero" else store.last_report("polls_opened" if kind == "opened" else "polls_closed")
     if facts is None:
         abort(404)
     qr = qr_svg(json.dumps(facts, sort_keys=True, separators=(",", ":")))
-    return render_template("kiosk/staff/report.html", facts=facts, qr=qr)
+    return render_template("kiosk/staff/report.html", facts=facts, qr=qr, package=store.current_package())

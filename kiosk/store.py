@@ -253,6 +253,15 @@ def last_report(kind: str) -> dict[str, Any] | None:
     return json.loads(detail) if detail else None
 
 
+def zero_report() -> dict[str, Any] | None:
+    """The latest report of polls opening with no ballot cast: it stays reachable after a reopening."""
+    for detail in db.session.scalars(sa.select(Event.detail).where(Event.kind == "polls_opened").order_by(Event.id.desc())):
+        facts = json.loads(detail) if detail else None
+        if facts and facts.get("report") == "zero":
+            return facts
+    return None
+
+
 def recent_events(limit: int = 50) -> list[Event]:
     return list(db.session.scalars(sa.select(Event).order_by(Event.id.desc()).limit(limit)))
 

@@ -2,7 +2,9 @@
 """Screenshots for docs/screens/, for municipalities to review: run `.venv/bin/python scripts/screens.py`.
 
 Builds a station with a demo election in a scratch folder, serves it on loopback and
-photographs its pages in Debian's Chromium through Playwright (no browser download).
+photographs its pages in Debian's Chromium through Playwright (no browser download); then runs
+`vallokal demo` (station and office), votes, counts and publishes through the office's pages and
+photographs every office page and the printed protocol and reports.
 """
 
 from __future__ import annotations
@@ -95,6 +97,101 @@ def photograph_voter_screens(browser: object, folder: Path, out: Path) -> None:
             server.close()
 
 
+OFFICE_PAGES = {"dashboard": "/", "alerts": "/alerts", "voting-codes": "/audit", "paper-ballots": "/paper", "imported-votes": "/imports",
+                "counts": "/counts", "package": "/package/", "count-results": "/counts/1/", "results": "/results/"}
+
+
+def photograph_office(browser: object, folder: Path, out: Path) -> None:
+    """The demo's office after a few ballots, a count and publishing, at 1280 px and on a phone; the paper as printed."""
+    import re
+    import subprocess
+
+    from vallokal.simulate import wait_for_port
+
+    station_port, office_port = free_port(), free_port()
+    demo = subprocess.Popen([sys.executable, "-m", "vallokal", "demo", "--data", str(folder / "demo"), "--port", str(station_port),
+                             "--office-port", str(office_port), "--no-speech"], stdout=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        for line in demo.stdout:
+            lines.append(line)
+            if line.startswith("Press Ctrl+C"):
+                break
+        output = "".join(lines)
+        clerk, password = re.search(r"rehearsal clerks (\S+) / (\S+),", output).groups()
+        staff_pin = re.search(r"PIN (\d+)", output).group(1)
+        wait_for_port(station_port, 30)
+        station_url, office_url = f"http://127.0.0.1:{station_port}", f"http://127.0.0.1:{office_port}"
+        for projects in (["bankar", "odling"], ["utegym"], ["lekplats", "bankar"]):
+            vote(station_url, projects)
+        office = browser.new_page(viewport={"width": 1280, "height": 900})
+        office.goto(office_url + "/login")
+        office.fill("#username", clerk)
+        office.fill("#password", password)
+        office.locator("main form button[type=submit]").click()
+        for _ in range(60):
+            if "Mottagna röster per timme" in office.content():
+                break
+            office.wait_for_timeout(500)
+            office.reload()
+        office.goto(office_url + "/counts")
+        office.fill("#passphrase", "vallokal-demo")
+        office.locator("form[action='/counts'] button").click()
+        office.goto(office_url + "/counts")
+        office.locator("form[action$='/publish'] button").first.click()
+        for name, path in OFFICE_PAGES.items():
+            office.goto(office_url + path)
+            office.screenshot(path=out / f"office-{name}.png", full_page=True)
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2).new_page()
+        phone.goto(office_url + "/login")
+        phone.fill("#username", clerk)
+        phone.fill("#password", password)
+        phone.locator("main form button[type=submit]").click()
+        phone.screenshot(path=out / "office-dashboard-phone.png", full_page=True)
+        office.goto(office_url + "/login")
+        office.screenshot(path=out / "office-login.png", full_page=True)
+        staff = browser.new_page(viewport={"width": 794, "height": 1123})
+        staff.goto(station_url + "/staff/login")
+        staff.fill("#pin", staff_pin)
+        staff.locator("form[action='/staff/login'] button").click()
+        for name, page, path in (("protocol", office, office_url + "/results/protocol"), ("zero-report", staff, station_url + "/staff/report/zero")):
+            page.goto(path)
+            page.pdf(path=str(folder / f"{name}.pdf"), prefer_css_page_size=True)
+            subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(folder / f"{name}.pdf"), str(out / f"paper-{name}")], check=True)
+    finally:
+        demo.terminate()
+        demo.wait(timeout=20)
+        demo.stdout.close()
+
+
+def vote(station_url: str, projects: list[str]) -> None:
+    """One ballot through the station's pages, as a browser without JavaScript sends it."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def post(path: str, fields: list[tuple[str, str]], token_from: str) -> None:
+        page = opener.open(station_url + token_from, timeout=20).read().decode("utf-8")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        opener.open(station_url + path, data=urllib.parse.urlencode([("csrf_token", token), *fields]).encode(), timeout=20).read()
+
+    post("/start", [], "/")
+    post("/eligibility", [("confirm", "yes")], "/eligibility")
+    post("/ballot", [("project", project) for project in projects], "/ballot")
+    post("/cast", [], "/review")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=HERE / "docs" / "screens")
@@ -132,6 +229,7 @@ def main() -> None:
             phone.get_by_role("button", name="Logga in").click()
             phone.screenshot(path=arguments.out / "staff-panel-phone.png", full_page=True)
             photograph_voter_screens(browser, folder, arguments.out)
+            photograph_office(browser, folder, arguments.out)
         finally:
             browser.close()
             server.close()

@@ -1,25 +1,33 @@
-"""`vallokal demo`: a self-contained station with a realistic signed election, in one command.
+"""`vallokal demo`: a station and its office with a realistic signed election, in one command.
 
-The data folder keeps the authority's and office's keys, the signed package and
-the station's own data, so running the demo again continues where it stopped.
+The data folder keeps the office (its keys, database and two rehearsal clerks),
+the signed package and the station's own data, so running the demo again
+continues where it stopped. The station is enrolled with the office and sends
+its ballots there, so a newcomer sees the whole chain: vote, sync, count, publish.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
+import threading
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
+import waitress.server
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from .election import keys, package as packages
 from .election.material import Draft
 from .kiosk import create_app, prepare, server, store
-from .sync.office import audio
+from .kiosk import outbox
+from .sync.office import audio, create_app as create_office, prepare as prepare_office, signing_key, store as office_store
+from .sync.office.authority import key_files
+from .sync.office.store import REHEARSAL_CLERKS, REHEARSAL_PASSWORD
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 DEMO_PASSPHRASE = "vallokal-demo"
@@ -121,28 +129,86 @@ def _key(path: Path, kind: type, passphrase: str | None = None) -> Any:
     return keys.read_private(path, passphrase)
 
 
+def demo_clerks() -> dict[str, str]:
+    """The rehearsal office's two built-in clerks (two, because imports, held records and publishing need four eyes)."""
+    return {name: REHEARSAL_PASSWORD for name in REHEARSAL_CLERKS}
+
+
+def demo_office(office_dir: Path, authority: Ed25519PrivateKey, sealing: X25519PrivateKey, package_file: Path, clerks: dict[str, str]) -> Any:
+    """The demo's office: the authority's public keys beside the private ones, the election loaded, the clerks able to log in."""
+    public_file = key_files(office_dir).public
+    if not public_file.exists():
+        public = {
+            "authority_signing": keys.public_text(authority),
+            "office_sealing": keys.public_text(sealing),
+            "office_signing": keys.public_text(signing_key(office_dir)),
+        }
+        public_file.write_text(json.dumps(public, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    # The demo serves plain HTTP on this computer; a real office sits behind TLS and keeps secure cookies.
+    office = create_office({"SESSION_COOKIE_SECURE": False}, data_dir=office_dir)
+    prepare_office(office)
+    with office.app_context():
+        if office_store.election() is None:
+            try:
+                office_store.load_package(package_file.read_bytes())
+            except packages.PackageError as error:
+                raise click.ClickException(f"the demo office refused the demo package: {error}") from None
+        known = office_store.user_names()
+        for name, password in clerks.items():
+            if name not in known:
+                office_store.add_user(name, password)
+    return office
+
+
+def enrol_with(office: Any) -> None:
+    """Enrol the station in the current app context with the demo office, once, as staff would with its QR code."""
+    if outbox.certificate() is not None:
+        return
+    request = outbox.enrolment_request()
+    with office.app_context():
+        authority = keys.read_signing_key(key_files(Path(office.instance_path)).signing, DEMO_PASSPHRASE)
+        issued = office_store.enrol(request, authority, datetime.now(STOCKHOLM))
+    outbox.install_certificate(issued)
+
+
+def serve_office(office: Any, host: str, port: int) -> Any:
+    """The office under waitress in a background thread, until the demo stops."""
+    try:
+        server = waitress.server.create_server(office, host=host, port=port, threads=2, ident="vallokal-office")
+    except OSError as error:
+        raise click.ClickException(f"the demo office cannot listen on {host}:{port} ({error.strerror}); choose another --office-port") from None
+    threading.Thread(target=server.run, name="vallokal-demo-office", daemon=True).start()
+    return server
+
+
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--data", "data_dir", default="vallokal-demo", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the demo's keys, package and station data.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="The station's port.")
+@click.option("--office-port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="The demo office's port.")
+@click.option("--data", "data_dir", default="vallokal-demo", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the demo's keys, package, office and station data.")
 @click.option("--no-serve", is_flag=True, help="Set everything up, print how to reach it, and exit.")
 @click.option("--speech/--no-speech", default=True, show_default=True, help="Speak the ballot with espeak-ng, if it is installed.")
-def demo(host: str, port: int, data_dir: Path, no_serve: bool, speech: bool) -> None:
-    """Set up and serve a demo station with a signed election, polls open."""
+def demo(host: str, port: int, office_port: int, data_dir: Path, no_serve: bool, speech: bool) -> None:
+    """Set up and serve a demo station with a signed election, polls open, and the office it sends its ballots to."""
+    if port == office_port:
+        raise click.BadParameter("the station and the office need two different ports", param_hint="--office-port")
     data_dir.mkdir(parents=True, exist_ok=True)
-    office = data_dir / "office"
-    authority = _key(office / "authority-signing.pem", Ed25519PrivateKey, DEMO_PASSPHRASE)
-    sealing = _key(office / "office-sealing.pem", X25519PrivateKey, DEMO_PASSPHRASE)
+    office_dir = data_dir / "office"
+    authority = _key(office_dir / "authority-signing.pem", Ed25519PrivateKey, DEMO_PASSPHRASE)
+    sealing = _key(office_dir / "office-sealing.pem", X25519PrivateKey, DEMO_PASSPHRASE)
+    office_signing = keys.public_text(signing_key(office_dir))
     package_file = data_dir / "election-package.zip"
     now = datetime.now(STOCKHOLM)
     if not package_file.exists():
-        document = demo_document(keys.public_text(authority), keys.public_text(sealing), now)
+        document = demo_document(keys.public_text(authority), keys.public_text(sealing), now, office_signing_public=office_signing)
         spoken, assets = with_speech(document) if speech else (document, {})
         package_file.write_bytes(packages.build_file(spoken, authority, assets))
-
-    office_config = office / "office.toml"
+    office_config = office_dir / "office.toml"
     if not office_config.exists():
         office_config.write_text(f'AUTHORITY_KEY = "{keys.public_text(authority)}"\nREHEARSAL = true\n', encoding="utf-8")
+    clerks = demo_clerks()
+    office = demo_office(office_dir, authority, sealing, package_file, clerks)
+    office_url = f"http://{host}:{office_port}/"
 
     station_dir = data_dir / "station"
     station_dir.mkdir(exist_ok=True)
@@ -154,13 +220,14 @@ def demo(host: str, port: int, data_dir: Path, no_serve: bool, speech: bool) -> 
             encoding="utf-8",
         )
     pin_file = data_dir / "staff-pin.txt"
-    app = create_app(data_dir=station_dir)
+    app = create_app({"OFFICE_URL": office_url, "SYNC_INTERVAL_SECONDS": 5}, data_dir=station_dir)
     prepare(app)
     with app.app_context():
         try:
             store.load_package(package_file.read_bytes(), now)
         except packages.PackageError as error:
             raise click.ClickException(f"the demo package was refused: {error}") from None
+        enrol_with(office)
         if not pin_file.exists():
             pin = f"{secrets.randbelow(10**6):06d}"
             store.set_pin(pin)
@@ -174,10 +241,16 @@ def demo(host: str, port: int, data_dir: Path, no_serve: bool, speech: bool) -> 
     click.echo(f"Vallokal demo: data in {data_dir.resolve()}")
     click.echo(f"  Voter page:  {url}")
     click.echo(f"  Staff page:  {url}staff/  (PIN {pin})")
-    click.echo(f"  Ballots cast so far: {cast}. The office keys' passphrase is '{DEMO_PASSPHRASE}'.")
-    click.echo(f"  Office (`vallokal office serve --data {office}`): a rehearsal office; its clerks rehearsal-clerk-1 and rehearsal-clerk-2 "
-               "have the password 'rehearsal only, not secret', and its protocols say rehearsal.")
+    click.echo(f"  Office:      {office_url}  (a rehearsal office: its protocols say rehearsal)")
+    for name, password in clerks.items():
+        click.echo(f"    clerk {name}, password '{password}'")
+    click.echo(f"  Ballots cast so far: {cast}; the station sends them to the office within seconds.")
+    click.echo(f"  The office keys' passphrase (to count at the office) is '{DEMO_PASSPHRASE}'.")
     if no_serve:
         return
+    office_server = serve_office(office, host, office_port)
     click.echo("Press Ctrl+C to stop.")
-    server.serve(app, host, port)
+    try:
+        server.serve(app, host, port)
+    finally:
+        office_server.close()

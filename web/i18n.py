@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from ..election import languages
 from ..election.package import ElectionPackage, text_in
 from ..election.rules import Violation
+from . import local_time
 
 LANGUAGES = {language.code: language.name for language in languages.LANGUAGES}
 RIGHT_TO_LEFT = {language.code for language in languages.LANGUAGES if language.right_to_left}
@@ -159,6 +160,7 @@ def audio_url(key: str) -> str | None:
 def init_app(app: Flask, current_package: Callable[[], ElectionPackage | None]) -> None:
     """Template helpers; `current_package` tells which election's texts are shown."""
     app.extensions["vallokal_current_package"] = current_package
+    local_time.init_app(app)
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:

@@ -12,11 +12,11 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from ...election import keys
-from ...web import STATIC, TEMPLATES, clock as clocks, headers, i18n
+from ...web import STATIC, TEMPLATES, clock as clocks, headers, i18n, paper
 from ...web.instance import secret_key
 from ...web.settings import defaults
 from ...web.sqlite import configure as configure_sqlite
-from . import admin, api, counting, followup, jobs, packaging, results, store
+from . import admin, api, counting, followup, jobs, packaging, presentation, results, store
 from .authority import AuthorityError, public_keys
 from .extensions import babel, csrf, db, limiter, migrate
 from .settings import SETTINGS
@@ -76,6 +76,7 @@ def create_app(
 
     i18n.init_app(app, store.election)
     headers.init_app(app)
+    presentation.init_app(app)
     app.register_blueprint(api.blueprint)
     csrf.exempt(api.blueprint)
     app.register_blueprint(admin.blueprint)
@@ -83,6 +84,7 @@ def create_app(
     app.register_blueprint(packaging.blueprint)
     app.register_blueprint(followup.blueprint)
     app.register_blueprint(followup.public)
+    app.register_blueprint(paper.blueprint)
     admin.init_app(app)
     jobs.handler(app, jobs.COUNT, counting.count_job)
     jobs.handler(app, store.VERIFY, store.verify_job)

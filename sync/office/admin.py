@@ -18,7 +18,7 @@ from ...election import certificate as certificates, keys
 from ...web.ballot_form import ballot_from_form
 from ...web.clock import now
 from .. import fields
-from . import authority, channels, counting, jobs, key_shares, publication, results, store
+from . import authority, channels, counting, dashboard, jobs, key_shares, publication, results, store
 from .extensions import limiter
 
 blueprint = Blueprint("office", __name__)
@@ -53,7 +53,7 @@ def login() -> Any:
             session["office_until"] = (now() + timedelta(minutes=current_app.config["STAFF_SESSION_MINUTES"])).isoformat()
             return redirect(url_for("office.stations"))
         error, status = gettext("Wrong user name or password."), 422
-    return render_template("office/login.html", error=error), status
+    return render_template("office/login.html", error=error, first_run=not store.user_names(), data_folder=current_app.instance_path), status
 
 
 @blueprint.post("/logout")
@@ -65,7 +65,12 @@ def logout() -> Any:
 @blueprint.get("/")
 @login_required
 def stations() -> str:
-    return render_template("office/stations.html", package=store.election(), stations=store.stations(), totals=store.totals())
+    rows = store.stations()
+    hours = dashboard.ballots_per_hour()
+    return render_template(
+        "office/stations.html", package=store.election(), stations=rows, totals=store.totals(),
+        chart=dashboard.chart(hours), hours=hours, attention=dashboard.attention(rows, len(store.alerts())),
+    )
 
 
 @blueprint.post("/stations/enrol")

@@ -188,6 +188,12 @@ def codes(data_dir: Path, count: int, title: str, out_file: Path, csv_file: Path
     click.echo("The sheet holds the codes themselves: print it, then store and destroy it as you would ballots.")
 
 
+WINDOW_WARNINGS = {
+    "closed": "warning: the voting window lies wholly in the past (it closed {closes}); stations refuse such a package. Change voting.opens and voting.closes.",
+    "begun": "warning: the voting window has already begun (it opened {opens}); stations let people vote as soon as they load the package.",
+}
+
+
 @office.command("package")
 @data_option
 @click.option(
@@ -222,6 +228,8 @@ def package(
     summary = authority.describe(built)
     click.echo(f"{summary['id']}: {summary['projects']} projects in {', '.join(summary['languages'])}, budget {summary['budget']}, "
                f"{summary['rule']} ballot, check-in {summary['check_in']}, {summary['codes']} codes, {summary['images']} images. No problems found.")
+    for warning in material.window_warnings(built.package, now()):
+        click.echo(WINDOW_WARNINGS[warning].format(opens=built.package.opens.isoformat(), closes=built.package.closes.isoformat()), err=True)
     if check:
         return
     if audio:

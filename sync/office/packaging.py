@@ -13,6 +13,7 @@ import json
 import re
 import secrets
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from flask_babel import gettext
 
 from ...election import material
 from ...web import preview as ballot_preview
-from . import authority
+from . import audio, authority
 from .admin import login_required
 
 blueprint = Blueprint("packaging", __name__, url_prefix="/package")
@@ -88,7 +89,8 @@ def render_draft(name: str, error: str | None = None, status: int = 200) -> Any:
     package = built.package
     page = render_template(
         "office/package_draft.html", name=name, summary=authority.describe(built), package=package,
-        images=sorted(built.assets), error=error,
+        images=sorted(built.assets), error=error, warnings=material.window_warnings(package, datetime.now(timezone.utc)),
+        speech=speech_facts(package.languages),
     )
     return page, status
 
@@ -114,12 +116,32 @@ def preview(name: str, language: str) -> Any:
 @login_required
 def sign(name: str) -> Any:
     built = load_draft(name)
+    passphrase = request.form.get("passphrase", "")[:500]
     try:
-        signed = authority.sign(data_folder(), built, request.form.get("passphrase", "")[:500])
+        authority.signing_key(data_folder(), passphrase)
+    except authority.AuthorityError:
+        return render_draft(name, gettext("The passphrase is wrong, or the signing key cannot be read. Nothing was signed."), 422)
+    if request.form.get("speech") == "yes":
+        try:
+            built = audio.add_audio(built)
+        except audio.AudioError as error:
+            current_app.logger.warning("speech refused: %s", error)
+            return render_draft(name, gettext("Speech could not be made, so nothing was signed: %(reason)s. Untick speech to sign without it.", reason=str(error)), 422)
+    try:
+        signed = authority.sign(data_folder(), built, passphrase)
     except authority.AuthorityError:
         return render_draft(name, gettext("The passphrase is wrong, or the signing key cannot be read. Nothing was signed."), 422)
     current_app.logger.info("package %s signed by %s", built.document["id"], session.get("office_user"))
     return send_file(io.BytesIO(signed), mimetype="application/zip", as_attachment=True, download_name=f"{built.document['id'].replace('/', '-')}.zip")
+
+
+def speech_facts(languages: list[str]) -> dict[str, Any]:
+    """What the sign form can promise about speech: whether the tools are here, and which languages have no voice."""
+    missing_tools = audio.tools_missing()
+    if missing_tools:
+        return {"tools_missing": missing_tools, "voiced": [], "voiceless": list(languages)}
+    voiced = [language for language in languages if audio.voice_for(language)]
+    return {"tools_missing": [], "voiced": voiced, "voiceless": [language for language in languages if language not in voiced]}
 
 
 def preview_app() -> Flask:

@@ -82,7 +82,7 @@ def build(count: Count) -> dict[str, bytes]:
             "record_hashes": sorted(hashes),
         })
     ballots = exports.ballots_pb(package, count).encode("utf-8")
-    threshold = int(current_app.config.get("SUPPRESSION_THRESHOLD", SUPPRESSION_THRESHOLD))
+    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
     published = dict(result)
     channels = suppressed_channels(result, threshold)
     published["channels"] = {name: {"valid": figures["valid"], "invalid": figures["invalid"], "scores": figures["scores"]} for name, figures in channels.items()}

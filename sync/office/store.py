@@ -617,6 +617,9 @@ def add_rehearsal_clerks() -> None:
 def is_rehearsal(*names: str | None) -> bool:
     """A rehearsal office (setting REHEARSAL) or work done by the built-in rehearsal clerks."""
     return bool(current_app.config["REHEARSAL"]) or any(name in REHEARSAL_CLERKS for name in names)
+def user_names() -> set[str]:
+    """Who can log in: an empty set means the office still needs its first clerk."""
+    return set(db.session.scalars(sa.select(OfficeUser.username)))
 
 
 @functools.cache

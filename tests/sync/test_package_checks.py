@@ -1,0 +1,61 @@
+"""Package checks: every problem at once, and warnings (not errors) for a voting window in the past or already begun."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from syncing import PASSWORD, log_in, token
+from test_provisioning import PASSPHRASE, office_with_keys, projects_text, run, settings_text, write_material  # noqa: F401 (a fixture)
+from vallokal.sync.office import create_app as create_office, prepare as prepare_office, store as office_store
+
+
+def window(text: str, opens: datetime, closes: datetime) -> str:
+    text = re.sub(r"opens = \S+", f"opens = {opens.replace(microsecond=0).isoformat()}", text)
+    return re.sub(r"closes = \S+", f"closes = {closes.replace(microsecond=0).isoformat()}", text)
+
+
+def check(tmp_path: Path, office: Path, settings: str):
+    projects, settings_file = write_material(tmp_path / "material", projects_text().replace("lekplats.svg", ""), settings)
+    return run("office", "package", "--data", office, "--projects", projects, "--settings", settings_file,
+               "--out", tmp_path / "out.zip", "--check", ok=False)
+
+
+def test_a_bad_budget_does_not_hide_a_vote_that_closes_before_it_opens(tmp_path: Path, office_with_keys: Path) -> None:
+    now = datetime.now(timezone.utc)
+    settings = window(settings_text(check_in="open"), now + timedelta(days=10), now + timedelta(days=2)).replace("budget = 1_000_000", 'budget = "lots"')
+    result = check(tmp_path, office_with_keys, settings)
+    assert result.exit_code == 1
+    assert "budget: give a whole number" in result.output and "voting.closes: the vote closes" in result.output, result.output
+    assert "2 problem(s)" in result.output
+
+
+def test_a_window_in_the_past_or_already_begun_is_a_warning_not_an_error(tmp_path: Path, office_with_keys: Path) -> None:
+    now = datetime.now(timezone.utc)
+    past = check(tmp_path, office_with_keys, window(settings_text(check_in="open"), now - timedelta(days=30), now - timedelta(days=20)))
+    assert past.exit_code == 0 and "No problems found" in past.output and "wholly in the past" in past.output, past.output
+    begun = check(tmp_path, office_with_keys, window(settings_text(check_in="open"), now - timedelta(hours=1), now + timedelta(days=20)))
+    assert begun.exit_code == 0 and "already begun" in begun.output and "wholly in the past" not in begun.output
+    later = check(tmp_path, office_with_keys, window(settings_text(check_in="open"), now + timedelta(days=5), now + timedelta(days=20)))
+    assert later.exit_code == 0 and "warning" not in later.output
+
+
+def test_the_package_page_warns_of_a_window_in_the_past(tmp_path: Path, office_with_keys: Path) -> None:
+    office = create_office({"SESSION_COOKIE_SECURE": False}, data_dir=office_with_keys)
+    prepare_office(office)
+    with office.app_context():
+        office_store.add_user("anna", PASSWORD)
+    client = office.test_client()
+    log_in(client)
+    now = datetime.now(timezone.utc)
+    settings = window(settings_text(check_in="open"), now - timedelta(days=30), now - timedelta(days=20))
+    page = client.post("/package/", data={
+        "csrf_token": token(client, "/package/"),
+        "projects": (io.BytesIO(projects_text().replace("lekplats.svg", "").encode("utf-8")), "projekt.csv"),
+        "settings": (io.BytesIO(settings.encode("utf-8")), "settings.toml"),
+    }, content_type="multipart/form-data")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="warning-closed"' in text, text
+    assert "Varning" in text and "Röstsedel" in text and "knapsack" not in re.sub(r"<code>.*?</code>", "", text.split("<h2>")[0])
