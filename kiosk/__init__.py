@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..web import STATIC, TEMPLATES, TRANSLATIONS, headers, i18n
-from . import device, errors, staff, store, tablets, voter
+from . import device, errors, pairing, sessions, staff, store, tablets, voter
 from .extensions import babel, csrf, db, migrate
 from ..web.instance import secret_key
 from ..web.sqlite import configure as configure_sqlite
@@ -53,6 +54,9 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_NAME="vallokal_station",
         WTF_CSRF_TIME_LIMIT=None,
+        STATION_NAMES=[],
+        PROXY_HOPS=1,
+        SCREEN_ON_LOOPBACK=True,
         BABEL_DEFAULT_LOCALE="sv",
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
     )
@@ -64,6 +68,10 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     app.config["DEBUG"] = False  # never the debugger or tracebacks in front of voters or staff, whatever the environment says
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(folder)
+    app.config["TRUSTED_HOSTS"] = allowed_hosts(app)
+    if app.config["PROXY_HOPS"]:
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
     with app.app_context():
@@ -76,11 +84,24 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     i18n.init_app(app, store.current_package)
     headers.init_app(app)
     errors.init_app(app)
+    sessions.init_app(app)
+    pairing.init_app(app)
     app.register_blueprint(voter.blueprint)
     app.register_blueprint(staff.blueprint)
     app.register_blueprint(tablets.blueprint)
     app.before_request(tablets.note_seen)
     return app
+
+
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1"]
+
+
+def allowed_hosts(app: Flask) -> list[str]:
+    """The Host names the station answers to: its configured names and loopback, so a DNS-rebinding page gets a 400."""
+    names = app.config.get("STATION_NAMES") or []
+    if isinstance(names, str):
+        names = [name.strip() for name in names.split(",") if name.strip()]
+    return list(dict.fromkeys([*LOOPBACK_HOSTS, *names]))
 
 
 IDLE_RANGE = (120, 300)

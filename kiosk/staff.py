@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import timezone
 from functools import wraps
 from pathlib import Path
 from typing import Any, Callable
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from ..web import i18n
-from . import store
+from . import sessions, store
 from ..web.qr import qr_svg
 from .voter import end_voter_session, now, pin_error
 
@@ -23,10 +23,12 @@ blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        until = session.get("staff_until")
-        if not until or datetime.fromisoformat(until) < now():
-            session.pop("staff_until", None)
+        state = sessions.staff_state()
+        if state == "none":
             return redirect(url_for("staff.login"))
+        if state == "revoked":
+            message = gettext("Your staff session has ended. Log in again.")
+            return render_template("kiosk/staff/login.html", error=message), 403
         return view(*args, **kwargs)
 
     return wrapper
@@ -39,9 +41,7 @@ def login() -> Any:
         result = store.try_pin(request.form.get("pin", "")[:64], now())
         if result.accepted:
             end_voter_session(keep_display=True)
-            minutes = current_app.config["STAFF_SESSION_MINUTES"]
-            session["staff_until"] = (now() + timedelta(minutes=minutes)).isoformat()
-            return redirect(url_for("staff.status"))
+            return sessions.start_staff_session(redirect(url_for("staff.status")))
         error, status = pin_error(result), 422 if result.locked_until is None else 429
     return render_template("kiosk/staff/login.html", error=error), status
 
@@ -49,7 +49,9 @@ def login() -> Any:
 @blueprint.post("/logout")
 def logout() -> Any:
     end_voter_session()
-    return redirect(url_for("voter.welcome"))
+    response = redirect(url_for("voter.welcome"))
+    sessions.end_staff_session(response)
+    return response
 
 
 def status_page(error: str | None = None, status_code: int = 200, notice: str | None = None) -> tuple[str, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -24,7 +25,7 @@ from ..sync.bundle import SignedRecord
 from ..election import envelope, package as packages, rules
 from . import pin as pins
 from .extensions import db
-from .models import BallotRecord, Event, LoadedPackage, SpentCheckIn, Station, SyncState, Tablet  # noqa: F401 (re-exported for tests)
+from .models import BallotRecord, Event, LoadedPackage, PairingCode, SpentCheckIn, Station, SyncState, Tablet  # noqa: F401 (re-exported for tests)
 
 MAX_TABLETS = 40
 ACTIVATION_MINUTES = 10
@@ -518,3 +519,43 @@ def note_sync(now: datetime, acknowledged: int | None = None, error: str | None 
             state.acknowledged = acknowledged
         if closing is not None:
             state.closing_acknowledged = closing
+
+
+# Pairing -------------------------------------------------------------------
+
+PAIRING_MINUTES = 10
+
+
+def issue_pairing_code(now: datetime, name: str | None = None) -> str:
+    """A new one-time pairing token (valid ten minutes); only its hash is stored."""
+    token = secrets.token_urlsafe(24)
+    name = " ".join((name or "").split())[:60] or None
+    with writing():
+        db.session.execute(sa.delete(PairingCode).where(PairingCode.expires_at < now.replace(tzinfo=None)))
+        db.session.add(PairingCode(token_hash=token_hash(token), name=name, expires_at=now + timedelta(minutes=PAIRING_MINUTES)))
+    return token
+
+
+def pairing_code_valid(token: str, now: datetime) -> bool:
+    row = db.session.get(PairingCode, token_hash(token)) if token else None
+    return row is not None and row.used_at is None and now < as_utc(row.expires_at)
+
+
+def pair_tablet(token: str, now: datetime) -> tuple[str, Tablet]:
+    """Use a pairing token once: a new tablet with its own long-lived token, named as staff asked or numbered."""
+    with writing():
+        row = db.session.get(PairingCode, token_hash(token)) if token else None
+        if row is None or row.used_at is not None or now >= as_utc(row.expires_at):
+            raise StationError("pairing_invalid")
+        row.used_at = now
+        if (db.session.scalar(sa.select(sa.func.count()).select_from(Tablet)) or 0) >= MAX_TABLETS:
+            raise StationError("too_many_tablets")
+        taken = set(db.session.scalars(sa.select(Tablet.name)))
+        name = row.name if row.name and row.name not in taken else next(
+            f"Tablet {number}" for number in range(1, MAX_TABLETS + 2) if f"Tablet {number}" not in taken
+        )
+        tablet_token = secrets.token_urlsafe(24)
+        tablet_row = Tablet(token_hash=token_hash(tablet_token), name=name, named_at=now)
+        db.session.add(tablet_row)
+        log("tablet_named", name=name, paired=True)
+    return tablet_token, tablet_row

@@ -1,17 +1,19 @@
 """The voter's pages: welcome, check-in, ballot, review, cast and receipt.
 
 Everything works as plain HTML forms; JavaScript only adds the live budget bar
-and the idle warning. A voter's choices live in the signed session cookie of
-their own visit, never in the station's database, and the session is cleared
-when the voter finishes or walks away.
+and the idle warning. A voter's choices live in the station's memory, in a
+server-side session bound to the tablet (see sessions.py), never in the
+station's database, and the session ends when the voter finishes, casts or walks away.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import datetime, timezone
 from functools import wraps
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -30,7 +32,7 @@ from flask_babel import gettext
 from ..election import crockford, rules, voting_codes
 from ..election.package import ElectionPackage
 from ..web import i18n
-from . import store
+from . import sessions, store
 from ..web.qr import qr_svg
 
 blueprint = Blueprint("voter", __name__)
@@ -71,8 +73,11 @@ def end_voter_session(keep_display: bool = False, **extra: Any) -> None:
     kept = display_settings() if keep_display else {}
     if keep_display and "csrf_token" in session:
         kept["csrf_token"] = session["csrf_token"]
+    if not kept and not extra:
+        sessions.end_session()
+        return
     session.clear()
-    session.update(kept, **extra)
+    session.update(kept, client=sessions.client_identity(), **extra)
 
 
 def package_or_none() -> ElectionPackage | None:
@@ -148,10 +153,23 @@ def settings() -> Response:
     if request.form.get("reset") == "display":
         for key in DISPLAY_SETTINGS:
             session.pop(key, None)
-    target = request.form.get("next", "/")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = "/"
-    return redirect(target)
+    return redirect(same_origin_path(request.form.get("next", "/")))
+
+
+def same_origin_path(target: str) -> str:
+    """A path on this station, or "/": never another host, however a browser would read the text."""
+    if (
+        not target.startswith("/")
+        or target.startswith("//")
+        or any(character in target for character in "\\\t\r\n")
+        or not target.isprintable()
+        or len(target) > 500
+    ):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return "/"
+    return target
 
 
 @blueprint.post("/start")
@@ -376,7 +394,7 @@ def cast() -> Any:
             return refuse(refusal.reason, 503)
         end_voter_session(keep_display=True)
         return refuse(refusal.reason, 409 if refusal.reason == "code_used" else 403)
-    end_voter_session(keep_display=True, receipt=tracking_code)
+    end_voter_session(keep_display=True, receipt=tracking_code, receipt_at=time.time())
     outbox = current_app.extensions.get("vallokal_outbox")
     if outbox is not None:
         outbox.wake()
