@@ -7,11 +7,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, abort, current_app, request
+from werkzeug.sansio.utils import host_is_trusted
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..web import STATIC, TEMPLATES, TRANSLATIONS, headers, i18n
-from . import device, errors, pairing, sessions, staff, store, tablets, voter
+from . import device, errors, lockout, pairing, sessions, staff, store, tablets, voter
 from .extensions import babel, csrf, db, migrate
 from ..web.instance import secret_key
 from ..web.sqlite import configure as configure_sqlite
@@ -68,7 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     app.config["DEBUG"] = False  # never the debugger or tracebacks in front of voters or staff, whatever the environment says
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(folder)
-    app.config["TRUSTED_HOSTS"] = allowed_hosts(app)
+    app.config["STATION_HOSTS"] = allowed_hosts(app)
     if app.config["PROXY_HOPS"]:
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
@@ -84,12 +85,14 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
     i18n.init_app(app, store.current_package)
     headers.init_app(app)
     errors.init_app(app)
+    app.before_request(refuse_unknown_hosts)
     sessions.init_app(app)
     pairing.init_app(app)
     app.register_blueprint(voter.blueprint)
     app.register_blueprint(staff.blueprint)
     app.register_blueprint(tablets.blueprint)
     app.before_request(tablets.note_seen)
+    lockout.init_app(app)
     return app
 
 
@@ -102,6 +105,12 @@ def allowed_hosts(app: Flask) -> list[str]:
     if isinstance(names, str):
         names = [name.strip() for name in names.split(",") if name.strip()]
     return list(dict.fromkeys([*LOOPBACK_HOSTS, *names]))
+
+
+def refuse_unknown_hosts() -> None:
+    """A request for a Host the station is not named gets a 400 (what a DNS-rebinding page sends)."""
+    if not host_is_trusted(request.host, current_app.config["STATION_HOSTS"]):
+        abort(400)
 
 
 IDLE_RANGE = (120, 300)

@@ -63,6 +63,20 @@ def serve(data_dir: Path, host: str | None, port: int | None, threads: int) -> N
     server.serve(app, host, port, threads)
 
 
+@station.command("pair")
+@data_option
+@click.option("--name", default=None, help="The tablet's name on the staff panel (default: the next free \"Tablet N\").")
+@click.option("--url", "base_url", default=None, help="The station's address as tablets reach it (default: PUBLIC_URL in station.toml, else the served address).")
+def pair(data_dir: Path, name: str | None, base_url: str | None) -> None:
+    """Print a one-time URL that pairs one browser as a voting tablet (valid ten minutes, used once)."""
+    from . import pairing
+
+    app = station_app(data_dir, needs_authority=False)
+    with app.app_context():
+        token = store.issue_pairing_code(datetime.now(timezone.utc), name)
+    click.echo(pairing.pairing_url(token, base_url or pairing.station_base_url(app.config)))
+
+
 @station.command("load-package")
 @data_option
 @click.argument("package_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -79,7 +93,7 @@ def load_package(data_dir: Path, package_file: Path) -> None:
 
 @station.command("set-pin")
 @data_option
-@click.option("--pin", prompt="New staff PIN", hide_input=True, confirmation_prompt=True, help="4 to 32 digits.")
+@click.option("--pin", prompt="New staff PIN", hide_input=True, confirmation_prompt=True, help="8 to 32 digits.")
 def set_pin(data_dir: Path, pin: str) -> None:
     """Set the staff PIN (stored only as a scrypt hash)."""
     app = station_app(data_dir, needs_authority=False)
@@ -238,7 +252,7 @@ def write_settings(data_dir: Path, changes: dict[str, str | int]) -> Path:
 @click.option("--authority-key", required=True, help="The authority's public signing key, as `vallokal office keys` printed it.")
 @click.option("--package", "package_source", required=True, help="The signed package: a file, or the office's address for it.")
 @click.option("--office-url", default=None, help="The office's address, for sending ballots when online.")
-@click.option("--pin", prompt="Staff PIN for this station (4 to 32 digits)", hide_input=True, confirmation_prompt=True)
+@click.option("--pin", prompt="Staff PIN for this station (8 to 32 digits)", hide_input=True, confirmation_prompt=True)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on; 0.0.0.0 for tablets on the site's network.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 def provision(data_dir: Path, name: str, authority_key: str, package_source: str, office_url: str | None, pin: str, host: str, port: int) -> None:
@@ -260,7 +274,7 @@ def provision(data_dir: Path, name: str, authority_key: str, package_source: str
     from .pin import valid_pin
 
     if not valid_pin(pin):
-        raise click.BadParameter("a PIN is 4 to 32 digits", param_hint="--pin")
+        raise click.BadParameter("a PIN is 8 to 32 digits", param_hint="--pin")
     package_file = read_package_source(package_source)
     from ..election import package as packages
 

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext
 
 from ..web import i18n
-from . import sessions, store
+from . import lockout, sessions, store
 from ..web.qr import qr_svg
 from .voter import end_voter_session, now, pin_error
 
@@ -38,7 +38,7 @@ def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
 def login() -> Any:
     error, status = None, 200
     if request.method == "POST":
-        result = store.try_pin(request.form.get("pin", "")[:64], now())
+        result = lockout.try_pin("staff", request.form.get("pin", "")[:64], now())
         if result.accepted:
             end_voter_session(keep_display=True)
             return sessions.start_staff_session(redirect(url_for("staff.status")))

@@ -157,25 +157,14 @@ class PinResult:
     attempts_left: int | None = None
 
 
-def try_pin(pin: str, now: datetime) -> PinResult:
-    """Check a staff PIN; repeated failures lock it for a time that doubles each round."""
+def try_pin(pin: str, now: datetime) -> bool:
+    """Check a staff PIN. Lock-out is per client and purpose (lockout.py), never for the whole station."""
+    row = station()
+    if row.pin_hash and pins.check_pin(pin, row.pin_hash):
+        return True
     with writing():
-        row = station()
-        locked_until = as_utc(row.pin_locked_until)
-        if locked_until is not None and now < locked_until:
-            return PinResult(False, locked_until=locked_until)
-        if row.pin_hash and pins.check_pin(pin, row.pin_hash):
-            row.failed_pin_attempts, row.pin_locked_until = 0, None
-            return PinResult(True)
-        row.failed_pin_attempts += 1
-        failures = row.failed_pin_attempts
-        log("pin_failed", attempt=failures)
-        lock = passwords.lock_for(failures)
-        if lock is not None:
-            row.pin_locked_until = now + lock
-            log("pin_locked", seconds=int(lock.total_seconds()))
-            return PinResult(False, locked_until=now + lock)
-        return PinResult(False, attempts_left=passwords.ATTEMPTS_BEFORE_LOCK - failures)
+        log("pin_failed")
+    return False
 
 
 # Polls and reports ---------------------------------------------------------
@@ -399,6 +388,7 @@ def cast(token: str, ballot: rules.Ballot, code_hash: str | None, device_key: Ed
     violations = rules.validate(package.rule, ballot)
     if violations:
         raise InvalidBallot(violations)
+    check_code(package, code_hash)
     spent_key = token_hash(token)
     device_id = station().device_id
     ballot_id = envelope.new_ballot_id()
@@ -412,6 +402,15 @@ def cast(token: str, ballot: rules.Ballot, code_hash: str | None, device_key: Ed
         raise StationError("storage_full") from None
     current_app.extensions.pop("vallokal_storage_full", None)
     return envelope.tracking_code(record_hash)
+
+
+def check_code(package: packages.ElectionPackage, code_hash: str | None) -> None:
+    """A record carries one of the package's code hashes in code check-in, and none otherwise, whatever the session says."""
+    if package.check_in == "code":
+        if code_hash is None or code_hash not in package.code_hashes:
+            raise StationError("code_invalid")
+    elif code_hash is not None:
+        raise StationError("code_invalid")
 
 
 def is_storage_full(error: Exception) -> bool:
@@ -467,7 +466,7 @@ def _store_cast(package: packages.ElectionPackage, ballot_id: str, sealed: str, 
             )
         )
         connection.execute(sa.insert(SpentCheckIn).values(token_hash=spent_key, sequence=record.sequence))
-        connection.execute(sa.insert(Event).values(kind="ballot_cast", detail="{}"))
+        # No event for a cast: the log's microseconds and order would tie it to a moment far finer than its minute.
     return record_hash
 
 

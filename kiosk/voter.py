@@ -32,7 +32,7 @@ from flask_babel import gettext
 from ..election import crockford, rules, voting_codes
 from ..election.package import ElectionPackage
 from ..web import i18n
-from . import sessions, store
+from . import lockout, sessions, store
 from ..web.qr import qr_svg
 
 blueprint = Blueprint("voter", __name__)
@@ -245,7 +245,7 @@ def code(package: ElectionPackage) -> Any:
 def activate(package: ElectionPackage) -> Any:
     error, status = None, 200
     if request.method == "POST":
-        result = store.try_pin(request.form.get("pin", "")[:64], now())
+        result = lockout.try_pin("activate", request.form.get("pin", "")[:64], now())
         if result.accepted:
             return start_voting()
         error, status = pin_error(result), 422 if result.locked_until is None else 429

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-STAFF_PIN = "246810"
+STAFF_PIN = "24681012"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

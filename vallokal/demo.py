@@ -160,7 +160,7 @@ def demo(host: str, port: int, data_dir: Path, no_serve: bool, speech: bool) -> 
         except packages.PackageError as error:
             raise click.ClickException(f"the demo package was refused: {error}") from None
         if not pin_file.exists():
-            pin = f"{secrets.randbelow(10**6):06d}"
+            pin = f"{secrets.randbelow(10**8):08d}"
             store.set_pin(pin)
             pin_file.write_text(pin + "\n", encoding="utf-8")
         pin = pin_file.read_text(encoding="utf-8").strip()

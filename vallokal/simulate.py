@@ -192,7 +192,7 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
             prepare_station(station)
             with station.app_context():
                 station_store.load_package(package_file, now)
-                station_store.set_pin(f"{random.Random(seed + number).randrange(10**6):06d}")
+                station_store.set_pin(f"{random.Random(seed + number).randrange(10**8):08d}")
                 station_store.open_polls(now)
                 request = outbox.enrolment_request()
                 with office.app_context():
