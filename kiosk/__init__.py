@@ -55,6 +55,9 @@ def create_app(test_config: dict[str, Any] | None = None, data_dir: str | os.Pat
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_NAME="vallokal_station",
         WTF_CSRF_TIME_LIMIT=None,
+        # Pages send no Referer (Referrer-Policy: no-referrer), so Flask-WTF's https Referer check
+        # would refuse every form; the Origin check in refuse_unknown_hosts does that job.
+        WTF_CSRF_SSL_STRICT=False,
         STATION_NAMES=[],
         PROXY_HOPS=1,
         SCREEN_ON_LOOPBACK=True,
@@ -108,8 +111,11 @@ def allowed_hosts(app: Flask) -> list[str]:
 
 
 def refuse_unknown_hosts() -> None:
-    """A request for a Host the station is not named gets a 400 (what a DNS-rebinding page sends)."""
+    """A request for a Host the station is not named, or a form sent from another origin, gets a 400."""
     if not host_is_trusted(request.host, current_app.config["STATION_HOSTS"]):
+        abort(400)
+    origin = request.headers.get("Origin")
+    if origin and request.method not in ("GET", "HEAD", "OPTIONS") and origin != "null" and origin != request.host_url.rstrip("/"):
         abort(400)
 
 

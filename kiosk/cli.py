@@ -59,8 +59,58 @@ def serve(data_dir: Path, host: str | None, port: int | None, threads: int) -> N
     app = station_app(data_dir)
     host = host or app.config.get("HOST", "127.0.0.1")
     port = port or int(app.config.get("PORT", 8080))
+    refuse_plain_http(host, f"vallokal station tls --data {data_dir} --name station.local")
     click.echo(f"Station serving on http://{host}:{port}/ (data in {data_dir.resolve()})")
+    if app.config.get("PUBLIC_URL"):
+        click.echo(f"Tablets reach it through the TLS terminator at {app.config['PUBLIC_URL']}/")
     server.serve(app, host, port, threads)
+
+
+def refuse_plain_http(host: str, tls_command: str) -> None:
+    """Waitress speaks plain HTTP: anything but loopback would put ballots on a shared network in clear text."""
+    from .pairing import is_loopback
+
+    if host == "localhost" or is_loopback(host):
+        return
+    click.echo(
+        f"Refusing to serve plain HTTP on {host}: on a shared network anyone could read and change ballots.\n"
+        "Serve on 127.0.0.1 and put TLS in front of it for the tablets:\n"
+        f"  {tls_command}\n"
+        "makes the station's own certificate and a Caddyfile; start Caddy with it (the vallokal-caddy service,\n"
+        "see provisioning/README.md) and pair each tablet with its https address.",
+        err=True,
+    )
+    raise SystemExit(2)
+
+
+@station.command("tls")
+@data_option
+@click.option("--name", "names", required=True, multiple=True, help="A name tablets use for the station, such as its mDNS name station.local (repeatable; an address works too).")
+@click.option("--https-port", default=443, show_default=True, type=click.IntRange(1, 65535), help="Where Caddy listens for the tablets.")
+@click.option("--port", default=None, type=click.IntRange(1, 65535), help="Where waitress listens on loopback. Default: PORT in station.toml, else 8080.")
+def tls(data_dir: Path, names: tuple[str, ...], https_port: int, port: int | None) -> None:
+    """Make the station its own small CA and certificate, and a Caddyfile that serves it in front of waitress."""
+    from . import tls as certificates
+
+    names = tuple(dict.fromkeys(name.strip().lower() for name in names if name.strip()))
+    if not names or any(not name.replace(".", "").replace("-", "").replace(":", "").isalnum() for name in names):
+        raise click.BadParameter("give names such as station.local (letters, digits, dots and dashes)", param_hint="--name")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    app = create_app(data_dir=data_dir)
+    port = port or int(app.config.get("PORT", 8080))
+    folder = certificates.make_certificates(data_dir.resolve(), list(names))
+    caddyfile = folder / certificates.CADDYFILE
+    caddyfile.write_text(certificates.caddyfile(folder, list(names), https_port, port), encoding="utf-8")
+    certificate = certificates.load_certificate(data_dir)
+    spki = certificates.spki_hash(certificate)
+    (folder / "station.spki").write_text(spki + "\n", encoding="utf-8")
+    public_url = f"https://{names[0]}" + ("" if https_port == 443 else f":{https_port}")
+    write_settings(data_dir, {"HOST": "127.0.0.1", "PORT": port, "PUBLIC_URL": public_url, "STATION_NAMES": ",".join(names)})
+    click.echo(f"Certificate for {', '.join(names)} in {folder} (CA {folder / certificates.CA_CERTIFICATE}).")
+    click.echo(f"  Caddyfile   {caddyfile} (https on port {https_port}, to waitress on 127.0.0.1:{port})")
+    click.echo(f"  SPKI pin    {spki}  (for the kiosk launcher: VALLOKAL_KIOSK_SPKI)")
+    click.echo(f"  CA SHA-256  {certificates.fingerprint_for(app)}  (tablets that install the CA compare this)")
+    click.echo(f"Tablets pair at {public_url}/pair/… (vallokal station pair --data {data_dir}).")
 
 
 @station.command("pair")

@@ -103,7 +103,9 @@ def served(app: Any, port: int = 0, threads: int = 4) -> Iterator[str]:
 
     import waitress.server
 
-    server = waitress.server.create_server(app, host="127.0.0.1", port=port, threads=threads)
+    from vallokal.kiosk.server import PROXY_HEADERS
+
+    server = waitress.server.create_server(app, host="127.0.0.1", port=port, threads=threads, **PROXY_HEADERS)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

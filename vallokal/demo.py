@@ -129,8 +129,11 @@ def _key(path: Path, kind: type, passphrase: str | None = None) -> Any:
 @click.option("--speech/--no-speech", default=True, show_default=True, help="Speak the ballot with espeak-ng, if it is installed.")
 def demo(host: str, port: int, data_dir: Path, no_serve: bool, speech: bool) -> None:
     """Set up and serve a demo station with a signed election, polls open."""
-    from .kiosk import create_app, prepare, server, store
+    from .kiosk import create_app, pairing, prepare, server, store
+    from .kiosk.cli import refuse_plain_http
 
+    if not no_serve:
+        refuse_plain_http(host, f"vallokal station tls --data {data_dir / 'station'} --name station.local")
     data_dir.mkdir(parents=True, exist_ok=True)
     office = data_dir / "office"
     authority = _key(office / "authority-signing.pem", Ed25519PrivateKey, DEMO_PASSPHRASE)
@@ -167,10 +170,12 @@ def demo(host: str, port: int, data_dir: Path, no_serve: bool, speech: bool) -> 
         if store.station().polls != "open":
             store.open_polls(now)
         cast = store.ballots_cast()
+        pairing_token = store.issue_pairing_code(now)
 
     url = f"http://{host}:{port}/"
     click.echo(f"Vallokal demo: data in {data_dir.resolve()}")
-    click.echo(f"  Voter page:  {url}")
+    click.echo(f"  Voter page:  {url}  (this device's own screen; another browser pairs first)")
+    click.echo(f"  Pair a tablet: {pairing.pairing_url(pairing_token, url)}  (once, within ten minutes)")
     click.echo(f"  Staff page:  {url}staff/  (PIN {pin})")
     click.echo(f"  Ballots cast so far: {cast}. The office keys' passphrase is '{DEMO_PASSPHRASE}'.")
     if no_serve:
