@@ -54,7 +54,7 @@ def logout() -> Any:
     return response
 
 
-def status_page(error: str | None = None, status_code: int = 200, notice: str | None = None) -> tuple[str, int]:
+def status_page(error: str | None = None, status_code: int = 200, notice: str | None = None, pairing: dict[str, Any] | None = None) -> tuple[str, int]:
     from . import tablets
 
     named = store.tablets()
@@ -70,6 +70,7 @@ def status_page(error: str | None = None, status_code: int = 200, notice: str | 
         clock=now(),
         closing=store.last_report("polls_closed") if store.station().polls == "closed" else None,
         notice=notice,
+        pairing=pairing,
         speech={
             "languages": [i18n.LANGUAGES.get(code, code) for code in (package.languages if package else []) if package.document.get("audio", {}).get(code)],
             "missing": [i18n.LANGUAGES.get(code, code) for code in (package.audio_missing if package else [])],

@@ -73,6 +73,20 @@ def name_this() -> ResponseReturnValue:
     return response
 
 
+@blueprint.post("/staff/tablets/pair")
+@staff_required
+def pair_new() -> ResponseReturnValue:
+    """A one-time pairing URL and its QR code, for a tablet staff hold in their hand."""
+    from ..web.qr import qr_svg
+    from .pairing import pairing_url, station_base_url
+    from .staff import status_page
+
+    token = store.issue_pairing_code(now(), request.form.get("name", "")[:100])
+    base = station_base_url(current_app.config) if current_app.config.get("PUBLIC_URL") else request.host_url
+    url = pairing_url(token, base)
+    return status_page(pairing={"url": url, "qr": qr_svg(url)})
+
+
 @blueprint.post("/staff/tablets/activate")
 @staff_required
 def activate() -> ResponseReturnValue:

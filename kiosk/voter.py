@@ -409,6 +409,12 @@ def receipt() -> Any:
     return render_template("kiosk/receipt.html", package=package_or_none(), tracking_code=tracking_code, qr=qr_svg(tracking_code))
 
 
+@blueprint.get("/still-here")
+def still_here() -> Response:
+    """The idle warning's "more time": the server's idle clock starts again too."""
+    return Response(status=204)
+
+
 @blueprint.post("/done")
 def done() -> Response:
     end_voter_session()

@@ -312,3 +312,30 @@ def test_the_station_refuses_a_record_with_a_code_hash_the_package_lacks(make_st
             with pytest.raises(store.StationError, match="code_invalid"):
                 store.cast("token", ballot, code_hash, station.extensions["vallokal_device_key"], datetime.now(timezone.utc))
             assert store.ballots_cast() == 0
+
+
+def test_staff_pair_a_tablet_from_the_panel_with_a_one_time_code(app):
+    phone = lan_client(app, "192.0.2.70")
+    staff_login(phone)
+    csrf = CSRF_FIELD.search(phone.get("/staff/").get_data(as_text=True)).group(1)
+    page = phone.post("/staff/tablets/pair", data={"csrf_token": csrf, "name": "Tablet vid entrén"}).get_data(as_text=True)
+    url = re.search(r"<code>(http://[^<]+/pair/[A-Za-z0-9_-]+)</code>", page).group(1)
+    assert "<svg" in page
+    tablet = lan_client(app, "192.0.2.71")
+    path = url.split("localhost", 1)[1]
+    csrf = CSRF_FIELD.search(tablet.get(path).get_data(as_text=True)).group(1)
+    assert tablet.post(path, data={"csrf_token": csrf}).status_code == 302
+    assert tablet.get("/").status_code == 200
+    with app.app_context():
+        assert [tablet.name for tablet in store.tablets()] == ["Tablet vid entrén"]
+
+
+def test_more_time_on_the_idle_warning_keeps_the_session_on_the_server(app, clock):
+    voter = paired_voter(app, "192.0.2.72")
+    voter.check_in()
+    csrf = voter.token("/ballot")
+    for minute in (3, 6, 9):
+        clock[0] = minute * 60
+        assert voter.client.get("/still-here").status_code == 204
+    clock[0] = 10 * 60
+    assert voter.client.post("/ballot", data={"csrf_token": csrf, "project": ["bankar"]}).headers["Location"].endswith("/review")

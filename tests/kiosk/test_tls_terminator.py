@@ -156,3 +156,24 @@ def test_plain_http_on_a_network_address_is_refused(tmp_path, command):
                             env={**os.environ, "VALLOKAL_AUTHORITY_KEY": "x"})
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "vallokal station tls" in result.stderr and "TLS" in result.stderr
+
+
+def test_the_kiosk_launcher_pins_the_station_certificate(terminated, tmp_path):
+    app, port, _ = terminated
+    spki = tls.spki_hash(tls.load_certificate(Path(app.instance_path)))
+    spki_file = tmp_path / "station.spki"
+    spki_file.write_text(spki + "\n")
+    bin_dir, record = tmp_path / "bin", tmp_path / "chromium-arguments"
+    bin_dir.mkdir()
+    fake = bin_dir / "chromium"
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\n')
+    fake.chmod(0o755)
+    url = f"https://127.0.0.1:{port}/"
+    environment = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "VALLOKAL_KIOSK_URL": url,
+                   "VALLOKAL_KIOSK_PROFILE": str(tmp_path / "profile"), "VALLOKAL_KIOSK_SPKI": str(spki_file)}
+    environment.pop("DISPLAY", None)
+    launcher = Path(__file__).resolve().parents[2] / "provisioning" / "vallokal-kiosk"
+    result = subprocess.run([str(launcher)], env=environment, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "does not answer" not in result.stderr, result.stderr
+    arguments = record.read_text().splitlines()
+    assert f"--ignore-certificate-errors-spki-list={spki}" in arguments and ["--kiosk", url] == arguments[1:3]
