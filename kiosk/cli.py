@@ -45,7 +45,7 @@ def station() -> None:
 
 @station.command("serve")
 @data_option
-@click.option("--host", default=None, help="Address to listen on. Default: HOST in station.toml, else 127.0.0.1; 0.0.0.0 serves tablets and phones on the site's network.")
+@click.option("--host", default=None, help="Address to listen on (loopback only: tablets on the network come through the TLS terminator, see vallokal station tls). Default: HOST in station.toml, else 127.0.0.1.")
 @click.option("--port", default=None, type=click.IntRange(1, 65535), help="Default: PORT in station.toml, else 8080.")
 @click.option(
     "--threads",
@@ -303,7 +303,7 @@ def write_settings(data_dir: Path, changes: dict[str, str | int]) -> Path:
 @click.option("--package", "package_source", required=True, help="The signed package: a file, or the office's address for it.")
 @click.option("--office-url", default=None, help="The office's address, for sending ballots when online.")
 @click.option("--pin", prompt="Staff PIN for this station (8 to 32 digits)", hide_input=True, confirmation_prompt=True)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on; 0.0.0.0 for tablets on the site's network.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address waitress serves on (loopback; tablets on the network come through TLS: vallokal station tls).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 def provision(data_dir: Path, name: str, authority_key: str, package_source: str, office_url: str | None, pin: str, host: str, port: int) -> None:
     """Set up this device as a station in one step, and write its enrolment request for the office."""

@@ -339,3 +339,24 @@ def test_more_time_on_the_idle_warning_keeps_the_session_on_the_server(app, cloc
         assert voter.client.get("/still-here").status_code == 204
     clock[0] = 10 * 60
     assert voter.client.post("/ballot", data={"csrf_token": csrf, "project": ["bankar"]}).headers["Location"].endswith("/review")
+
+
+def test_the_demo_prints_a_fresh_pairing_url_that_lets_its_browser_vote(tmp_path):
+    from vallokal.kiosk import create_app
+
+    lines = []
+    for _ in range(2):
+        result = subprocess.run([*VALLOKAL, "demo", "--data", str(tmp_path / "demo"), "--no-serve", "--no-speech"],
+                                capture_output=True, text=True, check=True)
+        lines.append(next(line for line in result.stdout.splitlines() if "Pair a tablet" in line))
+        assert "PIN " in result.stdout
+    urls = [re.search(r"http://127\.0\.0\.1:8080/pair/[A-Za-z0-9_-]+", line).group(0) for line in lines]
+    assert urls[0] != urls[1]
+    app = create_app(data_dir=tmp_path / "demo" / "station")
+    browser = lan_client(app, "192.0.2.80")
+    path = urls[1].split("8080", 1)[1]
+    csrf = CSRF_FIELD.search(browser.get(path).get_data(as_text=True)).group(1)
+    assert browser.post(path, data={"csrf_token": csrf}).status_code == 302
+    Voter(browser).vote(project=["bankar"])
+    with app.app_context():
+        assert store.ballots_cast() == 1
