@@ -319,6 +319,7 @@ def provision(data_dir: Path, name: str, authority_key: str, package_source: str
         keys.signing_public(authority_key.strip(), "--authority-key")
     except keys.KeyFileError as error:
         raise click.BadParameter(f"{error}; copy the AUTHORITY_KEY line `vallokal office keys` printed", param_hint="--authority-key") from None
+    refuse_plain_http(host, f"vallokal station tls --data {data_dir} --name station.local")
     if office_url and not office_url.startswith(("http://", "https://")):
         raise click.BadParameter("give the office's address starting with https://", param_hint="--office-url")
     from .pin import valid_pin
