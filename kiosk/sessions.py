@@ -8,6 +8,8 @@ short-lived and revoked at logout.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import time
 from datetime import timedelta
@@ -56,6 +58,13 @@ def client_identity() -> str:
     from . import pairing
 
     return pairing.client_pairing() or f"address:{request.remote_addr}"
+
+
+def voter_token(session_id: str) -> str:
+    """The check-in token of a voter session: derived from its id and client, so that after a
+    restart the same cookie on the same tablet finds its receipt and nothing else does."""
+    key = str(current_app.config["SECRET_KEY"]).encode("utf-8")
+    return hmac.new(key, f"{session_id}|{client_identity()}".encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def end_session() -> None:

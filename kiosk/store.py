@@ -372,6 +372,18 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def receipt_for(token: str, since: datetime) -> str | None:
+    """The tracking code of the ballot a check-in token cast, if it cast one in the minute of `since` or later."""
+    row = db.session.execute(
+        sa.select(BallotRecord.record_hash, BallotRecord.cast_minute)
+        .join(SpentCheckIn, SpentCheckIn.sequence == BallotRecord.sequence)
+        .where(SpentCheckIn.token_hash == token_hash(token))
+    ).first()
+    if row is None or row.cast_minute < envelope.cast_minute(since):
+        return None
+    return envelope.tracking_code(row.record_hash)
+
+
 def code_used(code_hash: str) -> bool:
     return db.session.scalar(sa.select(BallotRecord.sequence).where(BallotRecord.code_hash == code_hash)) is not None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import wraps
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -101,7 +101,9 @@ def checked_in(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def start_voting(code_hash: str | None = None) -> Response:
-    session["voter"] = secrets.token_urlsafe(24)
+    """A check-in: a fresh session id, and a voter token that only this id on this client gives."""
+    current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
+    session["voter"] = sessions.voter_token(session.sid)
     session.pop("choices", None)
     if code_hash:
         session["code_hash"] = code_hash
@@ -373,7 +375,7 @@ def review() -> Any:
 @blueprint.post("/cast")
 def cast() -> Any:
     if "voter" not in session:
-        if "receipt" in session:
+        if "receipt" in session or recovered_receipt():
             return redirect(url_for("voter.receipt"))
         return redirect(url_for("voter.welcome"))
     package = package_or_none()
@@ -403,10 +405,22 @@ def cast() -> Any:
 
 @blueprint.get("/receipt")
 def receipt() -> Any:
-    tracking_code = session.get("receipt")
+    tracking_code = session.get("receipt") or recovered_receipt()
     if not tracking_code:
         return redirect(url_for("voter.welcome"))
     return render_template("kiosk/receipt.html", package=package_or_none(), tracking_code=tracking_code, qr=qr_svg(tracking_code))
+
+
+def recovered_receipt() -> str | None:
+    """After a restart (a power cut) the session is gone, but the cookie's id still names the cast it made."""
+    sid = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])
+    if not sid or len(sid) > 64 or session or session.sid == sid:  # the same id: the session ended, not lost
+        return None
+    since = now() - timedelta(seconds=int(current_app.config["RECEIPT_SECONDS"]))
+    tracking_code = store.receipt_for(sessions.voter_token(sid), since)
+    if tracking_code:
+        session.update(receipt=tracking_code, receipt_at=time.time())
+    return tracking_code
 
 
 @blueprint.get("/still-here")

@@ -360,3 +360,29 @@ def test_the_demo_prints_a_fresh_pairing_url_that_lets_its_browser_vote(tmp_path
     Voter(browser).vote(project=["bankar"])
     with app.app_context():
         assert store.ballots_cast() == 1
+
+
+def test_after_a_restart_the_same_tablet_still_finds_its_receipt_and_no_other_does(app):
+    from vallokal.kiosk import create_app
+
+    voter = paired_voter(app, "192.0.2.90")
+    voter.check_in()
+    voter.choose(project=["bankar"])
+    assert voter.cast().headers["Location"].endswith("/receipt")
+    with app.app_context():
+        [record] = store.records()
+    from vallokal.election import envelope
+
+    expected = envelope.tracking_code(record.hash)
+    cookies = {name: voter.client.get_cookie(name).value for name in (SESSION_COOKIE, "vallokal_tablet")}
+    restarted = create_app({"AUTHORITY_KEY": app.config["AUTHORITY_KEY"]}, data_dir=app.instance_path)
+    same_tablet, other = lan_client(restarted, "192.0.2.90"), lan_client(restarted, "192.0.2.91")
+    for client in (same_tablet, other):
+        for name, value in cookies.items():
+            client.set_cookie(name, value)
+    assert expected in same_tablet.get("/receipt").get_data(as_text=True)
+    other.delete_cookie("vallokal_tablet")
+    pair(restarted, other)
+    other.set_cookie(SESSION_COOKIE, cookies[SESSION_COOKIE])
+    response = other.get("/receipt")
+    assert response.status_code == 302 and expected not in response.get_data(as_text=True)
