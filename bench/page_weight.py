@@ -36,7 +36,7 @@ def station(folder: Path, authority: Ed25519PrivateKey, **options):
     with app.app_context():
         now = datetime.now(timezone.utc)
         store.load_package(packages.build_file(document, authority), now)
-        store.set_pin("2468")
+        store.set_pin("24681357")
         store.open_polls(now)
     return app.test_client()
 

@@ -19,25 +19,71 @@ VALLOKAL = [str(Path(sys.executable).with_name("vallokal"))]
 
 
 @contextmanager
-def running_station(threads: int | None = None) -> Iterator[tuple[str, int, Path]]:
-    """Set up the demo in a temporary folder and serve its station; yields host, port, folder."""
+def running_station(threads: int | None = None, tls: bool = False) -> Iterator[tuple[str, int, Path]]:
+    """Set up the demo in a temporary folder and serve its station; yields host, port, folder.
+
+    With `tls`, Caddy terminates TLS in front of it (as `vallokal station tls` configures it)
+    and the port yielded is Caddy's; `client_context(folder)` trusts the station's CA.
+    """
     with tempfile.TemporaryDirectory(prefix="vallokal-bench-") as folder:
         data = Path(folder)
         subprocess.run([*VALLOKAL, "demo", "--data", str(data), "--no-serve"], check=True, capture_output=True)
         port = free_port()
-        server = subprocess.Popen(
-            [*VALLOKAL, "station", "serve", "--data", str(data / "station"), "--port", str(port)]
-            + (["--threads", str(threads)] if threads else []),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ},
-        )
-        try:
-            wait_for_port(port, 20)
+        if tls:
+            with terminated(data, port) as https_port:
+                with _serving(data, port, threads):
+                    yield "127.0.0.1", https_port, data
+            return
+        with _serving(data, port, threads):
             yield "127.0.0.1", port, data
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+
+
+@contextmanager
+def terminated(data: Path, upstream: int) -> Iterator[int]:
+    """Caddy with the station's own certificate, forwarding to waitress on `upstream`; yields its https port."""
+    https_port = free_port()
+    subprocess.run([*VALLOKAL, "station", "tls", "--data", str(data / "station"), "--name", "127.0.0.1",
+                    "--https-port", str(https_port), "--port", str(upstream)], check=True, capture_output=True)
+    home = data / "caddy-home"
+    home.mkdir()
+    environment = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home), "XDG_CONFIG_HOME": str(home)}
+    caddy = subprocess.Popen(["caddy", "run", "--config", str(data / "station" / "tls" / "Caddyfile"), "--adapter", "caddyfile"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
+    try:
+        wait_for_port(https_port, 20)
+        yield https_port
+    finally:
+        caddy.terminate()
+        caddy.wait(timeout=10)
+
+
+def client_context(data: Path):
+    import ssl
+
+    return ssl.create_default_context(cafile=str(data / "station" / "tls" / "station-ca.crt"))
+
+
+def pairing_url(data: Path) -> str:
+    """A one-time pairing URL, as staff print it with `vallokal station pair`."""
+    return subprocess.run([*VALLOKAL, "station", "pair", "--data", str(data / "station")], check=True, capture_output=True, text=True).stdout.strip()
+
+
+@contextmanager
+def _serving(data: Path, port: int, threads: int | None) -> Iterator[None]:
+    """The demo's station under waitress on loopback, as its own process."""
+    server = subprocess.Popen(
+        [*VALLOKAL, "station", "serve", "--data", str(data / "station"), "--port", str(port)]
+        + (["--threads", str(threads)] if threads else []),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ},
+    )
+    try:
+        wait_for_port(port, 20)
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 class HttpVoter(SimulatedVoter):

@@ -7,11 +7,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, abort, current_app, request
 from flask_migrate import upgrade
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.sansio.utils import host_is_trusted
 
 from ..web import STATIC, TEMPLATES, clock as clocks, headers, i18n, paper
-from . import device, errors, presence, staff, store, tablets, voter
+from . import device, errors, lockout, pairing, presence, sessions, staff, store, tablets, voter
 from .extensions import babel, csrf, db, migrate
 from ..web.instance import secret_key
 from ..web.settings import defaults
@@ -51,6 +53,10 @@ def create_app(
     app.config["DEBUG"] = False  # never the debugger or tracebacks in front of voters or staff, whatever the environment says
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secret_key(folder)
+    app.config["STATION_HOSTS"] = allowed_hosts(app)
+    if app.config["PROXY_HOPS"]:
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     clocks.init_app(app, clock)
     db.init_app(app)
@@ -64,12 +70,36 @@ def create_app(
     i18n.init_app(app, store.current_package)
     headers.init_app(app)
     errors.init_app(app)
+    app.before_request(refuse_unknown_hosts)
+    sessions.init_app(app)
+    pairing.init_app(app)
     app.register_blueprint(voter.blueprint)
     app.register_blueprint(staff.blueprint)
     app.register_blueprint(tablets.blueprint)
     app.register_blueprint(paper.blueprint)
     app.before_request(presence.note_seen)
+    lockout.init_app(app)
     return app
+
+
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1"]
+
+
+def allowed_hosts(app: Flask) -> list[str]:
+    """The Host names the station answers to: its configured names and loopback, so a DNS-rebinding page gets a 400."""
+    names = app.config["STATION_NAMES"] or []
+    if isinstance(names, str):
+        names = [name.strip() for name in names.split(",") if name.strip()]
+    return list(dict.fromkeys([*LOOPBACK_HOSTS, *names]))
+
+
+def refuse_unknown_hosts() -> None:
+    """A request for a Host the station is not named, or a form sent from another origin, gets a 400."""
+    if not host_is_trusted(request.host, current_app.config["STATION_HOSTS"]):
+        abort(400)
+    origin = request.headers.get("Origin")
+    if origin and request.method not in ("GET", "HEAD", "OPTIONS") and origin != "null" and origin != request.host_url.rstrip("/"):
+        abort(400)
 
 
 IDLE_RANGE = (120, 300)

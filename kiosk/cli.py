@@ -19,7 +19,7 @@ from ..election.certificate import CertificateError
 from ..election.package import PackageError
 from ..web.clock import now
 from ..web.qr import qr_svg
-from . import create_app, outbox, prepare, server, store
+from . import create_app, outbox, pairing, prepare, server, store, tls as certificates
 from .pin import valid_pin
 
 MAX_PACKAGE_DOWNLOAD = 64 * 1024 * 1024
@@ -56,7 +56,8 @@ def station() -> None:
 @data_option
 @click.option(
     "--host", default=None,
-    help="Address to listen on. Default: HOST in station.toml, else 127.0.0.1; 0.0.0.0 serves tablets and phones on the site's network.",
+    help="Address to listen on (loopback only: tablets on the network come through the TLS terminator, see vallokal station tls). "
+    "Default: HOST in station.toml, else 127.0.0.1.",
 )
 @click.option("--port", default=None, type=click.IntRange(1, 65535), help="Default: PORT in station.toml, else 8080.")
 @click.option(
@@ -71,8 +72,66 @@ def serve(data_dir: Path, host: str | None, port: int | None, threads: int) -> N
     app = station_app(data_dir)
     host = host or app.config["HOST"]
     port = port or int(app.config["PORT"])
+    refuse_plain_http(host, f"vallokal station tls --data {data_dir} --name station.local")
     click.echo(f"Station serving on http://{host}:{port}/ (data in {data_dir.resolve()})")
+    if app.config["PUBLIC_URL"]:
+        click.echo(f"Tablets reach it through the TLS terminator at {app.config['PUBLIC_URL']}/")
     server.serve(app, host, port, threads)
+
+
+def refuse_plain_http(host: str, tls_command: str) -> None:
+    """Waitress speaks plain HTTP: anything but loopback would put ballots on a shared network in clear text."""
+    if host == "localhost" or pairing.is_loopback(host):
+        return
+    click.echo(
+        f"Refusing to serve plain HTTP on {host}: on a shared network anyone could read and change ballots.\n"
+        "Serve on 127.0.0.1 and put TLS in front of it for the tablets:\n"
+        f"  {tls_command}\n"
+        "makes the station's own certificate and a Caddyfile; start Caddy with it (the vallokal-caddy service,\n"
+        "see provisioning/README.md) and pair each tablet with its https address.",
+        err=True,
+    )
+    raise SystemExit(2)
+
+
+@station.command("tls")
+@data_option
+@click.option("--name", "names", required=True, multiple=True, help="A name tablets use for the station, such as its mDNS name station.local (repeatable; an address works too).")
+@click.option("--https-port", default=443, show_default=True, type=click.IntRange(1, 65535), help="Where Caddy listens for the tablets.")
+@click.option("--port", default=None, type=click.IntRange(1, 65535), help="Where waitress listens on loopback. Default: PORT in station.toml, else 8080.")
+def tls(data_dir: Path, names: tuple[str, ...], https_port: int, port: int | None) -> None:
+    """Make the station its own small CA and certificate, and a Caddyfile that serves it in front of waitress."""
+    names = tuple(dict.fromkeys(name.strip().lower() for name in names if name.strip()))
+    if not names or any(not name.replace(".", "").replace("-", "").replace(":", "").isalnum() for name in names):
+        raise click.BadParameter("give names such as station.local (letters, digits, dots and dashes)", param_hint="--name")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    app = create_app(data_dir=data_dir)
+    port = port or int(app.config["PORT"])
+    folder = certificates.make_certificates(data_dir.resolve(), list(names))
+    caddyfile = folder / certificates.CADDYFILE
+    caddyfile.write_text(certificates.caddyfile(folder, list(names), https_port, port), encoding="utf-8")
+    certificate = certificates.load_certificate(data_dir)
+    spki = certificates.spki_hash(certificate)
+    (folder / "station.spki").write_text(spki + "\n", encoding="utf-8")
+    public_url = f"https://{names[0]}" + ("" if https_port == 443 else f":{https_port}")
+    write_settings(data_dir, {"HOST": "127.0.0.1", "PORT": port, "PUBLIC_URL": public_url, "STATION_NAMES": ",".join(names)})
+    click.echo(f"Certificate for {', '.join(names)} in {folder} (CA {folder / certificates.CA_CERTIFICATE}).")
+    click.echo(f"  Caddyfile   {caddyfile} (https on port {https_port}, to waitress on 127.0.0.1:{port})")
+    click.echo(f"  SPKI pin    {spki}  (for the kiosk launcher: VALLOKAL_KIOSK_SPKI)")
+    click.echo(f"  CA SHA-256  {certificates.fingerprint_for(app)}  (tablets that install the CA compare this)")
+    click.echo(f"Tablets pair at {public_url}/pair/… (vallokal station pair --data {data_dir}).")
+
+
+@station.command("pair")
+@data_option
+@click.option("--name", default=None, help="The tablet's name on the staff panel (default: the next free \"Tablet N\").")
+@click.option("--url", "base_url", default=None, help="The station's address as tablets reach it (default: PUBLIC_URL in station.toml, else the served address).")
+def pair(data_dir: Path, name: str | None, base_url: str | None) -> None:
+    """Print a one-time URL that pairs one browser as a voting tablet (valid ten minutes, used once)."""
+    app = station_app(data_dir, needs_authority=False)
+    with app.app_context():
+        token = store.issue_pairing_code(now(), name)
+    click.echo(pairing.pairing_url(token, base_url or pairing.station_base_url(app.config)))
 
 
 @station.command("load-package")
@@ -91,7 +150,7 @@ def load_package(data_dir: Path, package_file: Path) -> None:
 
 @station.command("set-pin")
 @data_option
-@click.option("--pin", prompt="New staff PIN", hide_input=True, confirmation_prompt=True, help="4 to 32 digits.")
+@click.option("--pin", prompt="New staff PIN", hide_input=True, confirmation_prompt=True, help="8 to 32 digits.")
 def set_pin(data_dir: Path, pin: str) -> None:
     """Set the staff PIN (stored only as a scrypt hash)."""
     app = station_app(data_dir, needs_authority=False)
@@ -231,8 +290,8 @@ def write_settings(data_dir: Path, changes: dict[str, str | int]) -> Path:
 @click.option("--authority-key", required=True, help="The authority's public signing key, as `vallokal office keys` printed it.")
 @click.option("--package", "package_source", required=True, help="The signed package: a file, or the office's address for it.")
 @click.option("--office-url", default=None, help="The office's address, for sending ballots when online.")
-@click.option("--pin", prompt="Staff PIN for this station (4 to 32 digits)", hide_input=True, confirmation_prompt=True)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on; 0.0.0.0 for tablets on the site's network.")
+@click.option("--pin", prompt="Staff PIN for this station (8 to 32 digits)", hide_input=True, confirmation_prompt=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address waitress serves on (loopback; tablets on the network come through TLS: vallokal station tls).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 def provision(data_dir: Path, name: str, authority_key: str, package_source: str, office_url: str | None, pin: str, host: str, port: int) -> None:
     """Set up this device as a station in one step, and write its enrolment request for the office."""
@@ -244,10 +303,11 @@ def provision(data_dir: Path, name: str, authority_key: str, package_source: str
         keys.signing_public(authority_key.strip(), "--authority-key")
     except keys.KeyFileError as error:
         raise click.BadParameter(f"{error}; copy the AUTHORITY_KEY line `vallokal office keys` printed", param_hint="--authority-key") from None
+    refuse_plain_http(host, f"vallokal station tls --data {data_dir} --name station.local")
     if office_url and not office_url.startswith(("http://", "https://")):
         raise click.BadParameter("give the office's address starting with https://", param_hint="--office-url")
     if not valid_pin(pin):
-        raise click.BadParameter("a PIN is 4 to 32 digits", param_hint="--pin")
+        raise click.BadParameter("a PIN is 8 to 32 digits", param_hint="--pin")
     package_file = read_package_source(package_source)
     try:
         packages.check_window(packages.read_file(package_file, authority_key.strip()).package, now())

@@ -131,3 +131,14 @@ class Tablet(db.Model):
     name: Mapped[str] = mapped_column(String(60), unique=True)
     named_at: Mapped[datetime] = mapped_column(default=utc_now)
     activated_at: Mapped[datetime | None]
+
+
+class PairingCode(db.Model):
+    """A one-time code that pairs one browser as a tablet: valid ten minutes, used once; only its hash is kept."""
+
+    __tablename__ = "pairing_code"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(60))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

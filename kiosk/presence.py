@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from . import store
-from .voter import now, tablet_token as token
+from ..web.clock import now
+from .tablet_identity import tablet_token as token
 
 ATTACHED_SECONDS = 10
 

@@ -11,6 +11,11 @@ from flask import Flask
 from .outbox import Outbox
 
 
+# Waitress would drop X-Forwarded-* from its one client, the TLS terminator; the app's
+# ProxyFix reads them instead (one hop), and their absence is what marks the station's own screen.
+PROXY_HEADERS = {"clear_untrusted_proxy_headers": False}
+
+
 def default_threads() -> int:
     """One worker per core (at least two): more only queues behind the interpreter lock."""
     return max(2, os.cpu_count() or 2)
@@ -25,7 +30,7 @@ def serve(app: Flask, host: str, port: int, threads: int | None = None) -> None:
     if outbox:
         outbox.start()
     try:
-        waitress.serve(app, host=host, port=port, threads=threads or default_threads(), ident="vallokal")
+        waitress.serve(app, host=host, port=port, threads=threads or default_threads(), ident="vallokal", **PROXY_HEADERS)
     finally:
         if outbox:
             outbox.stop()

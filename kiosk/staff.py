@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import timezone
 from functools import wraps
 from pathlib import Path
 from typing import Any
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 
 from ..web import i18n
-from . import outbox, presence, store
+from . import lockout, outbox, presence, sessions, store
 from ..web.qr import qr_svg
 from .voter import end_voter_session, now, pin_error
 
@@ -49,10 +49,12 @@ def event_name(kind: str) -> str:
 def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        until = session.get("staff_until")
-        if not until or datetime.fromisoformat(until) < now():
-            session.pop("staff_until", None)
+        state = sessions.staff_state()
+        if state == "none":
             return redirect(url_for("staff.login"))
+        if state == "revoked":
+            message = gettext("Your staff session has ended. Log in again.")
+            return render_template("kiosk/staff/login.html", error=message), 403
         return view(*args, **kwargs)
 
     return wrapper
@@ -62,12 +64,10 @@ def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
 def login() -> Any:
     error, status = None, 200
     if request.method == "POST":
-        result = store.try_pin(request.form.get("pin", "")[:64], now())
+        result = lockout.try_pin("staff", request.form.get("pin", "")[:64], now())
         if result.accepted:
             end_voter_session(keep_display=True)
-            minutes = current_app.config["STAFF_SESSION_MINUTES"]
-            session["staff_until"] = (now() + timedelta(minutes=minutes)).isoformat()
-            return redirect(url_for("staff.status"))
+            return sessions.start_staff_session(redirect(url_for("staff.status")))
         error, status = pin_error(result), 422 if result.locked_until is None else 429
     return render_template("kiosk/staff/login.html", error=error), status
 
@@ -75,10 +75,12 @@ def login() -> Any:
 @blueprint.post("/logout")
 def logout() -> Any:
     end_voter_session()
-    return redirect(url_for("voter.welcome"))
+    response = redirect(url_for("voter.welcome"))
+    sessions.end_staff_session(response)
+    return response
 
 
-def status_page(error: str | None = None, status_code: int = 200, notice: str | None = None) -> tuple[str, int]:
+def status_page(error: str | None = None, status_code: int = 200, notice: str | None = None, pairing: dict[str, Any] | None = None) -> tuple[str, int]:
     named = store.tablets()
     package = store.current_package()
     page = render_template(
@@ -95,6 +97,7 @@ def status_page(error: str | None = None, status_code: int = 200, notice: str | 
         zero=store.zero_report(),
         last_closing=store.last_report("polls_closed"),
         notice=notice,
+        pairing=pairing,
         speech={
             "languages": [i18n.LANGUAGES.get(code, code) for code in (package.languages if package else []) if package.document.get("audio", {}).get(code)],
             "missing": [i18n.LANGUAGES.get(code, code) for code in (package.audio_missing if package else [])],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -18,14 +19,13 @@ from sqlalchemy.exc import OperationalError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app, g
 
-from ..web import passwords
 from ..web.clock import now
 from ..web.sqlite import writing as sqlite_writing
 from ..sync.bundle import SignedRecord
 from ..election import closing, envelope, merkle, package as packages, rules
 from . import pin as pins
 from .extensions import db
-from .models import BallotRecord, Event, LoadedPackage, SpentCheckIn, Station, SyncState, Tablet  # noqa: F401 (re-exported for tests)
+from .models import BallotRecord, Event, LoadedPackage, PairingCode, SpentCheckIn, Station, SyncState, Tablet  # noqa: F401 (re-exported for tests)
 
 MAX_TABLETS = 40
 ACTIVATION_MINUTES = 10
@@ -157,25 +157,14 @@ class PinResult:
     attempts_left: int | None = None
 
 
-def try_pin(pin: str, now: datetime) -> PinResult:
-    """Check a staff PIN; repeated failures lock it for a time that doubles each round."""
+def try_pin(pin: str, now: datetime) -> bool:
+    """Check a staff PIN. Lock-out is per client and purpose (lockout.py), never for the whole station."""
+    row = station()
+    if row.pin_hash and pins.check_pin(pin, row.pin_hash):
+        return True
     with writing():
-        row = station()
-        locked_until = as_utc(row.pin_locked_until)
-        if locked_until is not None and now < locked_until:
-            return PinResult(False, locked_until=locked_until)
-        if row.pin_hash and pins.check_pin(pin, row.pin_hash):
-            row.failed_pin_attempts, row.pin_locked_until = 0, None
-            return PinResult(True)
-        row.failed_pin_attempts += 1
-        failures = row.failed_pin_attempts
-        log("pin_failed", attempt=failures)
-        lock = passwords.lock_for(failures)
-        if lock is not None:
-            row.pin_locked_until = now + lock
-            log("pin_locked", seconds=int(lock.total_seconds()))
-            return PinResult(False, locked_until=now + lock)
-        return PinResult(False, attempts_left=passwords.ATTEMPTS_BEFORE_LOCK - failures)
+        log("pin_failed")
+    return False
 
 
 # Polls and reports ---------------------------------------------------------
@@ -411,6 +400,18 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def receipt_for(token: str, since: datetime) -> str | None:
+    """The tracking code of the ballot a check-in token cast, if it cast one in the minute of `since` or later."""
+    row = db.session.execute(
+        sa.select(BallotRecord.record_hash, BallotRecord.cast_minute)
+        .join(SpentCheckIn, SpentCheckIn.sequence == BallotRecord.sequence)
+        .where(SpentCheckIn.token_hash == token_hash(token))
+    ).first()
+    if row is None or row.cast_minute < envelope.cast_minute(since):
+        return None
+    return envelope.tracking_code(row.record_hash)
+
+
 def code_used(code_hash: str) -> bool:
     return db.session.scalar(sa.select(BallotRecord.sequence).where(BallotRecord.code_hash == code_hash)) is not None
 
@@ -427,6 +428,7 @@ def cast(token: str, ballot: rules.Ballot, code_hash: str | None, device_key: Ed
     violations = rules.validate(package.rule, ballot)
     if violations:
         raise InvalidBallot(violations)
+    check_code(package, code_hash)
     spent_key = token_hash(token)
     device_id = station().device_id
     ballot_id = envelope.new_ballot_id()
@@ -440,6 +442,15 @@ def cast(token: str, ballot: rules.Ballot, code_hash: str | None, device_key: Ed
         raise StationError("storage_full") from None
     current_app.extensions.pop("vallokal_storage_full", None)
     return envelope.tracking_code(record_hash)
+
+
+def check_code(package: packages.ElectionPackage, code_hash: str | None) -> None:
+    """A record carries one of the package's code hashes in code check-in, and none otherwise, whatever the session says."""
+    if package.check_in == "code":
+        if code_hash is None or code_hash not in package.code_hashes:
+            raise StationError("code_invalid")
+    elif code_hash is not None:
+        raise StationError("code_invalid")
 
 
 def is_storage_full(error: Exception) -> bool:
@@ -498,7 +509,7 @@ def _store_cast(
             )
         )
         connection.execute(sa.insert(SpentCheckIn).values(token_hash=spent_key, sequence=record.sequence))
-        connection.execute(sa.insert(Event).values(kind="ballot_cast", detail="{}"))
+        # No event for a cast: the log's microseconds and order would tie it to a moment far finer than its minute.
     return record_hash
 
 
@@ -551,3 +562,43 @@ def note_sync(now: datetime, acknowledged: int | None = None, error: str | None 
             state.acknowledged = acknowledged
         if closing is not None:
             state.closing_acknowledged = closing
+
+
+# Pairing -------------------------------------------------------------------
+
+PAIRING_MINUTES = 10
+
+
+def issue_pairing_code(now: datetime, name: str | None = None) -> str:
+    """A new one-time pairing token (valid ten minutes); only its hash is stored."""
+    token = secrets.token_urlsafe(24)
+    name = " ".join((name or "").split())[:60] or None
+    with writing():
+        db.session.execute(sa.delete(PairingCode).where(PairingCode.expires_at < now.replace(tzinfo=None)))
+        db.session.add(PairingCode(token_hash=token_hash(token), name=name, expires_at=now + timedelta(minutes=PAIRING_MINUTES)))
+    return token
+
+
+def pairing_code_valid(token: str, now: datetime) -> bool:
+    row = db.session.get(PairingCode, token_hash(token)) if token else None
+    return row is not None and row.used_at is None and now < as_utc(row.expires_at)
+
+
+def pair_tablet(token: str, now: datetime) -> tuple[str, Tablet]:
+    """Use a pairing token once: a new tablet with its own long-lived token, named as staff asked or numbered."""
+    with writing():
+        row = db.session.get(PairingCode, token_hash(token)) if token else None
+        if row is None or row.used_at is not None or now >= as_utc(row.expires_at):
+            raise StationError("pairing_invalid")
+        row.used_at = now
+        if (db.session.scalar(sa.select(sa.func.count()).select_from(Tablet)) or 0) >= MAX_TABLETS:
+            raise StationError("too_many_tablets")
+        taken = set(db.session.scalars(sa.select(Tablet.name)))
+        name = row.name if row.name and row.name not in taken else next(
+            f"Tablet {number}" for number in range(1, MAX_TABLETS + 2) if f"Tablet {number}" not in taken
+        )
+        tablet_token = secrets.token_urlsafe(24)
+        tablet_row = Tablet(token_hash=token_hash(tablet_token), name=name, named_at=now)
+        db.session.add(tablet_row)
+        log("tablet_named", name=name, paired=True)
+    return tablet_token, tablet_row

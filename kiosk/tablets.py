@@ -10,12 +10,15 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
+from ..web.qr import qr_svg
 from . import store
-from .staff import render_status_error, staff_required
-from .voter import TABLET_COOKIE as COOKIE, now, start_voting, tablet_token as token
+from .pairing import pairing_url, station_base_url
+from .staff import render_status_error, staff_required, status_page
+from .tablet_identity import TABLET_COOKIE as COOKIE, tablet_token as token
+from .voter import now, start_voting
 
 blueprint = Blueprint("tablets", __name__)
 
@@ -48,6 +51,17 @@ def name_this() -> ResponseReturnValue:
     response = redirect(url_for("staff.status", _anchor="tablets"))
     response.set_cookie(COOKIE, value, max_age=400 * 24 * 3600, httponly=True, samesite="Strict", secure=request.is_secure)
     return response
+
+
+@blueprint.post("/staff/tablets/pair")
+@staff_required
+def pair_new() -> ResponseReturnValue:
+    """A one-time pairing URL and its QR code, for a tablet staff hold in their hand."""
+
+    token = store.issue_pairing_code(now(), request.form.get("name", "")[:100])
+    base = station_base_url(current_app.config) if current_app.config["PUBLIC_URL"] else request.host_url
+    url = pairing_url(token, base)
+    return status_page(pairing={"url": url, "qr": qr_svg(url)})
 
 
 @blueprint.post("/staff/tablets/activate")

@@ -1,17 +1,19 @@
 """The voter's pages: welcome, check-in, ballot, review, cast and receipt.
 
 Everything works as plain HTML forms; JavaScript only adds the live budget bar
-and the idle warning. A voter's choices live in the signed session cookie of
-their own visit, never in the station's database, and the session is cleared
-when the voter finishes or walks away.
+and the idle warning. A voter's choices live in the station's memory, in a
+server-side session bound to the tablet (see sessions.py), never in the
+station's database, and the session ends when the voter finishes, casts or walks away.
 """
 
 from __future__ import annotations
 
-import secrets
+import time
+from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
-from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -32,6 +34,8 @@ from ..election.package import ElectionPackage
 from ..web import i18n
 from ..web.ballot_form import ballot_context, ballot_from_form
 from ..web.clock import now
+from . import lockout, sessions
+from .tablet_identity import named_tablet
 from ..web.qr import qr_svg
 from . import store
 
@@ -42,17 +46,6 @@ AUDIO_RATES = ("0.5", "0.75", "1", "1.25", "1.5", "1.75", "2")
 AUDIO_VOLUMES = ("0.2", "0.4", "0.6", "0.8", "1")
 TEXT_SIZES = ("normal", "large", "larger", "largest")
 CONTRASTS = ("default", "dark", "light")
-TABLET_COOKIE = "vallokal_tablet"
-
-
-def tablet_token() -> str | None:
-    """The token of a tablet staff named on this station, from its cookie."""
-    value = request.cookies.get(TABLET_COOKIE)
-    return value if value and len(value) <= 64 else None
-
-
-def named_tablet() -> store.Tablet | None:
-    return store.tablet(tablet_token())
 
 
 def display_settings() -> dict[str, Any]:
@@ -69,8 +62,11 @@ def end_voter_session(keep_display: bool = False, **extra: Any) -> None:
     kept = display_settings() if keep_display else {}
     if keep_display and "csrf_token" in session:
         kept["csrf_token"] = session["csrf_token"]
+    if not kept and not extra:
+        sessions.end_session()
+        return
     session.clear()
-    session.update(kept, **extra)
+    session.update(kept, client=sessions.client_identity(), **extra)
 
 
 def package_or_none() -> ElectionPackage | None:
@@ -94,7 +90,9 @@ def checked_in(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def start_voting(code_hash: str | None = None) -> Response:
-    session["voter"] = secrets.token_urlsafe(24)
+    """A check-in: a fresh session id, and a voter token that only this id on this client gives."""
+    current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
+    session["voter"] = sessions.voter_token(session.sid)
     session.pop("choices", None)
     if code_hash:
         session["code_hash"] = code_hash
@@ -146,10 +144,23 @@ def settings() -> Response:
     if request.form.get("reset") == "display":
         for key in DISPLAY_SETTINGS:
             session.pop(key, None)
-    target = request.form.get("next", "/")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = "/"
-    return redirect(target)
+    return redirect(same_origin_path(request.form.get("next", "/")))
+
+
+def same_origin_path(target: str) -> str:
+    """A path on this station, or "/": never another host, however a browser would read the text."""
+    if (
+        not target.startswith("/")
+        or target.startswith("//")
+        or any(character in target for character in "\\\t\r\n")
+        or not target.isprintable()
+        or len(target) > 500
+    ):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
+        return "/"
+    return target
 
 
 @blueprint.post("/start")
@@ -225,7 +236,7 @@ def code(package: ElectionPackage) -> Any:
 def activate(package: ElectionPackage) -> Any:
     error, status = None, 200
     if request.method == "POST":
-        result = store.try_pin(request.form.get("pin", "")[:64], now())
+        result = lockout.try_pin("activate", request.form.get("pin", "")[:64], now())
         if result.accepted:
             return start_voting()
         error, status = pin_error(result), 422 if result.locked_until is None else 429
@@ -315,7 +326,7 @@ def review() -> Any:
 @blueprint.post("/cast")
 def cast() -> Any:
     if "voter" not in session:
-        if "receipt" in session:
+        if "receipt" in session or recovered_receipt():
             return redirect(url_for("voter.receipt"))
         return redirect(url_for("voter.welcome"))
     package = package_or_none()
@@ -336,7 +347,7 @@ def cast() -> Any:
             return refuse(refusal.reason, 503)
         end_voter_session(keep_display=True)
         return refuse(refusal.reason, 409 if refusal.reason == "code_used" else 403)
-    end_voter_session(keep_display=True, receipt=tracking_code)
+    end_voter_session(keep_display=True, receipt=tracking_code, receipt_at=time.time())
     outbox = current_app.extensions.get("vallokal_outbox")
     if outbox is not None:
         outbox.wake()
@@ -345,10 +356,28 @@ def cast() -> Any:
 
 @blueprint.get("/receipt")
 def receipt() -> Any:
-    tracking_code = session.get("receipt")
+    tracking_code = session.get("receipt") or recovered_receipt()
     if not tracking_code:
         return redirect(url_for("voter.welcome"))
     return render_template("kiosk/receipt.html", package=package_or_none(), tracking_code=tracking_code, qr=qr_svg(tracking_code))
+
+
+def recovered_receipt() -> str | None:
+    """After a restart (a power cut) the session is gone, but the cookie's id still names the cast it made."""
+    sid = request.cookies.get(current_app.config["SESSION_COOKIE_NAME"])
+    if not sid or len(sid) > 64 or session or session.sid == sid:  # the same id: the session ended, not lost
+        return None
+    since = now() - timedelta(seconds=int(current_app.config["RECEIPT_SECONDS"]))
+    tracking_code = store.receipt_for(sessions.voter_token(sid), since)
+    if tracking_code:
+        session.update(receipt=tracking_code, receipt_at=time.time())
+    return tracking_code
+
+
+@blueprint.get("/still-here")
+def still_here() -> Response:
+    """The idle warning's "more time": the server's idle clock starts again too."""
+    return Response(status=204)
 
 
 @blueprint.post("/done")

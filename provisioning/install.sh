@@ -61,7 +61,7 @@ browser_package="chromium"
 if ! apt-cache show chromium >/dev/null 2>&1 && apt-cache show chromium-browser >/dev/null 2>&1; then
   browser_package="chromium-browser"
 fi
-packages=(python3 python3-venv curl)
+packages=(python3 python3-venv curl caddy)
 if [ "$kiosk" != none ]; then
   packages+=("$browser_package" fonts-dejavu-core fonts-noto-core)
 fi
@@ -91,6 +91,7 @@ run install -m 0755 "$here/vallokal-kiosk" "$prefix/venv/bin/vallokal-kiosk"
 
 step "Services"
 run install -m 0644 "$here/vallokal-station.service" "$units/vallokal-station.service"
+run install -m 0644 "$here/vallokal-caddy.service" "$units/vallokal-caddy.service"
 if [ "$kiosk" = cage ]; then
   run install -m 0644 "$here/vallokal-kiosk.service" "$units/vallokal-kiosk.service"
 fi
@@ -99,6 +100,9 @@ if [ "$kiosk" = desktop ]; then
 fi
 run systemctl daemon-reload
 run systemctl enable vallokal-station.service
+# Debian's own caddy.service serves a default page on port 80; the station's Caddy is vallokal-caddy.
+run systemctl disable --now caddy.service
+run systemctl enable vallokal-caddy.service
 if [ "$kiosk" = cage ]; then
   run systemctl enable vallokal-kiosk.service
   run systemctl set-default graphical.target
@@ -113,6 +117,11 @@ Vallokal is installed. Now set this station up (as the vallokal user, with the o
       --package /media/usb/election-package.zip --office-url https://office.example.se
   sudo systemctl start vallokal-station$( [ "$kiosk" = cage ] && printf ' vallokal-kiosk' )
 
-For tablets on the site's network, add --host 0.0.0.0 to the provision command (or HOST = "0.0.0.0"
-in $data/station.toml) and point each tablet's browser at http://<this device>:8080/.
+For tablets on the network, give the station its certificate and start the TLS terminator
+(waitress stays on 127.0.0.1; it refuses to serve plain HTTP on the network):
+
+  sudo -u vallokal $prefix/venv/bin/vallokal station tls --data $data --name "\$(hostname).local"
+  sudo systemctl start vallokal-caddy
+
+Then pair each tablet: vallokal station pair --data $data prints a one-time https address.
 NEXT

@@ -34,7 +34,7 @@ sys.path.insert(0, str(HERE / "tests" / "browser"))
 from accessibility import each_page_of_every_check_in, multilingual  # noqa: E402 (the walk the accessibility tests take)
 
 VOTER_SCREENS = {"sv": {"language": "sv"}, "ar": {"language": "ar"}, "sv-high-contrast": {"language": "sv", "contrast": "dark"}}
-PIN = "246810"
+PIN = "24681012"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-STAFF_PIN = "246810"
+STAFF_PIN = "24681012"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -103,7 +103,9 @@ def served(app: Any, port: int = 0, threads: int = 4) -> Iterator[str]:
 
     import waitress.server
 
-    server = waitress.server.create_server(app, host="127.0.0.1", port=port, threads=threads)
+    from vallokal.kiosk.server import PROXY_HEADERS
+
+    server = waitress.server.create_server(app, host="127.0.0.1", port=port, threads=threads, **PROXY_HEADERS)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

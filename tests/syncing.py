@@ -52,7 +52,7 @@ class Election:
         prepare_station(app)
         with app.app_context():
             station_store.load_package(package_file or self.package_file, now())
-            station_store.set_pin("246810")
+            station_store.set_pin("24681012")
             station_store.open_polls(now())
             if enrol:
                 request = outbox.enrolment_request()

@@ -24,7 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from .election import keys, package as packages
 from .election.material import Draft
 from .kiosk import create_app, prepare, server, store
-from .kiosk import outbox
+from .kiosk import outbox, pairing
+from .kiosk.cli import refuse_plain_http
 from .sync.office import audio, create_app as create_office, prepare as prepare_office, signing_key, store as office_store
 from .sync.office.authority import key_files
 from .sync.office.store import REHEARSAL_CLERKS, REHEARSAL_PASSWORD
@@ -192,6 +193,8 @@ def demo(host: str, port: int, office_port: int, data_dir: Path, no_serve: bool,
     """Set up and serve a demo station with a signed election, polls open, and the office it sends its ballots to."""
     if port == office_port:
         raise click.BadParameter("the station and the office need two different ports", param_hint="--office-port")
+    if not no_serve:
+        refuse_plain_http(host, f"vallokal station tls --data {data_dir / 'station'} --name station.local")
     data_dir.mkdir(parents=True, exist_ok=True)
     office_dir = data_dir / "office"
     authority = _key(office_dir / "authority-signing.pem", Ed25519PrivateKey, DEMO_PASSPHRASE)
@@ -229,17 +232,19 @@ def demo(host: str, port: int, office_port: int, data_dir: Path, no_serve: bool,
             raise click.ClickException(f"the demo package was refused: {error}") from None
         enrol_with(office)
         if not pin_file.exists():
-            pin = f"{secrets.randbelow(10**6):06d}"
+            pin = f"{secrets.randbelow(10**8):08d}"
             store.set_pin(pin)
             pin_file.write_text(pin + "\n", encoding="utf-8")
         pin = pin_file.read_text(encoding="utf-8").strip()
         if store.station().polls != "open":
             store.open_polls(now)
         cast = store.ballots_cast()
+        pairing_token = store.issue_pairing_code(now)
 
     url = f"http://{host}:{port}/"
     click.echo(f"Vallokal demo: data in {data_dir.resolve()}")
-    click.echo(f"  Voter page:  {url}")
+    click.echo(f"  Voter page:  {url}  (this device's own screen; another browser pairs first)")
+    click.echo(f"  Pair a tablet: {pairing.pairing_url(pairing_token, url)}  (once, within ten minutes)")
     click.echo(f"  Staff page:  {url}staff/  (PIN {pin})")
     click.echo(f"  Office:      {office_url}  (a rehearsal office: its protocols say rehearsal)")
     for name, password in clerks.items():

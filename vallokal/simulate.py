@@ -31,14 +31,28 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class HttpVoter:
-    """One browser's worth of state: a keep-alive connection and the session cookie."""
+    """One browser's worth of state: a keep-alive connection and its cookies (session, tablet pairing).
 
-    def __init__(self, host: str, port: int) -> None:
-        self.connection = http.client.HTTPConnection(host, port, timeout=60)
-        self.cookie = ""
+    With an `ssl_context` it speaks https, as a tablet does through the station's TLS terminator.
+    """
+
+    def __init__(self, host: str, port: int, ssl_context: Any = None, host_header: str | None = None) -> None:
+        if ssl_context is None:
+            self.connection = http.client.HTTPConnection(host, port, timeout=60)
+        else:
+            self.connection = http.client.HTTPSConnection(host, port, timeout=60, context=ssl_context)
+        self.host_header = host_header
+        self.cookies: dict[str, str] = {}
+        self.set_cookies: list[str] = []
+
+    @property
+    def cookie(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
 
     def request(self, method: str, path: str, fields: dict[str, Any] | None = None) -> tuple[int, str, bytes]:
-        headers = {"Cookie": self.cookie} if self.cookie else {}
+        headers = {"Cookie": self.cookie} if self.cookies else {}
+        if self.host_header:
+            headers["Host"] = self.host_header
         body = None
         if fields is not None:
             body = urllib.parse.urlencode(fields, doseq=True)
@@ -46,10 +60,23 @@ class HttpVoter:
         self.connection.request(method, path, body=body, headers=headers)
         response = self.connection.getresponse()
         content = response.read()
-        cookie = response.getheader("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";", 1)[0]
+        for header in response.msg.get_all("Set-Cookie") or []:
+            self.set_cookies.append(header)
+            name, _, value = header.split(";", 1)[0].partition("=")
+            if value.strip('"') and "max-age=0" not in header.lower() and "expires=thu, 01 jan 1970" not in header.lower():
+                self.cookies[name] = value
+            else:
+                self.cookies.pop(name, None)
         return response.status, response.getheader("Location") or "", content
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def pair(self, url_or_token: str) -> None:
+        """Open a pairing URL and press its button, as staff do on a new tablet."""
+        path = "/pair/" + url_or_token.rstrip("/").rsplit("/", 1)[-1]
+        status, location, _ = self.post(path, path)
+        assert status == 302, (status, location)
 
     def get(self, path: str) -> bytes:
         return self.request("GET", path)[2]
@@ -196,7 +223,7 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
             prepare_station(station)
             with station.app_context():
                 station_store.load_package(package_file, now)
-                station_store.set_pin(f"{random.Random(seed + number).randrange(10**6):06d}")
+                station_store.set_pin(f"{random.Random(seed + number).randrange(10**8):08d}")
                 station_store.open_polls(now)
                 request = outbox.enrolment_request()
                 with office.app_context():

@@ -90,6 +90,8 @@ REASONS = {
     "not_staff_check_in": lazy_gettext("In this vote voters check in by themselves, so staff do not start votes on tablets."),
     "tablet_unknown": lazy_gettext("No tablet has that name any more. Reload the page."),
     "too_many_tablets": lazy_gettext("This station already has as many named tablets as it can keep. Forget one first."),
+    "code_invalid": lazy_gettext("This voting code is not valid for this vote. Please ask the staff."),
+    "pairing_invalid": lazy_gettext("This pairing link is not valid: it was used already or is more than ten minutes old. Ask the staff for a new one."),
     "no_office": lazy_gettext("This station has no office address (OFFICE_URL), so it cannot send ballots over the network. Export them to a stick instead."),
     "no_export_folder": lazy_gettext("That place to export to is not available any more. Plug the stick in again and reload the page."),
 }

@@ -101,6 +101,9 @@
     }
     document.getElementById("idle-continue").addEventListener("click", function () {
       clearTimeout(resetTimer);
+      if (document.body.dataset.stillHere) {
+        fetch(document.body.dataset.stillHere, { cache: "no-store", credentials: "same-origin" }).catch(function () {});
+      }
       warning.hidden = true;
       if (lastFocus && lastFocus.focus) { lastFocus.focus(); }
       restart();

@@ -16,8 +16,11 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ...election import keys, shares as sharing
+from ...web import TEMPLATES
+from ...web.qr import qr_svg
 from ...web.sqlite import writing
 from . import authority, store
 from .counting import CountError
@@ -140,12 +143,7 @@ def key_holders(count: Count) -> list[str] | None:
 
 def share_sheet(election_title: str, holder: str, share: sharing.Share, total: int, threshold: int, fingerprint: str) -> str:
     """One board member's printable sheet: the share as text and as a QR code."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    from ...web import TEMPLATES as templates
-    from ...web.qr import qr_svg
-
-    environment = Environment(loader=FileSystemLoader(templates), autoescape=select_autoescape(["html"]))
+    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     return environment.get_template("office/share_sheet.html").render(
         title=election_title, holder=holder, share=share.text, qr=qr_svg(share.text), index=share.index, total=total, threshold=threshold, fingerprint=fingerprint
     )

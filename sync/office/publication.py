@@ -26,6 +26,7 @@ from ...election.tally import parameters
 from ...web.sqlite import writing
 from . import counting, exports, key_shares, store
 from .extensions import db
+from .protocol import render_protocol
 from .models import Count, Device, Election, Publication, Record
 
 SUPPRESSION_THRESHOLD = 10
@@ -143,9 +144,7 @@ def _json(value: Any) -> bytes:
 
 
 def _protocol(count: Count) -> bytes:
-    from . import results
-
     if has_request_context():
-        return results.render_protocol(count).encode("utf-8")
+        return render_protocol(count).encode("utf-8")
     with current_app.test_request_context("/results/protocol"):
-        return results.render_protocol(count).encode("utf-8")
+        return render_protocol(count).encode("utf-8")

@@ -14,7 +14,8 @@ from flask_babel import lazy_gettext
 
 from ...election import crockford, envelope
 from ...web import i18n
-from . import counting, exports, key_shares, publication as publications, store, suppression
+from . import counting, exports, publication as publications, store, suppression
+from .protocol import render_protocol
 from .models import Count
 
 blueprint = Blueprint("results", __name__, url_prefix="/results")
@@ -58,23 +59,6 @@ def render_results(count: Count, download_url: Callable[[str], str], protocol_ur
         lookup_url=lookup_url,
         staff=staff,
         folded_names=", ".join(str(CHANNEL_NAMES.get(name, name)).lower() for name in result.get("suppression", {}).get("folded_channels", [])),
-    )
-
-
-def render_protocol(count: Count) -> str:
-    package = store.require_election()
-    result = counting.outcome(count)
-    return render_template(
-        "results/protocol.html",
-        package=package,
-        count=count,
-        result=result,
-        projects=sorted(result["projects"], key=lambda item: (-item["score"], item["id"])),
-        duplicates=store.code_duplicates(),
-        stations=store.stations(),
-        holds=store.held_records(),
-        rehearsal=store.is_rehearsal(count.counted_by),
-        key_holders=key_shares.key_holders(count),
     )
 
 

@@ -35,6 +35,7 @@ from ...web.clock import now
 from ...web.sqlite import writing
 from ...election import certificate as certificates, keys, package as packages
 from .. import bundle as bundles, fields
+from . import jobs
 from .extensions import db
 from .models import Alert, AuditEntry, Bundle, Device, Election, EligiblePopulation, HeldRecord, ImportedBallot, ImportedFile, OfficeUser, PaperEntry, ProjectUpdate, Record, RecordCheck
 
@@ -399,8 +400,6 @@ def _start_verifier() -> None:
     """Queue the background verifier unless it is queued or running already (setting VERIFY_IN_BACKGROUND)."""
     if not current_app.config["VERIFY_IN_BACKGROUND"]:
         return
-    from . import jobs
-
     try:
         jobs.submit(VERIFY, "office")
     except jobs.Busy:

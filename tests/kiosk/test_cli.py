@@ -20,7 +20,7 @@ def test_demo_sets_up_a_station_and_keeps_ballots_when_run_again(tmp_path):
     assert first.exit_code == 0, first.output
     assert "http://127.0.0.1:8123/" in first.output
     pin = (data / "staff-pin.txt").read_text().strip()
-    assert f"PIN {pin}" in first.output and len(pin) == 6
+    assert f"PIN {pin}" in first.output and len(pin) == 8
 
     status = run("station", "status", "--data", str(data / "station"), "--json")
     facts = json.loads(status.output)
@@ -66,11 +66,11 @@ def test_station_without_a_trusted_authority_refuses_every_package(tmp_path, sig
 def test_set_pin_refuses_a_short_pin_and_stores_only_a_hash(tmp_path):
     data = tmp_path / "station"
     short = run("station", "set-pin", "--data", str(data), "--pin", "12")
-    assert short.exit_code == 2 and "4 to 32 digits" in short.output
-    good = run("station", "set-pin", "--data", str(data), input="975310\n975310\n")
+    assert short.exit_code == 2 and "8 to 32 digits" in short.output
+    good = run("station", "set-pin", "--data", str(data), input="97531086\n97531086\n")
     assert good.exit_code == 0, good.output
     stored = sqlite3.connect(data / "station.sqlite3").execute("SELECT pin_hash FROM station").fetchone()[0]
-    assert stored.startswith("scrypt:") and "975310" not in stored
+    assert stored.startswith("scrypt:") and "97531086" not in stored
 
 
 def test_bad_arguments_get_usage_errors_not_tracebacks(tmp_path):

@@ -26,6 +26,7 @@ from vallokal.election import envelope
 from vallokal.kiosk import create_app, store
 from helpers import demo_station_data, serve_station
 from vallokal.simulate import HttpVoter, free_port
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 RECEIPT = re.compile(r'<span aria-hidden="true">([0-9A-Z-]{14})</span>')
 TABLETS = 4
 CASTS_PER_TABLET = 125
@@ -56,20 +57,25 @@ def tablet(port: int, receipts: Path, seed: int) -> None:
                 status, location, _ = voter.post("/ballot", "/ballot", {"project": rng.sample(["bankar", "odling", "lekplats", "belysning"], 2)})
                 assert status == 302 and location.endswith("/review"), (status, location)
 
-            _retrying(choose)
-
             def cast():
-                """Cast; after a cut, tap again with the same session, or read the receipt if the cast went through."""
+                """Cast; after a cut, read the receipt if the cast went through (the cookie still names it),
+                tap again if the session survived, or say so (the session was in the memory the cut took)."""
                 voter.connection.close()
                 voter.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
                 shown = RECEIPT.search(voter.get("/receipt").decode("utf-8"))
                 if shown:
                     return shown.group(1)
-                status, location, _ = voter.post("/cast", "/review")
+                review = CSRF_FIELD.search(voter.get("/review").decode("utf-8"))
+                if review is None:
+                    return None
+                status, location, _ = voter.request("POST", "/cast", {"csrf_token": review.group(1)})
                 assert status == 302 and location.endswith("/receipt"), (status, location)
                 return RECEIPT.search(voter.get("/receipt").decode("utf-8")).group(1)
 
-            code = _retrying(cast)
+            code = None
+            while code is None:
+                _retrying(choose)
+                code = _retrying(cast)
             out.write(code + "\n")
             out.flush()
             os.fsync(out.fileno())

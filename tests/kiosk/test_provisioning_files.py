@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 PROVISIONING = Path(__file__).resolve().parents[2] / "provisioning"
-UNITS = ["vallokal-station.service", "vallokal-kiosk.service"]
-STUB_COMMANDS = ["/opt/vallokal/venv/bin/vallokal", "/opt/vallokal/venv/bin/vallokal-kiosk", "/usr/bin/cage"]
+UNITS = ["vallokal-station.service", "vallokal-kiosk.service", "vallokal-caddy.service"]
+STUB_COMMANDS = ["/opt/vallokal/venv/bin/vallokal", "/opt/vallokal/venv/bin/vallokal-kiosk", "/usr/bin/cage", "/usr/bin/caddy"]
 
 
 def test_the_scripts_pass_shellcheck() -> None:

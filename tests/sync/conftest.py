@@ -38,7 +38,13 @@ def database_url(request, tmp_path: Path) -> Iterator[str | None]:
 
 
 @pytest.fixture
-def election(database_url, tmp_path: Path, authority_key, make_document) -> Iterator[Election]:
+def election_options() -> dict:
+    """Options for the election's package document; a test may parametrize it (check-in mode, codes)."""
+    return {}
+
+
+@pytest.fixture
+def election(database_url, tmp_path: Path, authority_key, make_document, election_options) -> Iterator[Election]:
     office = create_office(
         {"AUTHORITY_KEY": keys.public_text(authority_key), "DATABASE_URL": database_url, "SESSION_COOKIE_SECURE": False,
          "VERIFY_IN_BACKGROUND": False},
@@ -46,7 +52,7 @@ def election(database_url, tmp_path: Path, authority_key, make_document) -> Iter
     )
     prepare_office(office)
     office_public = keys.public_text(office.extensions["vallokal_office_key"])
-    package_file = packages.build_file(make_document(office_signing_public=office_public), authority_key)
+    package_file = packages.build_file(make_document(office_signing_public=office_public, **election_options), authority_key)
     with office.app_context():
         office_store.load_package(package_file)
     yield Election(office, package_file, tmp_path, authority_key, make_document)

@@ -120,6 +120,7 @@ def test_the_closing_report_travels_and_the_office_checks_it(election, live_offi
     assert closing["ballots"] == 4 and closing["head"] == head and closing["matches"]
 
 
+@pytest.mark.parametrize("election_options", [{"check_in": "code", "code_hashes": [hashlib.sha256(b"CODE").hexdigest()]}])
 def test_a_code_used_at_two_stations_is_resolved_by_the_documented_rule(election, live_office):
     code_hash = hashlib.sha256(b"CODE").hexdigest()
     first = election.station("Station A", OFFICE_URL=live_office)

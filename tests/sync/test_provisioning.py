@@ -20,7 +20,7 @@ from helpers import Voter, served
 from syncing import PASSWORD, log_in, token
 
 PASSPHRASE = "a long enough passphrase"
-STAFF_PIN = "975310"
+STAFF_PIN = "97531086"
 
 
 def run(*arguments: str, input: str | None = None, ok: bool = True):
@@ -275,7 +275,7 @@ def test_provision_refuses_bad_arguments_without_a_traceback(tmp_path: Path, mat
         (["--authority-key", "not-a-key", "--package", material / "projects.csv"], "--authority-key"),
         (["--authority-key", key, "--package", tmp_path / "missing.zip"], "cannot read the package file"),
         (["--authority-key", key, "--package", "http://127.0.0.1:9/package.zip"], "cannot download the package"),
-        (["--authority-key", key, "--package", material / "projects.csv", "--pin", "12"], "a PIN is 4 to 32 digits"),
+        (["--authority-key", key, "--package", material / "projects.csv", "--pin", "12"], "a PIN is 8 to 32 digits"),
         (["--authority-key", key, "--package", material / "projects.csv"], "the package was refused"),
         (["--authority-key", key, "--package", material / "projects.csv", "--office-url", "ftp://office"], "https://"),
     ]

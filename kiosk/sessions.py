@@ -1,0 +1,147 @@
+"""Server-side sessions: the cookie holds only a random id; what a voter chose lives in this process's memory.
+
+Voter sessions (Flask-Session on an in-memory cachelib SimpleCache) are bound to
+the client that opened them and end on the server at Finish, after a cast and
+after the idle time. Staff sessions are a separate store with their own cookie,
+short-lived and revoked at logout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from datetime import timedelta
+
+from cachelib import SimpleCache
+from flask import Flask, Response, current_app, request, session
+from flask_session.cachelib import CacheLibSessionInterface
+
+from . import pairing
+
+STAFF_COOKIE = "vallokal_staff"
+# Voter sessions kept at once: forty tablets need a few; the rest is room for
+# staff phones and for clients that only opened a page, without evicting a voter mid-vote.
+VOTER_SESSIONS = 20_000
+STAFF_SESSIONS = 1_000
+# The page script resets after IDLE_SECONDS + IDLE_WARNING_SECONDS; the server
+# waits this much longer, so a slow network never ends a session the screen still shows.
+SERVER_GRACE_SECONDS = 15
+
+
+class VoterSessionInterface(CacheLibSessionInterface):
+    """Flask-Session's cachelib interface, with `Secure` on the cookie whenever the request came over TLS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(request.is_secure or app.config["SESSION_COOKIE_SECURE"])
+
+
+def idle_limit(app: Flask) -> int:
+    return int(app.config["IDLE_SECONDS"]) + int(app.config["IDLE_WARNING_SECONDS"]) + SERVER_GRACE_SECONDS
+
+
+def init_app(app: Flask) -> None:
+    """Sessions in memory only: never the file backend Flask-Session would otherwise pick."""
+    app.config["SESSION_TYPE"] = "cachelib"
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=max(idle_limit(app), int(app.config["RECEIPT_SECONDS"])))
+    app.config["SESSION_PERMANENT"] = False
+    cache = SimpleCache(threshold=int(app.config["VOTER_SESSIONS"]), default_timeout=idle_limit(app))
+    app.session_interface = VoterSessionInterface(app, client=cache, key_prefix="voter:", use_signer=False, permanent=False, sid_length=32)
+    app.extensions["vallokal_staff_sessions"] = SimpleCache(
+        threshold=STAFF_SESSIONS, default_timeout=int(app.config["STAFF_SESSION_MINUTES"]) * 60
+    )
+    app.before_request(keep_voter_session_to_its_client)
+    app.after_request(bind_on_save)
+
+
+def client_identity() -> str:
+    """Whom a voter session belongs to: the tablet's pairing, or for other clients their address."""
+    return pairing.client_pairing() or f"address:{request.remote_addr}"
+
+
+def voter_token(session_id: str) -> str:
+    """The check-in token of a voter session: derived from its id and client, so that after a
+    restart the same cookie on the same tablet finds its receipt and nothing else does."""
+    key = str(current_app.config["SECRET_KEY"]).encode("utf-8")
+    return hmac.new(key, f"{session_id}|{client_identity()}".encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def end_session() -> None:
+    """Forget the whole session, on the server too; the next request gets a new id."""
+    session.clear()
+    session.pop("_permanent", None)
+    session.modified = True
+
+
+def keep_voter_session_to_its_client() -> None:
+    """A session copied to another client, or one left idle too long, is empty on arrival."""
+    if request.endpoint in (None, "static") or not session:
+        return
+    interface = current_app.session_interface
+    owner = session.get("client")
+    if owner is not None and owner != client_identity():
+        # Someone else's id: this client gets a fresh, empty session; the owner keeps theirs.
+        session.clear()
+        session.sid = interface._generate_sid(interface.sid_length)
+        session.modified = True
+        return
+    idle = "voter" in session and time.time() - float(session.get("seen", 0)) > idle_limit(current_app)
+    receipt_over = (
+        "receipt" in session and "voter" not in session
+        and time.time() - float(session.get("receipt_at", 0)) > int(current_app.config["RECEIPT_SECONDS"]) + SERVER_GRACE_SECONDS
+    )
+    if idle or receipt_over:
+        end_session()
+
+
+def bind_on_save(response: Response) -> Response:
+    """Every session that is stored names its client."""
+    if session and session.modified and "client" not in session:
+        session["client"] = client_identity()
+    if "voter" in session and request.endpoint not in (None, "static", "tablets.state"):
+        session["seen"] = time.time()
+    return response
+
+
+# Staff ---------------------------------------------------------------------
+
+
+def staff_store() -> SimpleCache:
+    return current_app.extensions["vallokal_staff_sessions"]
+
+
+def start_staff_session(response: Response) -> Response:
+    """A fresh staff session with its own random id in its own cookie."""
+    end_staff_session()
+    identifier = secrets.token_urlsafe(32)
+    minutes = int(current_app.config["STAFF_SESSION_MINUTES"])
+    staff_store().set(identifier, {"address": request.remote_addr, "since": time.time()}, timeout=minutes * 60)
+    response.set_cookie(
+        STAFF_COOKIE, identifier, max_age=minutes * 60, httponly=True, samesite="Strict", secure=request.is_secure, path="/"
+    )
+    return response
+
+
+def staff_cookie() -> str | None:
+    value = request.cookies.get(STAFF_COOKIE)
+    return value if value and len(value) <= 64 else None
+
+
+def staff_state() -> str:
+    """'active', 'none' (no staff cookie) or 'revoked' (a cookie the server no longer knows, or from another address)."""
+    identifier = staff_cookie()
+    if identifier is None:
+        return "none"
+    entry = staff_store().get(identifier)
+    if entry is None or entry.get("address") != request.remote_addr:
+        return "revoked"
+    return "active"
+
+
+def end_staff_session(response: Response | None = None) -> None:
+    identifier = staff_cookie()
+    if identifier:
+        staff_store().delete(identifier)
+    if response is not None:
+        response.delete_cookie(STAFF_COOKIE, path="/", httponly=True, samesite="Strict", secure=request.is_secure)
