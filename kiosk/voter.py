@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timezone
 from functools import wraps
+from pathlib import Path
 from typing import Any, Callable
 
 from flask import (
@@ -27,7 +28,7 @@ from flask import (
 )
 from flask_babel import gettext
 
-from ..election import crockford, rules, voting_codes
+from ..election import coverage, crockford, rules, voting_codes
 from ..election.package import ElectionPackage
 from ..web import i18n
 from . import store
@@ -77,6 +78,16 @@ def end_voter_session(keep_display: bool = False, **extra: Any) -> None:
 
 def package_or_none() -> ElectionPackage | None:
     return store.current_package()
+
+
+@blueprint.context_processor
+def offered_languages() -> dict[str, Any]:
+    """The languages a voter may choose: those in which the package has every text (see election.coverage)."""
+    package = package_or_none()
+    if package is None:
+        return {}
+    covered = coverage.covered_languages(package.document)
+    return {"languages": {code: name for code, name in i18n.LANGUAGES.items() if code in covered}}
 
 
 def project_titles(package: ElectionPackage) -> dict[str, str]:
@@ -360,7 +371,8 @@ def asset(name: str) -> Response:
 @blueprint.get("/favicon.ico")
 def favicon() -> Response:
     """Browsers ask for /favicon.ico on every page; answer with the station's icon rather than a 404."""
-    return current_app.send_static_file("favicon.ico")
+    icon = Path(current_app.static_folder or "", "favicon.ico").read_bytes()
+    return Response(icon, mimetype="image/vnd.microsoft.icon", headers={"Cache-Control": "public, max-age=86400"})
 
 
 @blueprint.get("/review")

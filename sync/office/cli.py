@@ -141,6 +141,9 @@ def package(data_dir: Path, projects_file: Path, settings_file: Path, images_dir
     summary = authority.describe(built)
     click.echo(f"{summary['id']}: {summary['projects']} projects in {', '.join(summary['languages'])}, budget {summary['budget']}, "
                f"{summary['rule']} ballot, check-in {summary['check_in']}, {summary['codes']} codes, {summary['images']} images. No problems found.")
+    for language, paths in summary["missing_texts"].items():
+        click.echo(f"  {language} lacks {len(paths)} text(s), so stations will not offer it until they are added: {', '.join(paths[:8])}"
+                   + (" …" if len(paths) > 8 else ""))
     if check:
         return
     if audio:
