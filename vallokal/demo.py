@@ -16,6 +16,7 @@ import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from .demo_texts import in_all_languages
 from .election import keys, package as packages
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -138,7 +139,7 @@ def demo(host: str, port: int, data_dir: Path, no_serve: bool, speech: bool) -> 
     package_file = data_dir / "election-package.zip"
     now = datetime.now(STOCKHOLM)
     if not package_file.exists():
-        document = demo_document(keys.public_text(authority), keys.public_text(sealing), now)
+        document = in_all_languages(demo_document(keys.public_text(authority), keys.public_text(sealing), now))
         spoken, assets = with_speech(document) if speech else (document, {})
         package_file.write_bytes(packages.build_file(spoken, authority, assets))
 

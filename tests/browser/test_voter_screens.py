@@ -156,6 +156,7 @@ def test_under_full_and_over_budget_differ_by_colour_shape_and_text(live_station
         assert "0, 128, 0" not in under["colour"] and "rgb(0, 0, 0)" != under["colour"]
 
     page.get_by_role("button", name="Granska mina val").click()
+    expect(page.locator("#ballot-errors")).to_be_visible()
     refused = page.evaluate(METER)
     assert refused["over"] and refused["colour"] == over["colour"], refused
 
@@ -280,3 +281,21 @@ def test_no_voter_page_moves_after_it_is_shown(stations, browser: Browser, langu
             moved[name] = shift
     context.close()
     assert moved == {}
+
+
+from test_results_in_chromium import published  # noqa: E402,F401  (the counted and published election)
+
+
+@pytest.mark.parametrize("language", ["sv", "ar", "fi"])
+def test_public_results_read_as_cards_at_320_px_with_200_percent_text(published, page: Page, language: str) -> None:
+    base, code = published
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(f"{base}/results/")
+    page.locator(f"button[name=language][value={language}]").click()
+    page.goto(f"{base}/results/")
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    assert page.evaluate("getComputedStyle(document.querySelector('.results-cards tr')).display") == "block"
+    assert page.evaluate(NO_WORD_SPLIT, ".results-cards th, .results-cards td") == []
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    page.set_viewport_size({"width": 1024, "height": 768})
+    assert page.evaluate("getComputedStyle(document.querySelector('.results-cards tr')).display") == "table-row"
