@@ -83,7 +83,7 @@ def package_or_none() -> ElectionPackage | None:
 @blueprint.context_processor
 def offered_languages() -> dict[str, Any]:
     """The languages a voter may choose: those in which the package has every text (see election.coverage)."""
-    package = package_or_none()
+    package = current_app.extensions["vallokal_current_package"]()
     if package is None:
         return {}
     covered = coverage.covered_languages(package.document)
