@@ -71,6 +71,13 @@ class Draft:
     def package(self) -> packages.ElectionPackage:
         return packages.validate_document(packages.with_asset_hashes(self.document, self.assets))
 
+    @cached_property
+    def missing_texts(self) -> dict[str, list[str]]:
+        """Per language, the texts it lacks: a station does not offer a language until none are missing."""
+        from .coverage import missing_texts
+
+        return {language: paths for language, paths in missing_texts(self.document).items() if paths}
+
 
 def decode_spreadsheet(data: bytes) -> str:
     """Text of a CSV as Excel or LibreOffice save it: UTF-8 (with or without BOM), else Windows-1252."""

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,7 +30,7 @@ from flask import (
 )
 from flask_babel import gettext
 
-from ..election import crockford, rules, voting_codes
+from ..election import coverage, crockford, rules, voting_codes
 from ..election.package import ElectionPackage
 from ..web import i18n
 from ..web.ballot_form import ballot_context, ballot_from_form
@@ -71,6 +72,16 @@ def end_voter_session(keep_display: bool = False, **extra: Any) -> None:
 
 def package_or_none() -> ElectionPackage | None:
     return store.current_package()
+
+
+@blueprint.context_processor
+def offered_languages() -> dict[str, Any]:
+    """The languages a voter may choose: those in which the package has every text (see election.coverage)."""
+    package = current_app.extensions["vallokal_current_package"]()
+    if package is None:
+        return {}
+    covered = coverage.covered_languages(package.document)
+    return {"languages": {code: name for code, name in i18n.LANGUAGES.items() if code in covered}}
 
 
 def project_titles(package: ElectionPackage) -> dict[str, str]:
@@ -228,7 +239,8 @@ def code(package: ElectionPackage) -> Any:
             else:
                 return start_voting(code_hash)
     status = 422 if error else 200
-    return render_template("kiosk/code.html", package=package, error=error), status
+    typed = request.form.get("code", "")[:40] if error else ""
+    return render_template("kiosk/code.html", package=package, error=error, typed=typed), status
 
 
 @blueprint.route("/activate", methods=["GET", "POST"])
@@ -269,6 +281,18 @@ def session_ballot() -> rules.Ballot:
         return rules.Ballot()
 
 
+def keep_draft(package: ElectionPackage, choice: rules.Ballot, project_id: str | None) -> Response:
+    """Keep the choices so far in this voter's session (WCAG 3.3.7), then go to a project's page or answer the script."""
+    if project_id is not None and package.project(project_id) is None:
+        abort(404)
+    violations = rules.validate(package.rule, choice)
+    if not any(violation.code in ("unknown_project", "wrong_shape") for violation in violations):
+        session["choices"] = choice.as_choices(package.rule.kind)
+    if project_id is None:
+        return Response(status=204)
+    return redirect(url_for("voter.project", project_id=project_id))
+
+
 @blueprint.route("/ballot", methods=["GET", "POST"])
 @checked_in
 def ballot() -> Any:
@@ -276,6 +300,9 @@ def ballot() -> Any:
     if request.method == "GET":
         return render_template("kiosk/ballot.html", **ballot_context(package, session_ballot(), []))
     choice, problems = ballot_from_form(package, request.form)
+    leaving_for = request.form.get("more")
+    if leaving_for is not None or request.form.get("action") == "draft":
+        return keep_draft(package, choice, leaving_for)
     if package.rule.kind == "points" and request.form.get("adjust"):
         choice = adjust_points(package, choice, request.form["adjust"])
         session["choices"] = choice.as_choices(package.rule.kind)
@@ -310,6 +337,13 @@ def asset(name: str) -> Response:
     kinds = {"svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp", "opus": "audio/ogg"}
     mimetype = kinds.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
     return Response(content, mimetype=mimetype)
+
+
+@blueprint.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on every page; answer with the station's icon rather than a 404."""
+    icon = Path(current_app.static_folder or "", "favicon.ico").read_bytes()
+    return Response(icon, mimetype="image/vnd.microsoft.icon", headers={"Cache-Control": "public, max-age=86400"})
 
 
 @blueprint.get("/review")

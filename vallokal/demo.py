@@ -21,6 +21,7 @@ import waitress.server
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from .demo_texts import in_all_languages
 from .election import keys, package as packages
 from .election.material import Draft
 from .kiosk import create_app, prepare, server, store
@@ -203,7 +204,7 @@ def demo(host: str, port: int, office_port: int, data_dir: Path, no_serve: bool,
     package_file = data_dir / "election-package.zip"
     now = datetime.now(STOCKHOLM)
     if not package_file.exists():
-        document = demo_document(keys.public_text(authority), keys.public_text(sealing), now, office_signing_public=office_signing)
+        document = in_all_languages(demo_document(keys.public_text(authority), keys.public_text(sealing), now, office_signing_public=office_signing))
         spoken, assets = with_speech(document) if speech else (document, {})
         package_file.write_bytes(packages.build_file(spoken, authority, assets))
     office_config = office_dir / "office.toml"

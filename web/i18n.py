@@ -62,7 +62,7 @@ def package_text(text: Mapping[str, str] | None) -> Markup:
         return escape(text[language])
     value, used = text_in(text, language, fallback_language())
     note = gettext("in %(language)s", language=LANGUAGES.get(used, used))
-    return Markup('<span lang="{}" dir="{}" class="fallback">{}</span> <span class="fallback-note">({})</span>').format(
+    return Markup('<bdi lang="{}" dir="{}" class="fallback">{}</bdi> <bdi class="fallback-note">({})</bdi>').format(
         html_lang(used), text_direction(used), value, note
     )
 

@@ -25,13 +25,17 @@
       });
       if (rule === "knapsack") {
         var budget = Number(status.dataset.budget);
-        var meter = status.querySelector("meter");
-        if (meter) { meter.value = Math.min(spent, budget); }
+        var fill = status.querySelector(".budget-fill");
+        if (fill && budget) { fill.setAttribute("width", String(Math.round(1000 * Math.min(spent, budget) / budget))); }
         var left = budget - spent;
-        text.textContent = format(status.dataset.textSpent, { spent: money(spent, status) }) + " · " +
-          (left >= 0 ? format(status.dataset.textLeft, { left: money(left, status) })
-                     : format(status.dataset.textOver, { over: money(-left, status) }));
+        status.querySelector(".spent").textContent = format(status.dataset.textSpent, { spent: money(spent, status) });
+        status.querySelector(".left").textContent =
+          left >= 0 ? format(status.dataset.textLeft, { left: money(left, status) })
+                    : format(status.dataset.textOver, { over: money(-left, status) });
         status.classList.toggle("over", left < 0);
+        status.classList.toggle("budget-over", left < 0);
+        status.classList.toggle("budget-full", left === 0);
+        status.classList.toggle("budget-under", left > 0);
       } else {
         var max = Number(status.dataset.max || 0);
         text.textContent = format(status.dataset.textChosen, { count: chosen }) +
@@ -47,10 +51,74 @@
     }
   }
 
+  /* The choices so far are kept in the voter's session as they change, so that help, a language, a
+     project's page or Back never lose them; leaving the page waits for the last save. */
+  function setUpDraft(form) {
+    if (!window.fetch || !window.FormData) { return; }
+    var saving = null;
+    function save() {
+      var body = new FormData(form);
+      body.set("action", "draft");
+      saving = fetch(form.getAttribute("action"), { method: "POST", body: body, credentials: "same-origin", keepalive: true,
+                                    headers: { "X-Requested-With": "fetch" } }).catch(function () {});
+      return saving;
+    }
+    function afterSaving(event, go) {
+      if (!saving) { return; }
+      event.preventDefault();
+      var pending = saving;
+      saving = null;
+      Promise.race([pending, new Promise(function (resolve) { setTimeout(resolve, 1500); })]).then(go);
+    }
+    form.addEventListener("change", save);
+    form.addEventListener("input", save);
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[href]");
+      if (!link || event.defaultPrevented || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+      afterSaving(event, function () { window.location.href = link.href; });
+    });
+    document.addEventListener("submit", function (event) {
+      var other = event.target;
+      if (other === form) { saving = null; return; }
+      var button = event.submitter;
+      afterSaving(event, function () {
+        if (button && button.name) {
+          var field = document.createElement("input");
+          field.type = "hidden";
+          field.name = button.name;
+          field.value = button.value;
+          other.appendChild(field);
+        }
+        other.submit();
+      });
+    });
+  }
+
+  /* One Tab stop per project: the choice. "More about this project" and "Listen" follow it with the arrow keys. */
+  function setUpCards(form) {
+    form.querySelectorAll("[data-card]").forEach(function (card) {
+      var stops = [card.querySelector("input[type=checkbox]")].concat(
+        Array.prototype.slice.call(card.querySelectorAll("[data-card-extra], button.listen")));
+      if (!stops[0]) { return; }
+      stops.slice(1).forEach(function (stop) { stop.setAttribute("tabindex", "-1"); });
+      card.addEventListener("keydown", function (event) {
+        var index = stops.indexOf(event.target);
+        if (index < 0 || event.altKey || event.ctrlKey || event.metaKey) { return; }
+        var forward = { ArrowDown: 1, ArrowUp: -1, ArrowRight: 1, ArrowLeft: -1 }[event.key];
+        if (!forward) { return; }
+        if (root.dir === "rtl" && (event.key === "ArrowRight" || event.key === "ArrowLeft")) { forward = -forward; }
+        var next = stops[index + forward];
+        if (next) { event.preventDefault(); next.focus(); }
+      });
+    });
+  }
+
   function setUpBallot() {
     var form = document.getElementById("ballot-form");
     var status = document.getElementById("tally-status");
     if (!form || !status) { return; }
+    setUpDraft(form);
+    setUpCards(form);
     form.addEventListener("change", function () { updateTally(form, status); });
     form.addEventListener("input", function () { updateTally(form, status); });
     form.querySelectorAll("button.points-step").forEach(function (button) {
@@ -177,8 +245,6 @@
                                           headers: { "X-Requested-With": "fetch" } }).catch(function () {});
     }
     buttons.forEach(function (button) {
-      button.hidden = false;
-      button.setAttribute("aria-pressed", "false");
       button.addEventListener("click", function () {
         var again = playing === button;
         stop();
@@ -203,7 +269,6 @@
         show();
       });
     });
-    controls.hidden = false;
     show();
   }
 

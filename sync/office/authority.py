@@ -128,6 +128,7 @@ def describe(built: material.Draft) -> dict[str, Any]:
         "check_in": package.check_in,
         "codes": len(package.code_hashes),
         "images": len(built.assets),
+        "missing_texts": built.missing_texts,
     }
 
 

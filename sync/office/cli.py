@@ -230,6 +230,9 @@ def package(
                f"{summary['rule']} ballot, check-in {summary['check_in']}, {summary['codes']} codes, {summary['images']} images. No problems found.")
     for warning in material.window_warnings(built.package, now()):
         click.echo(WINDOW_WARNINGS[warning].format(opens=built.package.opens.isoformat(), closes=built.package.closes.isoformat()), err=True)
+    for language, paths in summary["missing_texts"].items():
+        click.echo(f"  {language} lacks {len(paths)} text(s), so stations will not offer it until they are added: {', '.join(paths[:8])}"
+                   + (" …" if len(paths) > 8 else ""))
     if check:
         return
     if audio:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
 from collections.abc import Callable, Iterator
@@ -9,6 +10,7 @@ from typing import Any
 
 from playwright.sync_api import Page
 
+from vallokal.election import coverage
 from vallokal.election.languages import CODES
 
 LANGUAGES = list(CODES)
@@ -24,7 +26,7 @@ def choose_display(page: Page, url: str, language: str, text_size: str = "normal
 
 
 def multilingual(document: dict[str, Any]) -> dict[str, Any]:
-    """The demo package with the vote's own texts in every language, and project summaries in Swedish and English only."""
+    """The demo package with every one of its texts in all six languages (titles in each language's words, the rest marked English)."""
     extra = {
         "ar": ("الميزانية التشاركية تينستا 2026", "تينستا وهولستا", "مشروع"),
         "so": ("Miisaaniyadda muwaadiniinta Tensta 2026", "Tensta iyo Hjulsta", "Mashruuc"),
@@ -39,6 +41,10 @@ def multilingual(document: dict[str, Any]) -> dict[str, Any]:
         {**project, "title": {**project["title"], **{language: f"{texts[2]} {number}: {project['title']['en']}" for language, texts in extra.items()}}}
         for number, project in enumerate(document["projects"], 1)
     ]
+    document = copy.deepcopy(document)
+    for _, text in coverage.texts(document):
+        for language, texts in extra.items():
+            text.setdefault(language, f"{texts[2]}: {text.get('en', text['sv'])}")
     return document
 
 

@@ -29,7 +29,7 @@ def test_ballot_page_shows_budget_spent_and_left(voter):
     voter.check_in()
     page = voter.choose(project=["belysning", "konstgras"], action="update").get_data(as_text=True)
     assert "Använt: 600\xa0000 kr" in page and "Kvar: 400\xa0000 kr" in page
-    assert 'value="600000"' in page
+    assert 'class="budget-fill" x="0" y="0" height="24" width="600"' in page and "budget-under" in page
 
 
 def test_over_budget_shows_the_reason_and_keeps_the_choices(voter):
@@ -38,6 +38,8 @@ def test_over_budget_shows_the_reason_and_keeps_the_choices(voter):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "160\xa0000 kr mer än budgeten" in page
+    assert 'class="tally-status budget-over over"' in page, "the refused ballot's budget box is styled as over"
+
     for project in ["konstgras", "lekplats", "utegym", "belysning"]:
         assert f'value="{project}" id="choose-{project}" data-cost' in page
         assert f'id="choose-{project}" data-cost="' in page
