@@ -96,7 +96,8 @@ def agreed_paper_ballots() -> list[tuple[str, str]]:
 
 def import_votes(data: bytes, filename: str, source: str, imported_by: str, now: datetime) -> ImportedFile:
     package = store.require_election()
-    source = source.strip()[:200]
+    source = source.replace("\x00", "").strip()[:200]
+    filename = filename.replace("\x00", "")
     if not source:
         raise ChannelError("say where the votes come from (for example, the name of the digital platform)")
     digest = hashlib.sha256(data).hexdigest()

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from ...web import passwords
 from ...web.sqlite import writing
 from ...election import certificate as certificates, keys, package as packages
-from .. import bundle as bundles
+from .. import bundle as bundles, fields
 from .extensions import db
 from .models import Alert, Bundle, Device, Election, OfficeUser, Record
 
@@ -124,6 +124,11 @@ def enrol(request_document: Any, authority_key: Ed25519PrivateKey, now: datetime
     """Issue a certificate for a station's enrolment request and remember the device."""
     package = require_election()
     request = certificates.read_request(request_document)
+    try:
+        fields.identifier(request["device_id"], "enrolment request: device_id")
+        fields.short_text(request["station_name"], "enrolment request: station_name")
+    except fields.FieldError as error:
+        raise certificates.CertificateError(str(error)) from None
     if request["election_id"] != package.id:
         raise certificates.CertificateError(f"enrolment request: for election {request['election_id']}, this office runs {package.id}")
     existing = db.session.get(Device, request["device_id"])
