@@ -8,7 +8,6 @@ column, all at once, in words that say what to change. Nothing here signs;
 from __future__ import annotations
 
 import csv
-import io
 import re
 import tomllib
 from collections.abc import Mapping

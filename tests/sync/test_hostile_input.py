@@ -12,7 +12,7 @@ import gzip
 import pytest
 import sqlalchemy as sa
 
-from syncing import BUNDLE_TYPE, PASSWORD, bundle_of, cast, log_in, now, post_bundle
+from syncing import PASSWORD, bundle_of, cast, log_in, now, post_bundle
 from vallokal.election import envelope
 from vallokal.election.package import canonical_json
 from vallokal.kiosk import outbox, store as station_store
