@@ -114,7 +114,11 @@ def _json_or_none(text: str) -> Any:
 @blueprint.post("/stations/<device_id>/revoke")
 @login_required
 def revoke(device_id: str) -> Any:
-    reason = request.form.get("reason", "").strip()[:500]
+    reason = request.form.get("reason", "").replace("\x00", "").strip()[:500]
+    try:
+        fields.identifier(device_id, "device id")
+    except fields.FieldError:
+        abort(404)
     if not reason:
         page = render_template(
             "office/stations.html", package=store.election(), stations=store.stations(), totals=store.totals(),

@@ -97,7 +97,8 @@ def import_votes(data: bytes, filename: str, source: str, imported_by: str, now:
     if not approved_by or approved_by == imported_by:
         raise store.NotApproved("importing votes needs a second, different clerk to approve")
     package = store.require_election()
-    source = source.strip()[:200]
+    source = source.replace("\x00", "").strip()[:200]
+    filename = filename.replace("\x00", "")
     if not source:
         raise ChannelError("say where the votes come from (for example, the name of the digital platform)")
     digest = hashlib.sha256(data).hexdigest()

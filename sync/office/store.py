@@ -128,6 +128,11 @@ def enrol(request_document: Any, authority_key: Ed25519PrivateKey, now: datetime
     """Issue a certificate for a station's enrolment request and remember the device."""
     package = require_election()
     request = certificates.read_request(request_document)
+    try:
+        fields.identifier(request["device_id"], "enrolment request: device_id")
+        fields.short_text(request["station_name"], "enrolment request: station_name")
+    except fields.FieldError as error:
+        raise certificates.CertificateError(str(error)) from None
     if request["election_id"] != package.id:
         raise certificates.CertificateError(f"enrolment request: for election {request['election_id']}, this office runs {package.id}")
     existing = db.session.get(Device, request["device_id"])

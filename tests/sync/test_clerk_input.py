@@ -113,3 +113,9 @@ def test_results_csv_neutralises_formula_prefixes(title):
     text = exports.results_csv(package, SimpleNamespace(outcome=json.dumps(outcome)))
     (header, row) = list(csv.reader(io.StringIO(text, newline="")))
     assert row[1] == "'" + title and row[2] == "-5"
+
+
+def test_a_nul_in_the_source_or_file_name_of_an_import_is_dropped_not_a_500(election):
+    with election.office.app_context():
+        imported = channels.import_votes(b"vote\nbankar\n", "vot\x00es.csv", "E-tj\x00änst", "anna", now())
+        assert imported.source == "E-tjänst" and imported.filename == "votes.csv"

@@ -186,3 +186,25 @@ def test_a_stored_record_the_count_cannot_use_is_counted_invalid_with_its_reason
     (reason, number), = result["invalid"].items()
     assert number == 1 and reason.startswith("malformed: ")
     assert result["channels"]["station"]["invalid"] == 1
+
+
+@pytest.mark.parametrize("device_id, station_name", [("dev\x00x", "Tensta"), ("dev-ok", "Tensta\x00"), ("../dev", "Tensta"), ("dev-ok", "x" * 5_000)])
+def test_an_enrolment_request_with_fields_out_of_shape_is_refused(election, device_id, station_name):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from vallokal.election import certificate as certificates
+
+    with election.office.app_context():
+        package = office_store.require_election()
+        request = certificates.make_request(Ed25519PrivateKey.generate(), device_id, station_name, package.id, now())
+        with pytest.raises(certificates.CertificateError, match="enrolment request"):
+            office_store.enrol(request, election.authority_key, now())
+        assert office_store.stations() == []
+
+
+def test_revoking_a_device_id_with_a_nul_is_not_found(staff):
+    from syncing import token
+
+    log_in(staff)
+    response = staff.post("/stations/dev%00x/revoke", data={"csrf_token": token(staff, "/"), "reason": "stolen\x00"})
+    assert response.status_code == 404
