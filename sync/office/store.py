@@ -416,6 +416,7 @@ def verify_pending(progress: Any = None) -> tuple[int, int]:
     total = unchecked_count()
     pool = verifier()
     while True:
+        db.session.commit()  # a fresh snapshot each round, so records stored meanwhile are seen
         exists = sa.select(RecordCheck.record_id).where(RecordCheck.record_id == Record.id).exists()
         rows = db.session.execute(
             sa.select(Record.id, Record.device_id, Record.sequence, Record.record_hash, Record.signature, Device.public_key)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -67,7 +69,7 @@ def test_unknown_pages_and_api_paths_answer_without_a_traceback(staff):
 def test_every_state_changing_office_page_needs_its_csrf_token(election, staff):
     log_in(staff)
     routes = sorted(
-        rule.rule.replace("<device_id>", "dev-x").replace("<int:count_id>", "1")
+        re.sub(r"<int:\w+>", "1", rule.rule.replace("<device_id>", "dev-x"))
         for rule in election.office.url_map.iter_rules()
         if "POST" in rule.methods and not rule.rule.startswith("/api/")
     )
@@ -81,7 +83,8 @@ def test_debug_mode_cannot_be_switched_on_for_the_office(monkeypatch, tmp_path):
     assert create_app(data_dir=tmp_path / "office-debug").debug is False
 
 
-OFFICE_FIELDS = ["username", "password", "reason", "passphrase", "sheet", "project", "rank-1", "points-bankar", "source", "language"]
+OFFICE_FIELDS = ["username", "password", "reason", "passphrase", "sheet", "project", "rank-1", "points-bankar", "source", "language",
+                 "second_user", "second_password", "decision", "with_undecided"]
 OFFICE_VALUES = st.text(max_size=40) | st.sampled_from(["anna", PASSWORD, "bankar", "odling", "en", "A-1", "-5", "x" * 600])
 
 
@@ -89,7 +92,7 @@ OFFICE_VALUES = st.text(max_size=40) | st.sampled_from(["anna", PASSWORD, "banka
 @given(data=st.data())
 def test_any_office_form_answers_without_a_5xx_and_stores_no_record(election, staff, data):
     routes = sorted(
-        rule.rule.replace("<device_id>", "dev-x").replace("<int:count_id>", "1")
+        re.sub(r"<int:\w+>", "1", rule.rule.replace("<device_id>", "dev-x"))
         for rule in election.office.url_map.iter_rules() if "POST" in rule.methods and not rule.rule.startswith("/api/")
     )
     if data.draw(st.booleans()):
