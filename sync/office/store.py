@@ -199,6 +199,7 @@ class Outcome:
     high_water: int
     bundle_sha256: str
     new_rows: list[dict[str, Any]]
+    status_changed: bool = False
 
 
 def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
@@ -229,7 +230,8 @@ def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
             if outcome.new_rows:
                 _flag_after_merge(outcome.device_id, package, outcome.new_rows)
             if outcome.new_rows or bundle.status:
-                hold_new_suspicious()
+                status_changed = bundle.status is not None and outcome.status_changed
+                hold_new_suspicious(outcome.device_id, 0 if status_changed or not outcome.new_rows else min(row["sequence"] for row in outcome.new_rows) - 1)
             if outcome.new_rows and not current_app.config.get("VERIFY_RECORDS_AT_INGEST", False):
                 _start_verifier()
             return outcome
@@ -329,9 +331,8 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
     device.high_water = _high_water(device.device_id, device.high_water)
     if bundle.closing_report:
         _note_closing_report(device, bundle.closing_report)
-    if bundle.status:
-        _note_status(device, bundle.status)
-    return Outcome(device.device_id, results, device.high_water, bundle.sha256, new_rows)
+    status_changed = _note_status(device, bundle.status) if bundle.status else False
+    return Outcome(device.device_id, results, device.high_water, bundle.sha256, new_rows, status_changed)
 
 
 def _conflict(device_id: str, sequence: int | None, what: str) -> None:
@@ -359,12 +360,15 @@ def _note_closing_report(device: Device, report: dict[str, Any]) -> None:
             device.closing_ballots, device.closing_head, device.closing_at = ballots, head, at
 
 
-def _note_status(device: Device, status: dict[str, Any]) -> None:
-    """Keep the latest minutes a station's signed status states; a later zero report holds more records, never fewer."""
+def _note_status(device: Device, status: dict[str, Any]) -> bool:
+    """Keep the latest minutes a station's signed status states (a later zero report holds more records, never fewer); whether one changed."""
+    changed = False
     for name in ("zero_report_at", "package_loaded_at"):
         stated, known = status.get(name), getattr(device, name)
         if stated is not None and (known is None or stated > known):
             setattr(device, name, stated)
+            changed = True
+    return changed
 
 
 def _flag_after_merge(device_id: str, package: packages.ElectionPackage, rows: list[dict[str, Any]]) -> None:
@@ -664,18 +668,28 @@ def _minute(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
 
 
-def find_holds(package: packages.ElectionPackage) -> int:
+def find_holds(package: packages.ElectionPackage, device_id: str | None = None, since_sequence: int = 0) -> int:
     """Hold every record that is suspicious and not held yet for that reason; how many holds were added.
 
-    Run after each merge and before each count; it only ever adds holds, so it
-    may run any number of times.
+    Run after each merge (for that device's records from `since_sequence` on,
+    so ingest stays linear) and over everything before each count; it only
+    ever adds holds, so it may run any number of times.
     """
     record, earlier = aliased(Record), aliased(Record)
     found: list[tuple[int, str, dict[str, Any]]] = []
+
+    def scoped(query: Any, table: Any = Record) -> Any:
+        if device_id is None:
+            return query
+        return query.where(table.device_id == device_id, table.sequence >= since_sequence)
+
     shared = (
         sa.select(Record.code_hash).where(Record.code_hash.is_not(None)).group_by(Record.code_hash)
         .having(sa.func.count(sa.distinct(Record.device_id)) > 1)
     )
+    if device_id is not None:
+        new_codes = scoped(sa.select(Record.code_hash).where(Record.code_hash.is_not(None)))
+        shared = shared.where(Record.code_hash.in_(new_codes))
     rows = db.session.execute(
         sa.select(Record.id, Record.code_hash, Record.device_id, Record.sequence, Record.cast_minute, Device.station_name)
         .join(Device, Device.device_id == Record.device_id).where(Record.code_hash.in_(shared)).order_by(Record.code_hash, Record.id)
@@ -688,26 +702,27 @@ def find_holds(package: packages.ElectionPackage) -> int:
                         for row in members]
         for row in members:
             found.append((row.id, "code_used_twice", {"code_hash": code_hash, "records": side_by_side}))
-    for row in db.session.execute(
+    for row in db.session.execute(scoped(
         sa.select(record.id, record.device_id, record.sequence, record.cast_minute, earlier.sequence.label("before_sequence"),
                   earlier.cast_minute.label("before_minute"))
         .join(earlier, sa.and_(earlier.device_id == record.device_id, earlier.sequence == record.sequence - 1))
-        .where(record.cast_minute < earlier.cast_minute)
+        .where(record.cast_minute < earlier.cast_minute), record)
     ):
         found.append((row.id, "earlier_than_predecessor", {"sequence": row.sequence, "cast_minute": row.cast_minute,
                                                          "predecessor": {"sequence": row.before_sequence, "cast_minute": row.before_minute}}))
     for reason, column in (("before_zero_report", Device.zero_report_at), ("before_package_load", Device.package_loaded_at)):
+        query = sa.select(Record.id, Record.sequence, Record.cast_minute, column.label("reported")).join(Device, Device.device_id == Record.device_id)
         for row in db.session.execute(
-            sa.select(Record.id, Record.sequence, Record.cast_minute, column.label("reported"))
-            .join(Device, Device.device_id == Record.device_id).where(column.is_not(None), Record.cast_minute < column)
+            (query.where(Record.device_id == device_id) if device_id is not None else query).where(column.is_not(None), Record.cast_minute < column)
         ):
             found.append((row.id, reason, {"sequence": row.sequence, "cast_minute": row.cast_minute, "station_reported": row.reported}))
     opens, closes = _minute(package.opens), _minute(package.closes)
-    for row in db.session.execute(
-        sa.select(Record.id, Record.sequence, Record.cast_minute).where(sa.or_(Record.cast_minute < opens, Record.cast_minute > closes))
+    for row in db.session.execute(scoped(
+        sa.select(Record.id, Record.sequence, Record.cast_minute).where(sa.or_(Record.cast_minute < opens, Record.cast_minute > closes)))
     ):
         found.append((row.id, "outside_window", {"sequence": row.sequence, "cast_minute": row.cast_minute, "opens": opens, "closes": closes}))
-    for device in db.session.scalars(sa.select(Device).where(Device.compromised_at.is_not(None))):
+    compromised = sa.select(Device).where(Device.compromised_at.is_not(None))
+    for device in db.session.scalars(compromised.where(Device.device_id == device_id) if device_id is not None else compromised):
         since = as_utc(device.compromised_at)
         for row in db.session.execute(
             sa.select(Record.id, Record.sequence, Record.cast_minute, Bundle.received_at)
@@ -728,14 +743,14 @@ def find_holds(package: packages.ElectionPackage) -> int:
     return len(new)
 
 
-def hold_new_suspicious() -> None:
+def hold_new_suspicious(device_id: str | None = None, since_sequence: int = 0) -> None:
     """Hold what the last merge made suspicious, in a transaction of its own; a clash with a parallel merge is harmless."""
     package = election()
     if package is None:
         return
     try:
         with writing(db.session):
-            find_holds(package)
+            find_holds(package, device_id, since_sequence)
     except IntegrityError:
         db.session.rollback()
 
