@@ -515,3 +515,19 @@ def test_whatever_well_signed_records_are_stored_the_count_finishes_and_accounts
     accounted = result["valid"] + sum(result["invalid"].values()) + result["left_out_duplicates"] + result["held"]["undecided"] + result["held"]["left_out"]
     assert result["received"] == stored == accounted
     assert all(reason for reason in result["invalid"])
+
+
+def test_staff_revoke_with_a_compromise_time_from_the_stations_page(election, staff):
+    station = election.station("Tensta")
+    cast(station, 2)
+    synced(election, station)
+    with election.office.app_context():
+        device_id = office_store.db.session.scalar(sa.select(Device.device_id))
+    log_in(staff)
+    bad = staff.post(f"/stations/{device_id}/revoke", data={"csrf_token": token(staff, "/"), "reason": "stolen", "compromised_since": "igår"})
+    assert bad.status_code == 422
+    since = (now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    done = staff.post(f"/stations/{device_id}/revoke", data={"csrf_token": token(staff, "/"), "reason": "stolen", "compromised_since": since})
+    assert done.status_code == 302
+    with election.office.app_context():
+        assert {item["sequence"] for item in office_store.held_records() if item["hold"].reason == "after_compromise"} == {1, 2}
