@@ -125,8 +125,19 @@ def revoke(device_id: str) -> Any:
             error=gettext("Write why the device is revoked."),
         )
         return page, 422
+    typed = request.form.get("compromised_since", "").strip()[:40]
+    compromised_at = None
+    if typed:
+        try:
+            compromised_at = datetime.fromisoformat(typed.removesuffix("Z")).replace(tzinfo=timezone.utc)
+        except ValueError:
+            page = render_template(
+                "office/stations.html", package=store.election(), stations=store.stations(), totals=store.totals(),
+                error=gettext("Give the time the key may have been taken as a date and time, for example 2026-05-01T10:00."),
+            )
+            return page, 422
     try:
-        store.revoke(device_id, reason, now())
+        store.revoke(device_id, reason, now(), compromised_at)
     except LookupError:
         abort(404)
     return redirect(url_for("office.stations"))

@@ -82,6 +82,9 @@ def office() -> None:
 def serve(data_dir: Path, host: str, port: int, threads: int) -> None:
     """Serve the station API and the staff pages under waitress."""
     app = office_app(data_dir)
+    interrupted = jobs.recover(app)
+    if interrupted:
+        click.echo(f"{interrupted} job(s) were interrupted when the office stopped; a count starts again once its sealing key's passphrase is entered on its page.")
     click.echo(f"Office serving on http://{host}:{port}/ (API at /api/v1, data in {data_dir.resolve()})")
     waitress.serve(app, host=host, port=port, threads=threads, ident="vallokal-office")
 

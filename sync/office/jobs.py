@@ -113,6 +113,13 @@ def wake(app: Flask) -> None:
         thread.start()
 
 
+def wait(app: Flask, seconds: float = 30.0) -> None:
+    """Wait until the worker thread has ended (for shutting down, and for tests before they drop their database)."""
+    thread = _state(app)["thread"]
+    if thread is not None:
+        thread.join(seconds)
+
+
 def _work(app: Flask) -> None:
     state = _state(app)
     while True:

@@ -207,6 +207,7 @@ class Outcome:
     high_water: int
     bundle_sha256: str
     new_rows: list[dict[str, Any]]
+    status_changed: bool = False
 
 
 def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
@@ -237,7 +238,8 @@ def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
             if outcome.new_rows:
                 _flag_after_merge(outcome.device_id, package, outcome.new_rows)
             if outcome.new_rows or bundle.status:
-                hold_new_suspicious()
+                status_changed = bundle.status is not None and outcome.status_changed
+                hold_new_suspicious(outcome.device_id, 0 if status_changed or not outcome.new_rows else min(row["sequence"] for row in outcome.new_rows) - 1)
             if outcome.new_rows and not current_app.config["VERIFY_RECORDS_AT_INGEST"]:
                 _start_verifier()
             return outcome
@@ -338,11 +340,10 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
     device.high_water = _high_water(device.device_id, device.high_water)
     if bundle.closing_report:
         _note_closing_report(device, bundle.closing_report)
-    if bundle.status:
-        _note_status(device, bundle.status)
+    status_changed = _note_status(device, bundle.status) if bundle.status else False
     if new_rows or device.closing_at != closing_before or (bundle.status and fresh_bundle):
         device.last_contact = now  # a replayed bundle brings nothing new, so it does not hide a silent station
-    return Outcome(device.device_id, results, device.high_water, bundle.sha256, new_rows)
+    return Outcome(device.device_id, results, device.high_water, bundle.sha256, new_rows, status_changed)
 
 
 def _conflict(device_id: str, sequence: int | None, what: str) -> None:
@@ -371,12 +372,15 @@ def _note_closing_report(device: Device, report: dict[str, Any]) -> None:
         device.closing_report = json.dumps(report, ensure_ascii=False, sort_keys=True)
 
 
-def _note_status(device: Device, status: dict[str, Any]) -> None:
-    """Keep the latest minutes a station's signed status states; a later zero report holds more records, never fewer."""
+def _note_status(device: Device, status: dict[str, Any]) -> bool:
+    """Keep the latest minutes a station's signed status states (a later zero report holds more records, never fewer); whether one changed."""
+    changed = False
     for name in ("zero_report_at", "package_loaded_at"):
         stated, known = status.get(name), getattr(device, name)
         if stated is not None and (known is None or stated > known):
             setattr(device, name, stated)
+            changed = True
+    return changed
 
 
 def _flag_after_merge(device_id: str, package: packages.ElectionPackage, rows: list[dict[str, Any]]) -> None:
@@ -426,6 +430,7 @@ def verify_pending(progress: Any = None) -> tuple[int, int]:
     total = unchecked_count()
     pool = verifier()
     while True:
+        db.session.commit()  # a fresh snapshot each round, so records stored meanwhile are seen
         exists = sa.select(RecordCheck.record_id).where(RecordCheck.record_id == Record.id).exists()
         rows = db.session.execute(
             sa.select(Record.id, Record.device_id, Record.sequence, Record.record_hash, Record.signature, Device.public_key)
@@ -708,18 +713,28 @@ def _minute(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
 
 
-def find_holds(package: packages.ElectionPackage) -> int:
+def find_holds(package: packages.ElectionPackage, device_id: str | None = None, since_sequence: int = 0) -> int:
     """Hold every record that is suspicious and not held yet for that reason; how many holds were added.
 
-    Run after each merge and before each count; it only ever adds holds, so it
-    may run any number of times.
+    Run after each merge (for that device's records from `since_sequence` on,
+    so ingest stays linear) and over everything before each count; it only
+    ever adds holds, so it may run any number of times.
     """
     record, earlier = aliased(Record), aliased(Record)
     found: list[tuple[int, str, dict[str, Any]]] = []
+
+    def scoped(query: Any, table: Any = Record) -> Any:
+        if device_id is None:
+            return query
+        return query.where(table.device_id == device_id, table.sequence >= since_sequence)
+
     shared = (
         sa.select(Record.code_hash).where(Record.code_hash.is_not(None)).group_by(Record.code_hash)
         .having(sa.func.count(sa.distinct(Record.device_id)) > 1)
     )
+    if device_id is not None:
+        new_codes = scoped(sa.select(Record.code_hash).where(Record.code_hash.is_not(None)))
+        shared = shared.where(Record.code_hash.in_(new_codes))
     rows = db.session.execute(
         sa.select(Record.id, Record.code_hash, Record.device_id, Record.sequence, Record.cast_minute, Device.station_name)
         .join(Device, Device.device_id == Record.device_id).where(Record.code_hash.in_(shared)).order_by(Record.code_hash, Record.id)
@@ -732,27 +747,28 @@ def find_holds(package: packages.ElectionPackage) -> int:
                         for row in members]
         for row in members:
             found.append((row.id, "code_used_twice", {"code_hash": code_hash, "records": side_by_side}))
-    for row in db.session.execute(
+    for row in db.session.execute(scoped(
         sa.select(record.id, record.device_id, record.sequence, record.cast_minute, earlier.sequence.label("before_sequence"),
                   earlier.cast_minute.label("before_minute"))
         .join(earlier, sa.and_(earlier.device_id == record.device_id, earlier.sequence == record.sequence - 1))
-        .where(record.cast_minute < earlier.cast_minute)
+        .where(record.cast_minute < earlier.cast_minute), record)
     ):
         found.append((row.id, "earlier_than_predecessor", {"sequence": row.sequence, "cast_minute": row.cast_minute,
                                                          "predecessor": {"sequence": row.before_sequence, "cast_minute": row.before_minute}}))
     for reason, column in (("before_zero_report", Device.zero_report_at), ("before_package_load", Device.package_loaded_at)):
+        query = sa.select(Record.id, Record.sequence, Record.cast_minute, column.label("reported")).join(Device, Device.device_id == Record.device_id)
         for row in db.session.execute(
-            sa.select(Record.id, Record.sequence, Record.cast_minute, column.label("reported"))
-            .join(Device, Device.device_id == Record.device_id).where(column.is_not(None), Record.cast_minute < column)
+            (query.where(Record.device_id == device_id) if device_id is not None else query).where(column.is_not(None), Record.cast_minute < column)
         ):
             found.append((row.id, reason, {"sequence": row.sequence, "cast_minute": row.cast_minute, "station_reported": row.reported}))
     opens, closes = _minute(package.opens), _minute(package.closes)
-    for row in db.session.execute(
-        sa.select(Record.id, Record.sequence, Record.cast_minute).where(sa.or_(Record.cast_minute < opens, Record.cast_minute > closes))
+    for row in db.session.execute(scoped(
+        sa.select(Record.id, Record.sequence, Record.cast_minute).where(sa.or_(Record.cast_minute < opens, Record.cast_minute > closes)))
     ):
         if _is_minute(row.cast_minute):  # a minute that is no minute is counted invalid, not held
             found.append((row.id, "outside_window", {"sequence": row.sequence, "cast_minute": row.cast_minute, "opens": opens, "closes": closes}))
-    for device in db.session.scalars(sa.select(Device).where(Device.compromised_at.is_not(None))):
+    compromised = sa.select(Device).where(Device.compromised_at.is_not(None))
+    for device in db.session.scalars(compromised.where(Device.device_id == device_id) if device_id is not None else compromised):
         since = as_utc(device.compromised_at)
         for row in db.session.execute(
             sa.select(Record.id, Record.sequence, Record.cast_minute, Bundle.received_at)
@@ -781,14 +797,14 @@ def _is_minute(value: str) -> bool:
     return True
 
 
-def hold_new_suspicious() -> None:
+def hold_new_suspicious(device_id: str | None = None, since_sequence: int = 0) -> None:
     """Hold what the last merge made suspicious, in a transaction of its own; a clash with a parallel merge is harmless."""
     package = election()
     if package is None:
         return
     try:
         with writing(db.session):
-            find_holds(package)
+            find_holds(package, device_id, since_sequence)
     except IntegrityError:
         db.session.rollback()
 

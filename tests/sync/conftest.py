@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from vallokal.election import keys, package as packages
-from vallokal.sync.office import create_app as create_office, prepare as prepare_office, store as office_store
+from vallokal.sync.office import create_app as create_office, jobs as office_jobs, prepare as prepare_office, store as office_store
 
 from helpers import served
 from syncing import PASSWORD, Election
@@ -56,6 +56,7 @@ def election(database_url, tmp_path: Path, authority_key, make_document, electio
     with office.app_context():
         office_store.load_package(package_file)
     yield Election(office, package_file, tmp_path, authority_key, make_document)
+    office_jobs.wait(office)
     with office.app_context():
         office_store.db.session.remove()
         office_store.db.engine.dispose()

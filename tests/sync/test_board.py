@@ -480,3 +480,54 @@ def test_the_background_verifier_checks_what_arrived(election):
     with election.office.app_context():
         assert (job.state, job.done) == ("done", 4)
         assert office_store.totals() == {"records": 4, "devices": 1, "checked": 4, "unchecked": 0}
+
+
+# Whatever is stored, the count finishes ------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+PROJECT_CHOICES = st.lists(st.sampled_from(["bankar", "odling", "lekplats", "no-such-project", "bankar"]), min_size=0, max_size=5)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_whatever_well_signed_records_are_stored_the_count_finishes_and_accounts_for_each(election, sealing_key, monkeypatch, data):
+    """Every record is counted, invalid with a reason, left out by the one-station code rule, or held."""
+    monkeypatch.setattr(station_store.rules, "validate", lambda rule, ballot: [])
+    monkeypatch.setattr(station_store, "window_refusal", lambda package, moment: None)
+    monkeypatch.setattr(station_store, "clock_problem", lambda moment, executor=None: None)
+    if not election.stations:
+        election.station("Tensta")
+        election.station("Rinkeby")
+    for _ in range(data.draw(st.integers(1, 5))):
+        station = election.stations[data.draw(st.integers(0, 1))]
+        minutes = data.draw(st.integers(-3 * 24 * 60, 40 * 24 * 60))
+        code = data.draw(st.sampled_from([None, "1" * 64, "2" * 64]))
+        try:
+            cast_at(station, now() + timedelta(minutes=minutes), tuple(data.draw(PROJECT_CHOICES)), code_hash=code)
+        except station_store.StationError:
+            pass  # the station itself refuses a code it has seen; the other station may take it
+    for station in election.stations:
+        assert post_bundle(election, bundle_of(station)).status_code == 200
+    with election.office.app_context():
+        stored = office_store.totals()["records"]
+    result = counted(election, sealing_key)
+    accounted = result["valid"] + sum(result["invalid"].values()) + result["left_out_duplicates"] + result["held"]["undecided"] + result["held"]["left_out"]
+    assert result["received"] == stored == accounted
+    assert all(reason for reason in result["invalid"])
+
+
+def test_staff_revoke_with_a_compromise_time_from_the_stations_page(election, staff):
+    station = election.station("Tensta")
+    cast(station, 2)
+    synced(election, station)
+    with election.office.app_context():
+        device_id = office_store.db.session.scalar(sa.select(Device.device_id))
+    log_in(staff)
+    bad = staff.post(f"/stations/{device_id}/revoke", data={"csrf_token": token(staff, "/"), "reason": "stolen", "compromised_since": "igår"})
+    assert bad.status_code == 422
+    since = (now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    done = staff.post(f"/stations/{device_id}/revoke", data={"csrf_token": token(staff, "/"), "reason": "stolen", "compromised_since": since})
+    assert done.status_code == 302
+    with election.office.app_context():
+        assert {item["sequence"] for item in office_store.held_records() if item["hold"].reason == "after_compromise"} == {1, 2}

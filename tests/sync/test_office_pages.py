@@ -88,7 +88,8 @@ def test_debug_mode_cannot_be_switched_on_for_the_office(monkeypatch, tmp_path):
     assert create_app(data_dir=tmp_path / "office-debug").debug is False
 
 
-OFFICE_FIELDS = ["username", "password", "reason", "passphrase", "sheet", "project", "rank-1", "points-bankar", "source", "language"]
+OFFICE_FIELDS = ["username", "password", "reason", "passphrase", "sheet", "project", "rank-1", "points-bankar", "source", "language",
+                 "second_user", "second_password", "decision", "with_undecided"]
 OFFICE_VALUES = st.text(max_size=40) | st.sampled_from(["anna", PASSWORD, "bankar", "odling", "en", "A-1", "-5", "x" * 600])
 
 
