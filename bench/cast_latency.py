@@ -13,9 +13,9 @@ Every client is a paired tablet (a one-time URL from `vallokal station pair`); w
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import random
 import statistics
-import multiprocessing
 import time
 
 from station_client import HttpVoter, client_context, pairing_url, running_station
@@ -80,7 +80,8 @@ def main() -> None:
     timings = [timing for result in results for timing in result]
 
     p99 = percentile(timings, 0.99)
-    print(f"casts: {len(timings)} from {arguments.clients} concurrent paired clients{' through Caddy (TLS)' if arguments.tls else ''} in {wall:.1f} s (whole voter flow)")
+    print(f"casts: {len(timings)} from {arguments.clients} concurrent paired clients{' through Caddy (TLS)' if arguments.tls else ''} in {wall:.1f} "
+        "s (whole voter flow)")
     print(f"cast-to-commit ms: p50 {percentile(timings, 0.5):.1f}  p95 {percentile(timings, 0.95):.1f}  "
           f"p99 {p99:.1f}  max {max(timings):.1f}  mean {statistics.mean(timings):.1f}")
     print(f"target p99 < {TARGET_P99_MS:.0f} ms: p99 is {p99 / TARGET_P99_MS:.2f} of the target "

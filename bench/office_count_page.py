@@ -21,11 +21,11 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
-from vallokal.demo import demo_document
 from vallokal.election import keys, package as packages, rules
 from vallokal.kiosk import create_app as create_station, outbox, prepare as prepare_station, store as station_store
 from vallokal.sync.office import create_app as create_office, prepare as prepare_office, store as office_store
+
+from vallokal.demo import demo_document
 
 PASSWORD = "correct horse battery"
 PASSPHRASE = "räkna rösterna noga"
@@ -45,7 +45,9 @@ def main() -> None:
     authority, sealing = Ed25519PrivateKey.generate(), X25519PrivateKey.generate()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        office = create_office({"AUTHORITY_KEY": keys.public_text(authority), "SESSION_COOKIE_SECURE": False, "VERIFY_IN_BACKGROUND": False}, data_dir=root / "office")
+        office = create_office(
+            {"AUTHORITY_KEY": keys.public_text(authority), "SESSION_COOKIE_SECURE": False, "VERIFY_IN_BACKGROUND": False}, data_dir=root / "office"
+        )
         prepare_office(office)
         document = demo_document(keys.public_text(authority), keys.public_text(sealing), now, keys.public_text(office.extensions["vallokal_office_key"]))
         package_file = packages.build_file(document, authority)
@@ -86,8 +88,10 @@ def main() -> None:
                     raise SystemExit("the count failed")
                 time.sleep(0.02)
             shown.append(time.perf_counter() - started)
-        print(f"{arguments.ballots} ballots, {arguments.runs} counts from the page: the page answers in {statistics.median(answered) * 1000:.0f} ms (median), "
-              f"the result shows after {statistics.median(shown):.2f} s (median; slowest {max(shown):.2f} s; target under {TARGET_SECONDS:.0f} s)")
+        print(
+            f"{arguments.ballots} ballots, {arguments.runs} counts from the page: the page answers in {statistics.median(answered) * 1000:.0f} ms (median), "
+            f"the result shows after {statistics.median(shown):.2f} s (median; slowest {max(shown):.2f} s; target under {TARGET_SECONDS:.0f} s)"
+        )
         with office.app_context():
             office_store.db.engine.dispose()
 

@@ -27,11 +27,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
-from vallokal.demo import PROJECTS, demo_document
 from vallokal.election import certificate, envelope, keys, package as packages
 from vallokal.sync import bundle as bundles
 from vallokal.sync.office import create_app, prepare, signing_key, store
+
+from vallokal.demo import PROJECTS, demo_document
 
 TARGET_PER_SECOND = 10_000
 TARGET_BYTES = 400

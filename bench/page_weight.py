@@ -18,10 +18,10 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
-from vallokal.demo import demo_document
 from vallokal.election import crockford, keys, package as packages
 from vallokal.kiosk import create_app, prepare, store
+
+from vallokal.demo import demo_document
 
 TARGET_BYTES = 60 * 1024
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -30,9 +30,8 @@ def running_station(threads: int | None = None, tls: bool = False) -> Iterator[t
         subprocess.run([*VALLOKAL, "demo", "--data", str(data), "--no-serve"], check=True, capture_output=True)
         port = free_port()
         if tls:
-            with terminated(data, port) as https_port:
-                with _serving(data, port, threads):
-                    yield "127.0.0.1", https_port, data
+            with terminated(data, port) as https_port, _serving(data, port, threads):
+                yield "127.0.0.1", https_port, data
             return
         with _serving(data, port, threads):
             yield "127.0.0.1", port, data

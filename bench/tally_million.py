@@ -14,7 +14,6 @@ import time
 from fractions import Fraction
 
 import numpy as np
-
 from vallokal.election.tally import profile as profiles
 from vallokal.election.tally.methods import RULES
 

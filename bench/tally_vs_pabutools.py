@@ -19,7 +19,6 @@ from pathlib import Path
 
 from pabutools.election import AbstractOrdinalBallot, AdditiveSatisfaction, Cardinality_Sat, Cost_Sat, parse_pabulib
 from pabutools.rules import exhaustion_by_budget_increase, greedy_utilitarian_welfare, method_of_equal_shares
-
 from vallokal.election.tally import methods, pabulib
 
 PABULIB = Path(os.environ.get("VALLOKAL_PABULIB", Path(__file__).resolve().parents[2] / "shared" / "pabulib"))

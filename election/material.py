@@ -12,8 +12,8 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from . import package as packages, spreadsheet
@@ -224,7 +224,7 @@ def settings_document(settings: Mapping[str, Any], file: str = "settings.toml") 
 def _cost(raw: str) -> int | None:
     """A cost as staff type it: '180000', '180 000', '180 000 kr'; never a fraction."""
     cleaned = re.sub(r"[\s\u00a0\u202f]", "", raw).removesuffix("kr").removesuffix("SEK")
-    if not re.fullmatch(r"-?\d{1,%d}" % LARGEST_DIGITS, cleaned):
+    if not re.fullmatch(rf"-?\d{{1,{LARGEST_DIGITS}}}", cleaned):
         return None
     return int(cleaned)
 
@@ -243,7 +243,9 @@ def read_projects(
         return [], {}, [Problem(file, f"cannot be read as CSV: {error} (a cell holds at most {csv.field_size_limit() // 1024} KiB)")]
 
 
-def _read_projects(reader: Any, languages: list[str], images: Mapping[str, bytes], file: str, problems: list[Problem]) -> tuple[list[dict[str, Any]], dict[str, bytes], list[Problem]]:
+def _read_projects(
+    reader: Any, languages: list[str], images: Mapping[str, bytes], file: str, problems: list[Problem]
+) -> tuple[list[dict[str, Any]], dict[str, bytes], list[Problem]]:
     header = [name.strip() for name in next(reader)]
     known = {"id", "cost", "image"} | {f"{column}_{language}" for column in TEXT_COLUMNS for language in languages}
     for name in header:
@@ -273,7 +275,9 @@ def _read_projects(reader: Any, languages: list[str], images: Mapping[str, bytes
         if not project_id:
             problems.append(Problem(file, "the project has no id; give each project a short unique id such as 'lekplats'", row_number, "id"))
         elif not PROJECT_ID.match(project_id):
-            problems.append(Problem(file, f"{project_id[:70]!r} is not a usable id: use letters, digits, '-', '.', '_' (at most 64, no '/' and no '..')", row_number, "id"))
+            problems.append(
+                Problem(file, f"{project_id[:70]!r} is not a usable id: use letters, digits, '-', '.', '_' (at most 64, no '/' and no '..')", row_number, "id")
+            )
         elif project_id in first_row:
             message = f"the id {project_id!r} is already used in row {first_row[project_id]}; each project needs its own id"
             problems.append(Problem(file, message, row_number, "id"))

@@ -18,7 +18,7 @@ from typing import Any
 
 from . import certificate as certificates, closing, envelope, merkle
 from .package import DOCUMENT_NAME, PackageError, canonical_json, read_file
-from .tally import outcome as outcomes, parameters, pabulib
+from .tally import outcome as outcomes, pabulib, parameters
 
 FILES = ("manifest.json", "package.zip", "certificates.json", "stations.json", "ballots.pb", "tracking-codes.txt", "count.json", "protocol.html")
 CHECKS = ("files", "signatures", "station records", "tracking codes", "totals", "rule", "outcome")
@@ -106,7 +106,8 @@ class _State:
             raise Failed("manifest.json lists no files")
         problems = [f"{name} is missing" for name in FILES if name != "manifest.json" and name not in self.raw]
         problems += [f"{name} is not listed in the manifest" for name in self.raw if name != "manifest.json" and name not in listed]
-        problems += [f"{name} does not match its hash in the manifest" for name, digest in listed.items() if name in self.raw and sha256(self.raw[name]) != digest]
+        problems += [f"{name} does not match its hash in the "
+            "manifest" for name, digest in listed.items() if name in self.raw and sha256(self.raw[name]) != digest]
         count = self.count()
         if "package.zip" in self.raw and count.get("package_sha256") != sha256(self.raw["package.zip"]):
             problems.append("package.zip is not the package the count names")
@@ -227,7 +228,8 @@ class _State:
         valid = sum(int(figures.get("valid", 0)) for figures in count["channels"].values())
         invalid = sum(int(figures.get("invalid", 0)) for figures in count["channels"].values())
         if valid != result.get("valid") or invalid != sum(result.get("invalid", {}).values()):
-            problems.append(f"the channels count {valid} valid and {invalid} invalid, the outcome {result.get('valid')} and {sum(result.get('invalid', {}).values())}")
+            problems.append(f"the channels count {valid} valid and {invalid} invalid, the outcome {result.get('valid')} and "
+                f"{sum(result.get('invalid', {}).values())}")
         if problems:
             raise Failed("; ".join(problems))
         received = ", ".join(f"{name} {figures['received']}" for name, figures in sorted(count["channels"].items()))
@@ -246,7 +248,8 @@ class _State:
         published = counting.get("parameters")
         if published != pinned:
             changed = sorted(name for name in set(pinned) | set(published or {}) if (published or {}).get(name) != pinned.get(name))
-            raise Failed(f"parameters {', '.join(changed)} differ from what rule {rule} computes ({'; '.join(f'{name}: {pinned.get(name)!r}' for name in changed)})")
+            expected = "; ".join(f"{name}: {pinned.get(name)!r}" for name in changed)
+            raise Failed(f"parameters {', '.join(changed)} differ from what rule {rule} computes ({expected})")
         named = package.document["counting"].get("tie_break", "project-id")
         if parameters.PACKAGE_TIE_BREAKS.get(named) != pinned["tie_break"]:
             raise Failed(f"the signed package's tie-break {named!r} is not the one the count applies ({pinned['tie_break']})")
@@ -272,7 +275,9 @@ class _State:
                 raise Failed(f"ballot {vote.voter_id} in ballots.pb breaks the ballot rule ({reason})")
             ballots.append(ballot)
         published = count["outcome"]
-        recount = outcomes.count(package.rule, count["counting"]["rule"], [project.id for project in package.projects], ballots, published.get("invalid", {})).as_dict()
+        recount = outcomes.count(
+            package.rule, count["counting"]["rule"], [project.id for project in package.projects], ballots, published.get("invalid", {})
+        ).as_dict()
         differences = [name for name in ("valid", "winners", "projects", "spent", "budget", "score_kind") if recount[name] != published.get(name)]
         if differences:
             detail = ""
@@ -291,4 +296,3 @@ def _choices(kind: str, vote: pabulib.Vote) -> dict[str, Any]:
     if kind == "ranking":
         return {"ranked": list(vote.projects)}
     return {"points": dict(zip(vote.projects, vote.points or ()))}
-

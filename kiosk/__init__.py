@@ -13,13 +13,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.sansio.utils import host_is_trusted
 
 from ..web import STATIC, TEMPLATES, clock as clocks, headers, i18n, paper
-from . import device, errors, lockout, pairing, presence, sessions, staff, store, tablets, voter
-from .extensions import babel, csrf, db, migrate
 from ..web.instance import secret_key
 from ..web.settings import defaults
 from ..web.sqlite import configure as configure_sqlite
+from . import device, errors, lockout, pairing, presence, sessions, staff, store, tablets, voter
+from .extensions import babel, csrf, db, migrate
 from .settings import SETTINGS
-
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

@@ -96,7 +96,8 @@ def refuse_plain_http(host: str, tls_command: str) -> None:
 
 @station.command("tls")
 @data_option
-@click.option("--name", "names", required=True, multiple=True, help="A name tablets use for the station, such as its mDNS name station.local (repeatable; an address works too).")
+@click.option("--name", "names", required=True, multiple=True, help="A name tablets use for the station, such as its mDNS name station.local "
+    "(repeatable; an address works too).")
 @click.option("--https-port", default=443, show_default=True, type=click.IntRange(1, 65535), help="Where Caddy listens for the tablets.")
 @click.option("--port", default=None, type=click.IntRange(1, 65535), help="Where waitress listens on loopback. Default: PORT in station.toml, else 8080.")
 def tls(data_dir: Path, names: tuple[str, ...], https_port: int, port: int | None) -> None:
@@ -125,7 +126,8 @@ def tls(data_dir: Path, names: tuple[str, ...], https_port: int, port: int | Non
 @station.command("pair")
 @data_option
 @click.option("--name", default=None, help="The tablet's name on the staff panel (default: the next free \"Tablet N\").")
-@click.option("--url", "base_url", default=None, help="The station's address as tablets reach it (default: PUBLIC_URL in station.toml, else the served address).")
+@click.option("--url", "base_url", default=None, help="The station's address as tablets reach it (default: PUBLIC_URL in station.toml, else the "
+    "served address).")
 def pair(data_dir: Path, name: str | None, base_url: str | None) -> None:
     """Print a one-time URL that pairs one browser as a voting tablet (valid ten minutes, used once)."""
     app = station_app(data_dir, needs_authority=False)
@@ -291,7 +293,8 @@ def write_settings(data_dir: Path, changes: dict[str, str | int]) -> Path:
 @click.option("--package", "package_source", required=True, help="The signed package: a file, or the office's address for it.")
 @click.option("--office-url", default=None, help="The office's address, for sending ballots when online.")
 @click.option("--pin", prompt="Staff PIN for this station (8 to 32 digits)", hide_input=True, confirmation_prompt=True)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address waitress serves on (loopback; tablets on the network come through TLS: vallokal station tls).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address waitress serves on (loopback; tablets on the network come through TLS: "
+    "vallokal station tls).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 def provision(data_dir: Path, name: str, authority_key: str, package_source: str, office_url: str | None, pin: str, host: str, port: int) -> None:
     """Set up this device as a station in one step, and write its enrolment request for the office."""

@@ -10,8 +10,8 @@ station resumes from the office's high-water mark, so sending twice is harmless.
 from __future__ import annotations
 
 import json
-import secrets
 import random
+import secrets
 import threading
 import urllib.error
 import urllib.request
@@ -22,9 +22,9 @@ from typing import Any
 from flask import Flask, current_app
 
 from ..election import certificate as certificates, keys
+from ..sync import bundle as bundles
 from ..web.clock import now
 from . import store
-from ..sync import bundle as bundles
 
 CERTIFICATE_FILE = "device-certificate.json"
 LONGEST_BACKOFF_SECONDS = 300.0

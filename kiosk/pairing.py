@@ -99,7 +99,13 @@ def pair(token: str) -> ResponseReturnValue:
         tablet_token, _ = store.pair_tablet(token[:64], store_now())
     except store.StationError as refusal:
         status = 404 if refusal.reason == "pairing_invalid" else 409
-        return render_template("kiosk/pair.html", token=token, valid=False, refusal=None if refusal.reason == "pairing_invalid" else i18n.reason(refusal.reason), fingerprint=tls.fingerprint_for(current_app)), status
+        return render_template(
+            "kiosk/pair.html",
+            token=token,
+            valid=False,
+            refusal=None if refusal.reason == "pairing_invalid" else i18n.reason(refusal.reason),
+            fingerprint=tls.fingerprint_for(current_app),
+        ), status
     response = redirect(url_for("voter.welcome"))
     response.set_cookie(TABLET_COOKIE, tablet_token, max_age=400 * 24 * 3600, httponly=True, samesite="Strict", secure=request.is_secure)
     return response

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from . import store
 from ..web.clock import now
+from . import store
 from .tablet_identity import tablet_token as token
 
 ATTACHED_SECONDS = 10

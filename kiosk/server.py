@@ -10,7 +10,6 @@ from flask import Flask
 
 from .outbox import Outbox
 
-
 # Waitress would drop X-Forwarded-* from its one client, the TLS terminator; the app's
 # ProxyFix reads them instead (one hop), and their absence is what marks the station's own screen.
 PROXY_HEADERS = {"clear_untrusted_proxy_headers": False}

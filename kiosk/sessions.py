@@ -64,7 +64,7 @@ def voter_token(session_id: str) -> str:
     """The check-in token of a voter session: derived from its id and client, so that after a
     restart the same cookie on the same tablet finds its receipt and nothing else does."""
     key = str(current_app.config["SECRET_KEY"]).encode("utf-8")
-    return hmac.new(key, f"{session_id}|{client_identity()}".encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"{session_id}|{client_identity()}".encode(), hashlib.sha256).hexdigest()
 
 
 def end_session() -> None:

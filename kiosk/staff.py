@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import timezone
 from functools import wraps
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 
 from ..web import i18n
-from . import lockout, outbox, presence, sessions, store
 from ..web.qr import qr_svg
+from . import lockout, outbox, presence, sessions, store
 from .voter import end_voter_session, now, pin_error
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")

@@ -15,14 +15,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import OperationalError
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app, g
+from sqlalchemy.exc import OperationalError
 
+from ..election import closing, envelope, merkle, package as packages, rules
+from ..sync.bundle import SignedRecord
 from ..web.clock import now
 from ..web.sqlite import writing as sqlite_writing
-from ..sync.bundle import SignedRecord
-from ..election import closing, envelope, merkle, package as packages, rules
 from . import pin as pins
 from .extensions import db
 from .models import BallotRecord, Event, LoadedPackage, PairingCode, SpentCheckIn, Station, SyncState, Tablet  # noqa: F401 (re-exported for tests)

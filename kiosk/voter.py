@@ -35,10 +35,9 @@ from ..election.package import ElectionPackage
 from ..web import i18n
 from ..web.ballot_form import ballot_context, ballot_from_form
 from ..web.clock import now
-from . import lockout, sessions
-from .tablet_identity import named_tablet
 from ..web.qr import qr_svg
-from . import store
+from . import lockout, sessions, store
+from .tablet_identity import named_tablet
 
 blueprint = Blueprint("voter", __name__)
 

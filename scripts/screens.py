@@ -21,13 +21,13 @@ import waitress.server
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from playwright.sync_api import sync_playwright
-
-from vallokal.demo import demo_document
 from vallokal.election import keys, package as packages, rules, voting_codes
-from vallokal.kiosk import create_app, prepare, store
 from vallokal.election.material import Draft
+from vallokal.kiosk import create_app, prepare, store
 from vallokal.sync.office import audio
 from vallokal.sync.office.authority import code_sheet
+
+from vallokal.demo import demo_document
 
 HERE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(HERE / "tests" / "browser"))
@@ -157,7 +157,9 @@ def photograph_office(browser: object, folder: Path, out: Path) -> None:
         for name, page, path in (("protocol", office, office_url + "/results/protocol"), ("zero-report", staff, station_url + "/staff/report/zero")):
             page.goto(path)
             page.pdf(path=str(folder / f"{name}.pdf"), prefer_css_page_size=True)
-            subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(folder / f"{name}.pdf"), str(out / f"paper-{name}")], check=True)
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(folder / f"{name}.pdf"), str(out / f"paper-{name}")], check=True
+            )
     finally:
         demo.terminate()
         demo.wait(timeout=20)

@@ -12,13 +12,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from flask import Flask
 from flask.testing import FlaskClient
-
-from vallokal.demo import demo_document
+from helpers import STAFF_PIN, Voter
 from vallokal.election import keys, package as packages
 from vallokal.kiosk import create_app, prepare, store
 
-from helpers import STAFF_PIN, Voter
-
+from vallokal.demo import demo_document
 
 
 @pytest.fixture(scope="session")

@@ -102,7 +102,6 @@ def served(app: Any, port: int = 0, threads: int = 4) -> Iterator[str]:
     import threading
 
     import waitress.server
-
     from vallokal.kiosk.server import PROXY_HEADERS
 
     server = waitress.server.create_server(app, host="127.0.0.1", port=port, threads=threads, **PROXY_HEADERS)

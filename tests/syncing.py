@@ -10,10 +10,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
-
 from vallokal.election import keys, rules
-from vallokal.kiosk import create_app as create_station, prepare as prepare_station, store as station_store
-from vallokal.kiosk import outbox
+from vallokal.kiosk import create_app as create_station, outbox, prepare as prepare_station, store as station_store
 from vallokal.sync.office import store as office_store
 
 BUNDLE_TYPE = "application/vnd.vallokal.bundle+gzip"

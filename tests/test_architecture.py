@@ -11,7 +11,6 @@ import tomllib
 from pathlib import Path
 
 from flask import Flask
-
 from vallokal.web import preview
 
 REPOSITORY = Path(__file__).resolve().parent.parent

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from vallokal.kiosk.settings import SETTINGS as STATION_SETTINGS
 from vallokal.sync.office.settings import SETTINGS as OFFICE_SETTINGS
 

@@ -24,8 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from .demo_texts import in_all_languages
 from .election import keys, package as packages
 from .election.material import Draft
-from .kiosk import create_app, prepare, server, store
-from .kiosk import outbox, pairing
+from .kiosk import create_app, outbox, pairing, prepare, server, store
 from .kiosk.cli import refuse_plain_http
 from .sync.office import audio, create_app as create_office, prepare as prepare_office, signing_key, store as office_store
 from .sync.office.authority import key_files

@@ -181,8 +181,7 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
 
     from .demo import demo_document
     from .election import keys, package as packages
-    from .kiosk import create_app as create_station, prepare as prepare_station, store as station_store
-    from .kiosk import outbox
+    from .kiosk import create_app as create_station, outbox, prepare as prepare_station, store as station_store
     from .sync.faults import FaultyProxy
     from .sync.office import create_app as create_office, prepare as prepare_office, signing_key, store as office_store
     from .sync.office.models import Record

@@ -58,7 +58,8 @@ def _unzip(data: bytes, source: str) -> dict[str, bytes]:
 @click.argument("publication")
 @click.option("--authority-key", default=None, help="The authority's public signing key, if you have it from elsewhere (default: the one the package names).")
 def verify(publication: str, authority_key: str | None) -> None:
-    """Check a published count: signatures, each station's signed records, the tracking codes, the totals, the rule, and the outcome recomputed from ballots.pb."""
+    """Check a published count: signatures, each station's signed records, the tracking codes, the totals,
+    the rule, and the outcome recomputed from ballots.pb."""
     results = checker.verify(read(publication), authority_key)
     for check in results:
         click.echo(f"{'PASS' if check.passed else 'FAIL'}  {check.name}: {check.reason}")

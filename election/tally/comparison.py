@@ -8,7 +8,6 @@ comparison); a voter with as many in both prefers neither.
 
 from __future__ import annotations
 
-
 from . import completion, greedy
 from .profile import ApprovalProfile
 

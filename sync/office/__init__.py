@@ -21,7 +21,6 @@ from .authority import AuthorityError, public_keys
 from .extensions import babel, csrf, db, limiter, migrate
 from .settings import SETTINGS
 
-
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SIGNING_KEY_FILE = "office-signing.pem"
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from functools import wraps
-from typing import Any
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from functools import wraps
+from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext, lazy_gettext

@@ -25,7 +25,6 @@ from ...election import languages, material
 from ...web import TRANSLATIONS
 from ...web.i18n import BABEL_LOCALES
 
-
 VOICES = {language.code: language.voice for language in languages.LANGUAGES}
 WORDS_PER_MINUTE = 150
 SPEAK_SECONDS = 60

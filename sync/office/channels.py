@@ -19,9 +19,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ...election import spreadsheet
 from ...election.package import ElectionPackage, canonical_json
 from ...election.rules import Ballot
-from ...election import spreadsheet
 from ...election.tally import pabulib
 from ...web.sqlite import writing
 from . import store

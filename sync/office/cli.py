@@ -11,9 +11,8 @@ import click
 import waitress
 from flask import Flask
 
-from ...election import certificate as certificates, keys, material
+from ...election import certificate as certificates, keys, material, participation as participations
 from ...election.package import PackageError
-from ...election import participation as participations
 from ...web.clock import now
 from . import audio as speech, authority, channels, counting, create_app, followup, jobs, key_shares, prepare, publication, signing_key as signing_key_of, store
 from .extensions import db
@@ -48,7 +47,8 @@ def four_eyes(command):
         click.option("--by", "clerk", help="The first clerk's user name."),
         click.option("--password", "clerk_password", envvar="VALLOKAL_CLERK_PASSWORD", help="The first clerk's password (asked for when not given)."),
         click.option("--approved-by", "second", help="The second, different clerk's user name."),
-        click.option("--second-password", "second_password", envvar="VALLOKAL_SECOND_CLERK_PASSWORD", help="The second clerk's password (asked for when not given)."),
+        click.option("--second-password", "second_password", envvar="VALLOKAL_SECOND_CLERK_PASSWORD", help="The second clerk's password (asked for "
+            "when not given)."),
     ]):
         command = option(command)
     return command
@@ -84,7 +84,8 @@ def serve(data_dir: Path, host: str, port: int, threads: int) -> None:
     app = office_app(data_dir)
     interrupted = jobs.recover(app)
     if interrupted:
-        click.echo(f"{interrupted} job(s) were interrupted when the office stopped; a count starts again once its sealing key's passphrase is entered on its page.")
+        click.echo(f"{interrupted} job(s) were interrupted when the office stopped; a count starts again once its sealing key's passphrase is "
+            "entered on its page.")
     click.echo(f"Office serving on http://{host}:{port}/ (API at /api/v1, data in {data_dir.resolve()})")
     waitress.serve(app, host=host, port=port, threads=threads, ident="vallokal-office")
 
@@ -99,11 +100,14 @@ def signing_key(data_dir: Path) -> None:
 
 @office.command("keys")
 @data_option
-@click.option("--passphrase", envvar="VALLOKAL_AUTHORITY_PASSPHRASE", prompt="Passphrase for the new keys (at least 12 characters)", hide_input=True, confirmation_prompt=True)
-@click.option("--shares", "share_count", default=5, show_default=True, type=click.IntRange(1, 255), help="Board members who each hold a share of the sealing key; 1 keeps one passphrase for it (a trial).")
+@click.option("--passphrase", envvar="VALLOKAL_AUTHORITY_PASSPHRASE", prompt="Passphrase for the new keys (at least 12 "
+    "characters)", hide_input=True, confirmation_prompt=True)
+@click.option("--shares", "share_count", default=5, show_default=True, type=click.IntRange(1, 255), help="Board members who each hold a share of the "
+    "sealing key; 1 keeps one passphrase for it (a trial).")
 @click.option("--threshold", default=3, show_default=True, type=click.IntRange(1, 255), help="How many of the shares open the sealing key.")
 @click.option("--member", "members", multiple=True, help="A board member's name, once per share, in order (default: board member 1, 2, …).")
-@click.option("--sheets", "sheets_dir", type=click.Path(file_okay=False, path_type=Path), help="Where to write each member's printable share sheet. Default: board-sheets in the data folder.")
+@click.option("--sheets", "sheets_dir", type=click.Path(file_okay=False, path_type=Path), help="Where to write each member's printable share sheet. "
+    "Default: board-sheets in the data folder.")
 def make_keys(data_dir: Path, passphrase: str, share_count: int, threshold: int, members: tuple[str, ...], sheets_dir: Path | None) -> None:
     """Create the authority's signing key and the office's sealing key, split among the board, once per election."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -362,7 +366,9 @@ def import_bundles(data_dir: Path, bundle_files: tuple[Path, ...]) -> None:
 @click.argument("votes_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--source", required=True, help="Where the votes come from, for example the digital platform's name.")
 @four_eyes
-def import_votes(data_dir: Path, votes_file: Path, source: str, clerk: str | None, clerk_password: str | None, second: str | None, second_password: str | None) -> None:
+def import_votes(
+    data_dir: Path, votes_file: Path, source: str, clerk: str | None, clerk_password: str | None, second: str | None, second_password: str | None
+) -> None:
     """Add votes from another platform (a Pabulib .pb file, or CSV with a vote column); two clerks approve."""
     app = office_app(data_dir)
     with app.app_context():
@@ -379,7 +385,9 @@ def import_votes(data_dir: Path, votes_file: Path, source: str, clerk: str | Non
 @office.command("tally")
 @data_option
 @click.option(
-    "--sealing-key", "sealing_key_file", type=click.Path(dir_okay=False, path_type=Path),
+    "--sealing-key",
+    "sealing_key_file",
+    type=click.Path(dir_okay=False, path_type=Path),
     help="The office's sealing key (PEM), when one passphrase protects it. Default: office-sealing.pem in the data folder.",
 )
 @click.option("--passphrase", envvar="VALLOKAL_SEALING_PASSPHRASE", default=None, help="Passphrase of a sealing key that is not split (asked for when needed).")
@@ -389,8 +397,17 @@ def import_votes(data_dir: Path, votes_file: Path, source: str, clerk: str | Non
 @click.option("--approved-by", "second", help="With --publish: the second, different clerk who approves; --by is the first.")
 @click.option("--password", "clerk_password", envvar="VALLOKAL_CLERK_PASSWORD", help="With --publish: the password of --by.")
 @click.option("--second-password", "second_password", envvar="VALLOKAL_SECOND_CLERK_PASSWORD", help="With --publish: the password of --approved-by.")
-def tally(data_dir: Path, sealing_key_file: Path | None, passphrase: str | None, counted_by: str, publish: bool, with_undecided: bool,
-          second: str | None, clerk_password: str | None, second_password: str | None) -> None:
+def tally(
+    data_dir: Path,
+    sealing_key_file: Path | None,
+    passphrase: str | None,
+    counted_by: str,
+    publish: bool,
+    with_undecided: bool,
+    second: str | None,
+    clerk_password: str | None,
+    second_password: str | None,
+) -> None:
     """Open and count every accepted ballot; store the outcome with a hash of its inputs.
 
     When the sealing key is split among the board, each of the members needed types their share in turn.
@@ -428,8 +445,10 @@ def tally(data_dir: Path, sealing_key_file: Path | None, passphrase: str | None,
         result = counting.outcome(count)
         package = store.require_election()
         titles = {project.id: project.title[package.fallback_language] for project in package.projects}
-    click.echo(f"count {count.id}: {result['received']} ballots received, {result['left_out_duplicates']} left out (voting code used twice), "
-               f"{result['valid']} valid, {sum(result['invalid'].values())} invalid")
+    click.echo(
+        f"count {count.id}: {result['received']} ballots received, {result['left_out_duplicates']} left out (voting code used twice), "
+        f"{result['valid']} valid, {sum(result['invalid'].values())} invalid"
+    )
     if any(held.values()):
         click.echo(f"held for the board: {held['undecided']} undecided (left out), {held['left_out']} left out and {held['counted']} counted by its decision")
     for reason, number in result["invalid"].items():
@@ -441,9 +460,7 @@ def tally(data_dir: Path, sealing_key_file: Path | None, passphrase: str | None,
     if publish:
         click.echo("published on the results page")
     if count.differs_from is not None:
-        raise click.ClickException(
-            f"THIS COUNT DIFFERS from count {count.differs_from}, which counted the same inputs. Do not publish; investigate."
-        )
+        raise click.ClickException(f"THIS COUNT DIFFERS from count {count.differs_from}, which counted the same inputs. Do not publish; investigate.")
 
 
 def _ask_shares(board: key_shares.Board) -> list[str]:
@@ -473,8 +490,9 @@ def _ask_shares(board: key_shares.Board) -> list[str]:
 @click.argument("count_id", type=click.IntRange(1))
 @four_eyes
 @click.option("--with-undecided", is_flag=True, help="Publish even while held records are undecided, listing them as such.")
-def publish(data_dir: Path, count_id: int, clerk: str | None, clerk_password: str | None, second: str | None, second_password: str | None,
-            with_undecided: bool) -> None:
+def publish(
+    data_dir: Path, count_id: int, clerk: str | None, clerk_password: str | None, second: str | None, second_password: str | None, with_undecided: bool
+) -> None:
     """Publish a count's outcome on the public results page; two clerks approve."""
     app = office_app(data_dir)
     with app.app_context():
@@ -502,7 +520,7 @@ class ProgressBar:
 
     LABELS = {"opening": "Opening the sealed ballots", "checking": "Checking each ballot"}
 
-    def __enter__(self) -> "ProgressBar":
+    def __enter__(self) -> ProgressBar:
         self.bar, self.phase, self.shown = None, None, 0
         return self
 
@@ -558,8 +576,16 @@ def held(data_dir: Path) -> None:
 @click.option("--leave-out", "decision", flag_value="leave_out", help="Leave the held record out.")
 @click.option("--reason", required=True, help="Why: recorded with both names and shown in the protocol.")
 @four_eyes
-def decide(data_dir: Path, hold_id: int, decision: str | None, reason: str, clerk: str | None, clerk_password: str | None,
-           second: str | None, second_password: str | None) -> None:
+def decide(
+    data_dir: Path,
+    hold_id: int,
+    decision: str | None,
+    reason: str,
+    clerk: str | None,
+    clerk_password: str | None,
+    second: str | None,
+    second_password: str | None,
+) -> None:
     """Decide a held record (see `vallokal office held`); two clerks decide together."""
     if decision is None:
         raise click.UsageError("say --count or --leave-out")
@@ -605,7 +631,7 @@ def status(data_dir: Path, as_json: bool) -> None:
 
 @office.command("participation")
 @data_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON: one key per breakdown, suppressed cells as \"<10\".")
+@click.option("--json", "as_json", is_flag=True, help='Print JSON: one key per breakdown, suppressed cells as "<10".')
 def participation(data_dir: Path, as_json: bool) -> None:
     """Participation for the board: ballots by station, day, time of day and channel, small counts hidden."""
     app = office_app(data_dir)

@@ -57,17 +57,15 @@ def chart(hours: list[Hour]) -> Markup:
         x = AXIS + index * width
         label = f"{local_time(hour.start)}: {hour.ballots}"
         parts.append(
-            f'<rect class="hour" x="{x + 1:.1f}" y="{CHART_HEIGHT - AXIS - height:.1f}" width="{max(width - 2, 1):.1f}" height="{height:.1f}"><title>{escape(label)}</title></rect>'
+            f'<rect class="hour" x="{x + 1:.1f}" y="{CHART_HEIGHT - AXIS - height:.1f}" width="{max(width - 2, 1):.1f}" height="{height:.1f}">'
+            f"<title>{escape(label)}</title></rect>"
         )
         if index % step == 0:
             parts.append(f'<text x="{x + width / 2:.1f}" y="{CHART_HEIGHT - 8}" text-anchor="middle">{hour.start.astimezone(zone()).strftime("%H")}</text>')
     parts.append(f'<text x="2" y="14">{highest}</text><text x="2" y="{CHART_HEIGHT - AXIS}">0</text>')
     total = sum(hour.ballots for hour in hours)
     summary = ngettext("%(num)d ballot, by the hour it was cast", "%(num)d ballots, by the hour they were cast", total)
-    return Markup(
-        f'<svg class="hours-chart" viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" role="img" aria-label="{escape(summary)}">'
-        + "".join(parts) + "</svg>"
-    )
+    return Markup(f'<svg class="hours-chart" viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" role="img" aria-label="{escape(summary)}">' + "".join(parts) + "</svg>")
 
 
 def attention(stations: list[dict[str, Any]], alert_count: int) -> list[str]:
@@ -78,7 +76,9 @@ def attention(stations: list[dict[str, Any]], alert_count: int) -> list[str]:
         if device.revoked_at is not None:
             continue
         if row["silent"]:
-            needs.append(str(lazy_gettext("%(station)s has not been in touch since %(time)s.", station=device.station_name, time=local_time(row["last_contact"]))))
+            needs.append(
+                str(lazy_gettext("%(station)s has not been in touch since %(time)s.", station=device.station_name, time=local_time(row["last_contact"])))
+            )
         if row["missing"]:
             ranges = ", ".join(f"{start}–{end}" if end != start else str(start) for start, end in row["missing"])
             needs.append(str(lazy_gettext("%(station)s: records %(ranges)s are missing.", station=device.station_name, ranges=ranges)))

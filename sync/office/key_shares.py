@@ -45,7 +45,9 @@ def shared_key_file(folder: Path) -> Path:
     return folder / SHARED_KEY_FILE
 
 
-def create_keys(folder: Path, passphrase: str, office_signing_public: str, holders: list[str], threshold: int) -> tuple[dict[str, str], list[tuple[str, sharing.Share]]]:
+def create_keys(
+    folder: Path, passphrase: str, office_signing_public: str, holders: list[str], threshold: int
+) -> tuple[dict[str, str], list[tuple[str, sharing.Share]]]:
     """The authority's signing key (under its passphrase) and a sealing key split among `holders`."""
     files = authority.key_files(folder)
     for path in (files.signing, files.sealing, shared_key_file(folder)):
@@ -95,7 +97,9 @@ def board(folder: Path) -> Board | None:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         base64.b64decode(document["wrapped"], validate=True)
-        return Board(int(document["threshold"]), {int(index): str(name) for index, name in document["holders"].items()}, document["wrapped"], document["public"])
+        return Board(
+            int(document["threshold"]), {int(index): str(name) for index, name in document["holders"].items()}, document["wrapped"], document["public"]
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise CountError(f"{path} is damaged; it should hold the wrapped sealing key and its board") from None
 
@@ -145,5 +149,12 @@ def share_sheet(election_title: str, holder: str, share: sharing.Share, total: i
     """One board member's printable sheet: the share as text and as a QR code."""
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
     return environment.get_template("office/share_sheet.html").render(
-        title=election_title, holder=holder, share=share.text, qr=qr_svg(share.text), index=share.index, total=total, threshold=threshold, fingerprint=fingerprint
+        title=election_title,
+        holder=holder,
+        share=share.text,
+        qr=qr_svg(share.text),
+        index=share.index,
+        total=total,
+        threshold=threshold,
+        fingerprint=fingerprint,
     )

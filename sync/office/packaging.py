@@ -126,7 +126,8 @@ def sign(name: str) -> Any:
             built = audio.add_audio(built)
         except audio.AudioError as error:
             current_app.logger.warning("speech refused: %s", error)
-            return render_draft(name, gettext("Speech could not be made, so nothing was signed: %(reason)s. Untick speech to sign without it.", reason=str(error)), 422)
+            return render_draft(name, gettext("Speech could not be made, so nothing was signed: %(reason)s. Untick speech to sign without "
+                "it.", reason=str(error)), 422)
     try:
         signed = authority.sign(data_folder(), built, passphrase)
     except authority.AuthorityError:

@@ -47,7 +47,8 @@ def alert_detail(kind: str, detail: str | None) -> str:
         return str(lazy_gettext("Nothing of the bundle was stored: %(reason)s", reason=facts.get("reason", "")))
     if kind == "outside_window":
         sequences = ", ".join(str(number) for number in facts.get("sequences", []))
-        return str(lazy_gettext("%(count)s records, numbers %(sequences)s. They are stored and shown to the board.", count=facts.get("count", "?"), sequences=sequences))
+        return str(lazy_gettext("%(count)s records, numbers %(sequences)s. They are stored and shown to the "
+            "board.", count=facts.get("count", "?"), sequences=sequences))
     if kind == "code_used_twice":
         return str(lazy_gettext("See Voting codes: the ballot cast first counts."))
     return ", ".join(f"{name}: {value}" for name, value in sorted(facts.items()))

@@ -26,8 +26,8 @@ from ...election.tally import parameters
 from ...web.sqlite import writing
 from . import counting, exports, key_shares, store
 from .extensions import db
-from .protocol import render_protocol
 from .models import Count, Device, Election, Publication, Record
+from .protocol import render_protocol
 
 SUPPRESSION_THRESHOLD = 10
 FOLDED = "other channels"
@@ -86,7 +86,9 @@ def build(count: Count) -> dict[str, bytes]:
     threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
     published = dict(result)
     channels = suppressed_channels(result, threshold)
-    published["channels"] = {name: {"valid": figures["valid"], "invalid": figures["invalid"], "scores": figures["scores"]} for name, figures in channels.items()}
+    published["channels"] = {
+        name: {"valid": figures["valid"], "invalid": figures["invalid"], "scores": figures["scores"]} for name, figures in channels.items()
+    }
     holders = key_shares.key_holders(count)
     files = {
         "package.zip": db.session.scalar(sa.select(Election.file)),
@@ -95,21 +97,26 @@ def build(count: Count) -> dict[str, bytes]:
         "ballots.pb": ballots,
         "tracking-codes.txt": "".join(code + "\n" for code in sorted(counted_codes)).encode("ascii"),
     }
-    files["count.json"] = _json({
-        "election_id": package.id,
-        "count": count.id,
-        "package_sha256": hashlib.sha256(files["package.zip"]).hexdigest(),
-        "ballots_sha256": hashlib.sha256(ballots).hexdigest(),
-        "input_hash": count.input_hash,
-        "counting": {"rule": count.counting_rule, "parameters": parameters.of(count.counting_rule)},
-        "outcome": published,
-        "outcome_hash": hashlib.sha256(canonical_json(published, checked=False)).hexdigest(),
-        "count_outcome_hash": count.outcome_hash,
-        "channels": {name: {key: figures[key] for key in ("received", "valid", "invalid", "held", "left_out", "left_out_reasons")} for name, figures in channels.items()},
-        "left_out_records": sorted(left_out),
-        "suppression_threshold": threshold,
-        "sealing_key_opened_by": holders if holders else "one passphrase (trial)",
-    })
+    files["count.json"] = _json(
+        {
+            "election_id": package.id,
+            "count": count.id,
+            "package_sha256": hashlib.sha256(files["package.zip"]).hexdigest(),
+            "ballots_sha256": hashlib.sha256(ballots).hexdigest(),
+            "input_hash": count.input_hash,
+            "counting": {"rule": count.counting_rule, "parameters": parameters.of(count.counting_rule)},
+            "outcome": published,
+            "outcome_hash": hashlib.sha256(canonical_json(published, checked=False)).hexdigest(),
+            "count_outcome_hash": count.outcome_hash,
+            "channels": {
+                name: {key: figures[key] for key in ("received", "valid", "invalid", "held", "left_out", "left_out_reasons")}
+                for name, figures in channels.items()
+            },
+            "left_out_records": sorted(left_out),
+            "suppression_threshold": threshold,
+            "sealing_key_opened_by": holders if holders else "one passphrase (trial)",
+        }
+    )
     files["protocol.html"] = _protocol(count)
     files["manifest.json"] = _json({"files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())}})
     return files
@@ -123,7 +130,10 @@ def suppressed_channels(result: dict[str, Any], threshold: int) -> dict[str, dic
         if name != "station" and received == 0:
             continue
         entry = {
-            "received": received, "valid": figures["valid"], "invalid": figures["invalid"], "held": 0,
+            "received": received,
+            "valid": figures["valid"],
+            "invalid": figures["invalid"],
+            "held": 0,
             "left_out": result["left_out_duplicates"] if name == "station" else 0,
             "left_out_reasons": {"voting code used twice": result["left_out_duplicates"]} if name == "station" and result["left_out_duplicates"] else {},
             "scores": dict(figures["scores"]),
@@ -133,7 +143,9 @@ def suppressed_channels(result: dict[str, Any], threshold: int) -> dict[str, dic
             into = channels[target]
             for key in ("received", "valid", "invalid", "held", "left_out"):
                 into[key] += entry[key]
-            into["scores"] = {project: into["scores"].get(project, 0) + entry["scores"].get(project, 0) for project in set(into["scores"]) | set(entry["scores"])}
+            into["scores"] = {
+                project: into["scores"].get(project, 0) + entry["scores"].get(project, 0) for project in set(into["scores"]) | set(entry["scores"])
+            }
         else:
             channels[target] = entry
     return channels

@@ -6,8 +6,8 @@ same views (see `admin`). Everything works without JavaScript.
 
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext
@@ -15,8 +15,8 @@ from flask_babel import lazy_gettext
 from ...election import crockford, envelope
 from ...web import i18n
 from . import counting, exports, publication as publications, store, suppression
-from .protocol import render_protocol
 from .models import Count
+from .protocol import render_protocol
 
 blueprint = Blueprint("results", __name__, url_prefix="/results")
 PUBLICATION = "publication.zip"

@@ -9,7 +9,8 @@ from ...web import TRANSLATIONS
 from ...web.settings import Setting
 
 SETTINGS = [
-    Setting("DATABASE_URL", None, "A PostgreSQL database (`postgresql+psycopg://…`); without it, SQLite in the data folder. A bare `DATABASE_URL` in the environment counts too."),
+    Setting("DATABASE_URL", None, "A PostgreSQL database (`postgresql+psycopg://…`); without it, SQLite in the data folder. A bare `DATABASE_URL` in "
+        "the environment counts too."),
     Setting("AUTHORITY_KEY", None, "The election authority's public signing key; by default read from the data folder's `authority-keys.json`."),
     Setting("SEALING_KEY_FILE", None, "The sealing key's file; by default `office-sealing.pem` in the data folder."),
     Setting("REHEARSAL", False, "A rehearsal office: two built-in rehearsal clerks, and every protocol says rehearsal."),
@@ -18,7 +19,8 @@ SETTINGS = [
     Setting("VERIFY_IN_BACKGROUND", True, "Start the background verifier after each delivery with unchecked records."),
     Setting("VERIFY_PROCESSES", os.cpu_count() or 1, "How many processes check records' signatures at ingest."),
     Setting("SUPPRESSION_THRESHOLD", 10, "Published, printed and exported figures smaller than this are hidden (participation, small channels)."),
-    Setting("LOGIN_LIMIT", "10 per 15 minutes", "How many failed logins one client may try (Flask-Limiter's notation); a named clerk is never locked out from outside."),
+    Setting("LOGIN_LIMIT", "10 per 15 minutes", "How many failed logins one client may try (Flask-Limiter's notation); a named clerk is never locked "
+        "out from outside."),
     Setting("MAX_CONTENT_LENGTH", 8 * 1024 * 1024, "The largest request body the office reads (bundles, uploads)."),
     Setting("SESSION_COOKIE_NAME", "vallokal_office", "The session cookie's name."),
     Setting("SESSION_COOKIE_SECURE", True, "The session cookie travels over HTTPS only."),

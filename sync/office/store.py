@@ -24,20 +24,34 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app, g
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
-from ...web import passwords
-from ...web import clock
+from ...election import certificate as certificates, keys, package as packages
+from ...web import clock, passwords
 from ...web.clock import now
 from ...web.sqlite import writing
-from ...election import certificate as certificates, keys, package as packages
 from .. import bundle as bundles, fields
 from . import jobs
 from .extensions import db
-from .models import Alert, AuditEntry, Bundle, Device, Election, EligiblePopulation, HeldRecord, ImportedBallot, ImportedFile, OfficeUser, PaperEntry, ProjectUpdate, Record, RecordCheck
+from .models import (
+    Alert,
+    AuditEntry,
+    Bundle,
+    Device,
+    Election,
+    EligiblePopulation,
+    HeldRecord,
+    ImportedBallot,
+    ImportedFile,
+    OfficeUser,
+    PaperEntry,
+    ProjectUpdate,
+    Record,
+    RecordCheck,
+)
 
 CERTIFICATE_DAYS = 365
 PR_SET_PDEATHSIG = 1
@@ -885,11 +899,14 @@ def count_inputs(package: packages.ElectionPackage) -> CountInputs:
     one_station = sorted(row.ballot_id for group in code_duplicates() if {row.device_id for row in group["not_counted"]} == {group["counted"].device_id}
                          for row in group["not_counted"])
     excluded_ballots = set(one_station)
-    ballot_of = {row.id: row.ballot_id for row in db.session.execute(sa.select(Record.id, Record.ballot_id).where(Record.id.in_(undecided | left_out | decided_in)))}
+    decided_or_held = sa.select(Record.id, Record.ballot_id).where(Record.id.in_(undecided | left_out | decided_in))
+    ballot_of = {row.id: row.ballot_id for row in db.session.execute(decided_or_held)}
     records = [
-        row for row in db.session.execute(
+        row
+        for row in db.session.execute(
             sa.select(Record.id, Record.sealed, Record.device_id, Record.ballot_id, Record.record_hash, Record.cast_minute, Record.sequence, Record.code_hash)
-            .order_by(Record.record_hash).execution_options(yield_per=5_000)
+            .order_by(Record.record_hash)
+            .execution_options(yield_per=5_000)
         )
         if row.id not in undecided and row.id not in left_out and row.ballot_id not in excluded_ballots
     ]
@@ -916,8 +933,15 @@ def agreed_paper_ballots() -> list[tuple[str, str]]:
         typed.setdefault(entry.sheet, []).append(entry)
     agreed = []
     for sheet, entries in typed.items():
-        match = next((first.choices for position, first in enumerate(entries) for second in entries[position + 1 :]
-                      if first.choices == second.choices and first.entered_by != second.entered_by), None)
+        match = next(
+            (
+                first.choices
+                for position, first in enumerate(entries)
+                for second in entries[position + 1 :]
+                if first.choices == second.choices and first.entered_by != second.entered_by
+            ),
+            None,
+        )
         if match is not None:
             agreed.append((sheet, match))
     return agreed
@@ -929,6 +953,8 @@ def imported_ballots() -> list[tuple[str, str]]:
         sa.select(ImportedFile.sha256, ImportedBallot.choices).join(ImportedFile, ImportedFile.id == ImportedBallot.file_id).order_by(ImportedBallot.id)
     )
     return [(row.sha256, row.choices) for row in rows]
+
+
 # Follow-up: participation and what became of the winners -----------------------------
 
 
@@ -956,8 +982,13 @@ def set_eligible_population(area: str, population: int, entered_by: str) -> None
 def add_project_update(project_id: str, status: str, on_date: str, texts: dict[str, str], reason: str | None, entered_by: str) -> ProjectUpdate:
     with writing(db.session):
         update = ProjectUpdate(
-            project_id=project_id, status=status, on_date=on_date, texts=json.dumps(texts, ensure_ascii=False, sort_keys=True),
-            reason=reason, entered_by=entered_by, at=now(),
+            project_id=project_id,
+            status=status,
+            on_date=on_date,
+            texts=json.dumps(texts, ensure_ascii=False, sort_keys=True),
+            reason=reason,
+            entered_by=entered_by,
+            at=now(),
         )
         db.session.add(update)
     return update

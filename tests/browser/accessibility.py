@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from playwright.sync_api import Page
-
 from vallokal.election import coverage
 from vallokal.election.languages import CODES
 

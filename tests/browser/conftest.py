@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import datetime, timezone
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
-
 from accessibility import multilingual
 from helpers import STAFF_PIN, served
+from playwright.sync_api import Browser, Page, sync_playwright
 from vallokal.election import keys, package as packages
 from vallokal.election.material import Draft
 from vallokal.kiosk import create_app, prepare, store

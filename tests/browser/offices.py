@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from helpers import served
 from syncing import PASSWORD, Election, bundle_of, cast, now, post_bundle
 from vallokal.election import keys, package as packages

@@ -5,10 +5,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from playwright.sync_api import Browser
-
 from accessibility import CONTRASTS, LANGUAGES, each_page_of_every_check_in
 from helpers import axe_violations
+from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser
 

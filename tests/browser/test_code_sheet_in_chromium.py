@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import served
 from playwright.sync_api import Browser, expect
-
+from test_vote_in_chromium import decode_qr
 from vallokal.election import voting_codes
 from vallokal.sync.office.authority import code_sheet
-
-from helpers import served
-from test_vote_in_chromium import decode_qr
 
 pytestmark = pytest.mark.browser
 

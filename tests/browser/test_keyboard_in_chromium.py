@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-
 from helpers import served
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
 

@@ -6,9 +6,8 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-
 from helpers import served
+from playwright.sync_api import Browser, Page, expect
 from vallokal.election.material import Draft
 from vallokal.sync.office import audio
 

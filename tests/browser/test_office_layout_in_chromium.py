@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from helpers import axe_violations
 from offices import busy_office, log_in  # noqa: F401 (a fixture)
 

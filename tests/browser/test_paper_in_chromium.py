@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from helpers import STAFF_PIN, Voter, axe_violations, served
 from offices import busy_office, log_in  # noqa: F401 (a fixture)
 

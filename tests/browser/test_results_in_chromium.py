@@ -6,7 +6,6 @@ import threading
 
 import pytest
 import waitress.server
-
 from helpers import axe_violations
 from syncing import Election, bundle_of, cast, now, post_bundle
 from vallokal.election import keys, package as packages

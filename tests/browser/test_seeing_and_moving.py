@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser
-
 from accessibility import CONTRAST_OF_TEXT, LANGUAGES, TARGETS, each_page_of_every_check_in, too_close, too_small
+from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser
 

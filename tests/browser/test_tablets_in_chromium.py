@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect
-
 from helpers import STAFF_PIN, axe_violations, served
+from playwright.sync_api import Browser, expect
 
 pytestmark = pytest.mark.browser
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from playwright.sync_api import Page, expect
-
 from helpers import axe_violations
+from playwright.sync_api import Page, expect
 from vallokal.election import envelope
 from vallokal.kiosk import store
 

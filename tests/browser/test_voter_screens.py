@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-
 from accessibility import LANGUAGES, choose_display, voter_pages
 from helpers import served
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -151,9 +150,9 @@ def test_under_full_and_over_budget_differ_by_colour_shape_and_text(live_station
     over = page.evaluate(METER)
     assert under["colour"] and over["colour"] and under["colour"] != over["colour"], (under, over)
     assert under["marker"] != over["marker"] and over["marker"], (under, over)
-    assert "Över budgeten" in over["text"] and not over["over"] is False
+    assert "Över budgeten" in over["text"] and over["over"] is not False
     if contrast == "dark":
-        assert "0, 128, 0" not in under["colour"] and "rgb(0, 0, 0)" != under["colour"]
+        assert "0, 128, 0" not in under["colour"] and under["colour"] != "rgb(0, 0, 0)"
 
     page.get_by_role("button", name="Granska mina val").click()
     expect(page.locator("#ballot-errors")).to_be_visible()

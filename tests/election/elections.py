@@ -7,7 +7,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-
 from vallokal.election.tally import pabulib, profile as profiles
 
 
@@ -42,7 +41,6 @@ def election(vote_type: str, budget: int, costs: list[int], ballots: list[list[i
 def stepped_completion(profile: profiles.ApprovalProfile, satisfaction: str = "cost") -> list[str]:
     """The cities' completion literally: raise every voter's share by one unit at a time, exactly, keeping the last outcome within the budget."""
     from gmpy2 import mpq
-
     from vallokal.election.tally import mes
 
     if profile.voters == 0:

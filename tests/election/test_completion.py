@@ -7,9 +7,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from elections import build, election, stepped_completion
+from hypothesis import HealthCheck, given, settings, strategies as st
 from vallokal.election.tally import completion, kernel, mes, methods, profile as profiles
 
 

@@ -25,8 +25,9 @@ def test_a_language_with_half_its_texts_is_not_covered_and_its_gaps_are_named(ma
 
 
 def test_the_demo_served_by_vallokal_demo_is_whole_in_all_six_languages(make_document) -> None:
-    from vallokal.demo_texts import in_all_languages
     from vallokal.election import package as packages
+
+    from vallokal.demo_texts import in_all_languages
 
     document = in_all_languages(make_document())
     packages.validate_document(document)

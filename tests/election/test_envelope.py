@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import base64
-import os
 import dataclasses
+import os
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
 from vallokal.election import crockford, envelope, keys
 
 CHOICES = {"selected": ["belysning", "utegym"]}

@@ -14,7 +14,6 @@ import zipfile
 from datetime import datetime, timezone
 
 from hypothesis import HealthCheck, given, settings, strategies as st
-
 from vallokal.election import certificate, envelope, keys, package as packages, rules
 from vallokal.election.tally import pabulib
 from vallokal.sync import bundle as bundles

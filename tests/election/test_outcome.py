@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from vallokal.election.rules import COUNTING_RULES, Ballot, BallotRule
 from vallokal.election.tally import outcome
 

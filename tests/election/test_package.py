@@ -12,7 +12,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from vallokal.election import keys, package as packages
 
 

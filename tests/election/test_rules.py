@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from vallokal.election.rules import Ballot, BallotRule, validate
 
 COSTS = {"a": 400, "b": 300, "c": 200, "d": 100}

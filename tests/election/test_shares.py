@@ -6,7 +6,6 @@ import itertools
 import os
 
 import pytest
-
 from vallokal.election import shares
 
 KEY = os.urandom(32)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from hypothesis import given, strategies as st
-
 from vallokal.election.suppression import suppress, suppress_total
 
 

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
 from click.testing import CliRunner
+from elections import pabulib_folder
+from hypothesis import given, settings, strategies as st
 from pabutools.election import AbstractOrdinalBallot, Additive_Cardinal_Sat, AdditiveSatisfaction, Cardinality_Sat, Cost_Sat, parse_pabulib
 from pabutools.election.satisfaction.positionalsatisfaction import borda_sat_func
 from pabutools.rules import exhaustion_by_budget_increase, greedy_utilitarian_welfare, method_of_equal_shares
+from vallokal.election.tally import comparison, completion, greedy, mes, methods, pabulib, profile as profiles
 
 from vallokal.cli import cli
-from elections import pabulib_folder
-from vallokal.election.tally import comparison, completion, greedy, mes, methods, pabulib, profile as profiles
 
 PABULIB = pabulib_folder()
 FILES = sorted(PABULIB.glob("*.pb"))

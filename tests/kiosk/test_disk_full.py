@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
-
 from helpers import STAFF_PIN, Voter
+from sqlalchemy import event
 from vallokal.election import envelope, keys, package as packages
 from vallokal.kiosk import create_app, prepare, store
 

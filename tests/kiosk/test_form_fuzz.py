@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from helpers import STAFF_PIN
+from hypothesis import HealthCheck, given, settings, strategies as st
 from vallokal.kiosk import store
 
 FIELDS = ["project", "rank-1", "rank-2", "points-bankar", "points-x", "confirm", "code", "pin", "language", "text_size",

@@ -6,10 +6,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
-from vallokal.kiosk import staff as staff_views, store, tablets, voter as voter_views
-
 from helpers import STAFF_PIN, Voter
+from vallokal.kiosk import staff as staff_views, store, tablets, voter as voter_views
 
 
 def logged_in(client) -> Voter:

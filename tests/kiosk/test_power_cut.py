@@ -21,11 +21,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
+from helpers import demo_station_data, serve_station
 from vallokal.election import envelope
 from vallokal.kiosk import create_app, store
-from helpers import demo_station_data, serve_station
+
 from vallokal.simulate import HttpVoter, free_port
+
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 RECEIPT = re.compile(r'<span aria-hidden="true">([0-9A-Z-]{14})</span>')
 TABLETS = 4

@@ -8,7 +8,6 @@ import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from helpers import CSRF_FIELD, STAFF_PIN, VALLOKAL, Voter
 from vallokal.kiosk import sessions, store
 

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from helpers import demo_station_data, percentiles, serve_station
+
 from vallokal.simulate import HttpVoter, free_port
 
 TABLETS = 8

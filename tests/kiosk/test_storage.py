@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from helpers import Voter
-from vallokal.demo import PROJECTS
 from vallokal.election import envelope, keys
 from vallokal.kiosk import store
 from vallokal.kiosk.extensions import db
+
+from vallokal.demo import PROJECTS
 
 
 def database_file(app) -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import ssl
 import subprocess
 from collections.abc import Iterator
@@ -13,9 +12,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-
 from helpers import VALLOKAL, served
 from vallokal.kiosk import store, tls
+
 from vallokal.simulate import HttpVoter, free_port, wait_for_port
 
 CADDY = shutil.which("caddy") or "/usr/bin/caddy"

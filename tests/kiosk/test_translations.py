@@ -9,7 +9,6 @@ import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-
 from vallokal.election.languages import LANGUAGES as OFFERED_LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[2]

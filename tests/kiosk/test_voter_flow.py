@@ -6,7 +6,6 @@ import hashlib
 import os
 
 import pytest
-
 from vallokal.election import crockford, envelope
 from vallokal.kiosk import store
 

@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
-from vallokal.election import keys, package as packages
-from vallokal.sync.office import create_app as create_office, jobs as office_jobs, prepare as prepare_office, store as office_store
-
 from helpers import served
 from syncing import PASSWORD, Election
+from vallokal.election import keys, package as packages
+from vallokal.sync.office import create_app as create_office, jobs as office_jobs, prepare as prepare_office, store as office_store
 
 POSTGRES_URL = os.environ.get("VALLOKAL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -6,7 +6,6 @@ import hashlib
 from datetime import timedelta
 
 import sqlalchemy as sa
-
 from syncing import bundle_of, cast, log_in, now, post_bundle
 from vallokal.kiosk import store as station_store
 from vallokal.sync.office import store as office_store

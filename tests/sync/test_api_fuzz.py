@@ -6,18 +6,17 @@ JSON shaped like a bundle, so the fuzzing gets past decompression too.
 
 from __future__ import annotations
 
-from pathlib import Path
 import gzip
 import json
+from pathlib import Path
 
 import schemathesis
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings, strategies as st
-
 from syncing import BUNDLE_TYPE, bundle_of, cast, post_bundle
+from vallokal.sync import office
 from vallokal.sync.office import store as office_store
 from vallokal.sync.office.models import Record
-from vallokal.sync import office
 
 SCHEMA = schemathesis.openapi.from_path(Path(office.__file__).with_name("openapi.json"))
 OPERATIONS = [operation.ok() for operation in SCHEMA.get_all_operations()]

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-
 from syncing import PASSWORD, SECOND_CLERK, add_second_clerk, approved, bundle_of, cast, finished_job, log_in, now, post_bundle, token
-from vallokal.cli import cli
 from vallokal.election import keys, rules
 from vallokal.kiosk import outbox, store as station_store
 from vallokal.sync import bundle as bundles
 from vallokal.sync.office import counting, jobs, store as office_store
 from vallokal.sync.office.models import AuditEntry, Count, Device, Job, OfficeUser
+
+from vallokal.cli import cli
 
 PASSPHRASE = "räkna rösterna noga"
 

@@ -6,10 +6,10 @@ import io
 
 import pytest
 from click.testing import CliRunner
-
 from syncing import PASSWORD, add_second_clerk, approved, bundle_of, cast, log_in, now, post_bundle, token
-from vallokal.cli import cli
 from vallokal.sync.office import channels, counting, store as office_store
+
+from vallokal.cli import cli
 
 
 def enter(election, sheet, projects, by):

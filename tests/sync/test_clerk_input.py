@@ -6,7 +6,6 @@ import io
 import time
 
 import pytest
-
 from syncing import log_in, now, token
 from vallokal.election import material
 from vallokal.sync.office import channels
@@ -61,9 +60,8 @@ def pabulib_file(cost: str) -> bytes:
 
 def test_a_pabulib_cost_in_scientific_notation_is_refused_at_once(election):
     started = time.monotonic()
-    with election.office.app_context():
-        with pytest.raises(channels.ChannelError, match="not an amount"):
-            channels.import_votes(pabulib_file("1e1000000000"), "huge.pb", "test", "anna", now())
+    with election.office.app_context(), pytest.raises(channels.ChannelError, match="not an amount"):
+        channels.import_votes(pabulib_file("1e1000000000"), "huge.pb", "test", "anna", now())
     assert time.monotonic() - started < 2
 
 

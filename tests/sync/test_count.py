@@ -11,16 +11,16 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
 from syncing import PASSWORD, SECOND_CLERK, add_second_clerk, approved, bundle_of, cast, finished_job, log_in, now, post_bundle, token
-from vallokal.cli import cli
 from vallokal.election import keys, package as packages
 from vallokal.election.rules import Ballot
-from vallokal.kiosk import store as station_store
 from vallokal.election.tally import pabulib
+from vallokal.kiosk import store as station_store
 from vallokal.sync.office import counting, exports, store as office_store
-from vallokal.simulate import random_ballot
 from vallokal.sync.office.models import Count, CountedBallot, CountedCode
+
+from vallokal.cli import cli
+from vallokal.simulate import random_ballot
 
 PASSPHRASE = "räkna rösterna noga"
 

@@ -13,7 +13,6 @@ import secrets
 
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings, strategies as st
-
 from syncing import now, post_bundle
 from test_hostile_input import signed_bundle
 from vallokal.election import envelope

@@ -9,10 +9,10 @@ import json
 
 import feedparser
 from click.testing import CliRunner
-
 from syncing import bundle_of, cast, log_in, now, post_bundle, token
-from vallokal.cli import cli
 from vallokal.sync.office import counting, store as office_store
+
+from vallokal.cli import cli
 
 
 def vote_at_three_stations(election, sealing_key, publish=True):

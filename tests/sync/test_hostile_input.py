@@ -11,13 +11,12 @@ import gzip
 
 import pytest
 import sqlalchemy as sa
-
 from syncing import PASSWORD, bundle_of, cast, log_in, now, post_bundle
 from vallokal.election import envelope
 from vallokal.election.package import canonical_json
 from vallokal.kiosk import outbox, store as station_store
 from vallokal.sync.office import counting, store as office_store
-from vallokal.sync.office.models import RecordCheck, Bundle, Record
+from vallokal.sync.office.models import Bundle, Record, RecordCheck
 
 
 def signed_bundle(station, rows: list[list], previous_hash: str | None = None) -> bytes:
@@ -191,7 +190,6 @@ def test_a_stored_record_the_count_cannot_use_is_counted_invalid_with_its_reason
 @pytest.mark.parametrize("device_id, station_name", [("dev\x00x", "Tensta"), ("dev-ok", "Tensta\x00"), ("../dev", "Tensta"), ("dev-ok", "x" * 5_000)])
 def test_an_enrolment_request_with_fields_out_of_shape_is_refused(election, device_id, station_name):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     from vallokal.election import certificate as certificates
 
     with election.office.app_context():

@@ -9,11 +9,9 @@ import zlib
 import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from syncing import BUNDLE_TYPE, bundle_of, cast, now, post_bundle
 from vallokal.election import envelope, package as packages
-from vallokal.kiosk import store as station_store
-from vallokal.kiosk import outbox
+from vallokal.kiosk import outbox, store as station_store
 from vallokal.sync import bundle as bundles
 from vallokal.sync.office import store as office_store
 

@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 from click.testing import CliRunner
-
-from syncing import PASSWORD, finished_job, bundle_of, cast, log_in, post_bundle, token
-from vallokal.cli import cli
+from syncing import PASSWORD, bundle_of, cast, finished_job, log_in, post_bundle, token
 from vallokal.election import shares as sharing
 from vallokal.sync.office import key_shares
+
+from vallokal.cli import cli
 
 PASSPHRASE = "räkna rösterna noga"
 BOARD = ["Amina Hassan", "Bo Ek", "Carin Lund", "Dawit Alemu", "Eija Mäki"]

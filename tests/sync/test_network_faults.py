@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from syncing import cast
 from vallokal.election import keys
-from vallokal.kiosk import store as station_store
-from vallokal.kiosk import outbox
+from vallokal.kiosk import outbox, store as station_store
 from vallokal.sync.faults import FaultyProxy
+
 from vallokal.simulate import free_port, wait_for_port
 
 BALLOTS = 10_002

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from vallokal.sync.office import store as office_store
-
 from syncing import PASSWORD
+from vallokal.sync.office import store as office_store
 
 
 def test_an_office_without_clerks_says_how_to_create_the_first_one(election):

@@ -6,11 +6,9 @@ import threading
 import time
 
 import pytest
-
 from helpers import percentiles
 from syncing import cast
-from vallokal.kiosk import store as station_store
-from vallokal.kiosk import outbox
+from vallokal.kiosk import outbox, store as station_store
 
 STATIONS = 20
 ROUNDS = 3

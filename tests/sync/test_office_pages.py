@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import re
 
-
-
 from hypothesis import HealthCheck, given, settings, strategies as st
-
 from syncing import PASSWORD, bundle_of, cast, log_in, post_bundle, token
 from vallokal.sync.office import create_app, store as office_store
-
 
 
 def test_pages_need_a_login_and_the_stations_page_shows_what_arrived(election, staff):

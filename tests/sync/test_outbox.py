@@ -9,13 +9,12 @@ import time
 
 import pytest
 from click.testing import CliRunner
-
 from syncing import cast, now
-from vallokal.cli import cli
-from vallokal.kiosk import store as station_store
+from vallokal.kiosk import outbox, store as station_store
 from vallokal.sync import bundle as bundles
-from vallokal.kiosk import outbox
 from vallokal.sync.office import store as office_store
+
+from vallokal.cli import cli
 
 
 def push(station, **options):

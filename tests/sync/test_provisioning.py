@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from vallokal.cli import cli
+from helpers import Voter, served
+from syncing import PASSWORD, log_in, token
 from vallokal.election import keys, voting_codes
 from vallokal.kiosk import create_app as create_station, prepare as prepare_station, store as station_store
 from vallokal.sync.office import create_app as create_office, prepare as prepare_office, store as office_store
 
-from helpers import Voter, served
-from syncing import PASSWORD, log_in, token
+from vallokal.cli import cli
 
 PASSPHRASE = "a long enough passphrase"
 STAFF_PIN = "97531086"

@@ -5,20 +5,19 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import random
 import re
 import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from syncing import bundle_of, cast, now, post_bundle
-from vallokal.cli import cli
 from vallokal.election import envelope, merkle
 from vallokal.election.package import canonical_json
 from vallokal.kiosk import store as station_store
 from vallokal.sync.office import counting, publication
+
+from vallokal.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,8 +100,8 @@ def test_the_zip_and_its_address_verify_as_the_folder_does(election, published, 
 
 def test_the_publication_holds_no_minute_sequence_code_hash_or_sealed_content(election, published):
     with election.office.app_context():
-        from vallokal.sync.office.models import Record
         import sqlalchemy as sa
+        from vallokal.sync.office.models import Record
 
         rows = counting.db.session.execute(sa.select(Record.sealed, Record.cast_minute, Record.ballot_id, Record.previous_hash)).all()
     text = "\n".join(path.read_bytes().decode("utf-8", errors="replace") for path in published.iterdir() if path.name != "package.zip")
@@ -245,12 +244,10 @@ def test_a_publication_cannot_be_made_when_records_arrived_after_the_count(elect
 
 
 def test_a_small_channel_is_folded_into_the_others(election, sealing_key):
-    from vallokal.sync.office import channels
 
     station = election.station()
     cast(station, 3, ("bankar",))
     close_and_sync(election, station)
-    pb = (ROOT / "tests" / "data").glob("*.pb")
     with election.office.app_context():
         result = counting.outcome(counting.run(sealing_key, "test", now()))
         folded = publication.suppressed_channels({**result, "channels": {**result["channels"], "paper": {"valid": 2, "invalid": 0, "scores": {"bankar": 2}}, "import": {"valid": 3, "invalid": 1, "scores": {"bankar": 3}}}}, 10)

@@ -8,12 +8,11 @@ import wave
 import zipfile
 from pathlib import Path
 
+from helpers import STAFF_PIN, Voter
+from test_provisioning import PASSPHRASE, projects_text, run, settings_text
 from vallokal.election import package as packages
 from vallokal.election.material import Draft
 from vallokal.sync.office import audio
-
-from helpers import STAFF_PIN, Voter
-from test_provisioning import PASSPHRASE, projects_text, run, settings_text
 
 
 def duration(clip: bytes, tmp_path: Path) -> float:

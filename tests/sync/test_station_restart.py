@@ -8,10 +8,9 @@ import socket
 import subprocess
 import time
 
-from vallokal.election import keys
-
 from helpers import VALLOKAL, serve_station, served
 from syncing import cast
+from vallokal.election import keys
 
 
 def free_port() -> int:

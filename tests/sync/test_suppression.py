@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from syncing import bundle_of, cast, log_in, now, post_bundle
 from vallokal.sync.office import channels, counting, suppression
 

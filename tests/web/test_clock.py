@@ -2,11 +2,10 @@
 
 from datetime import datetime, timedelta, timezone
 
+from helpers import STAFF_PIN, Voter
 from vallokal.election import keys, package as packages
 from vallokal.kiosk import create_app, prepare, store
 from vallokal.web import clock
-
-from helpers import STAFF_PIN, Voter
 
 
 def test_the_station_records_the_time_of_the_clock_it_was_given(tmp_path, authority_key, make_document):

@@ -5,9 +5,8 @@ Revises: 0005_follow_up
 Create Date: 2026-12-01 00:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0004_key_shares'
 down_revision = '0005_follow_up'
