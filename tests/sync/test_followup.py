@@ -56,7 +56,7 @@ def test_the_command_prints_the_same_figures_as_json(election, sealing_key):
 def test_turnout_against_the_eligible_population_entered_by_a_clerk(election, staff, sealing_key):
     vote_at_three_stations(election, sealing_key)
     log_in(staff)
-    for area, population, message in (("", "100", "1 to 200"), ("Tensta", "12x", "whole number"), ("Tensta", "9" * 30, "whole number"), ("Tensta", "0", "whole number")):
+    for area, population, message in (("", "100", "1 till 200"), ("Tensta", "12x", "heltal"), ("Tensta", "9" * 30, "heltal"), ("Tensta", "0", "heltal")):
         answer = staff.post("/participation/population", data={"csrf_token": token(staff, "/participation/"), "area": area, "population": population})
         assert answer.status_code == 422 and message in answer.get_data(as_text=True)
     with election.office.app_context():
@@ -72,7 +72,7 @@ def test_what_became_of_a_winner_is_shown_with_its_history_and_in_a_feed(electio
     form = lambda **fields: {"csrf_token": token(staff, "/follow-up/"), "date": "2027-05-01", "text-sv": "", "text-en": "", **fields}
     assert staff.post("/follow-up/bankar", data=form(status="planned", **{"text-sv": "Bänkarna beställs i maj."})).status_code == 302
     refused = staff.post("/follow-up/odling", data=form(status="cancelled", **{"text-sv": "Stoppat."}))
-    assert refused.status_code == 422 and "Say why" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Skriv varför" in refused.get_data(as_text=True)
     assert staff.post("/follow-up/odling", data=form(status="cancelled", reason="Marken är förorenad", **{"text-sv": "Stoppat."})).status_code == 302
     assert staff.post("/follow-up/not-a-winner", data=form(status="done", **{"text-sv": "x"})).status_code == 404
     assert staff.post("/follow-up/bankar", data=form(status="started", date="31 maj", **{"text-sv": "x"})).status_code == 422
@@ -92,4 +92,4 @@ def test_nothing_to_follow_up_before_a_count_is_published(election, staff, seali
     vote_at_three_stations(election, sealing_key, publish=False)
     assert election.office.test_client().get("/results/follow-up.atom").status_code == 404
     log_in(staff)
-    assert "no count has been published" in staff.get("/follow-up/").get_data(as_text=True)
+    assert "ingen rösträkning har publicerats" in staff.get("/follow-up/").get_data(as_text=True)
