@@ -125,17 +125,25 @@ def build(count: Count) -> dict[str, bytes]:
 def suppressed_channels(result: dict[str, Any], threshold: int) -> dict[str, dict[str, Any]]:
     """Figures per channel; channels other than the stations with fewer than `threshold` ballots are folded into one."""
     channels: dict[str, dict[str, Any]] = {}
+    holds = {"undecided": 0, "left_out": 0, **result.get("held", {})}
     for name, figures in result["channels"].items():
-        received = figures["valid"] + figures["invalid"] + (result["left_out_duplicates"] if name == "station" else 0)
-        if name != "station" and received == 0:
+        at_stations = name == "station"
+        reasons = {
+            "voting code used twice": result["left_out_duplicates"] if at_stations else 0,
+            "left out by the board": holds["left_out"] if at_stations else 0,
+        }
+        reasons = {reason: number for reason, number in reasons.items() if number}
+        held = holds["undecided"] if at_stations else 0
+        received = figures["valid"] + figures["invalid"] + held + sum(reasons.values())
+        if not at_stations and received == 0:
             continue
         entry = {
             "received": received,
             "valid": figures["valid"],
             "invalid": figures["invalid"],
-            "held": 0,
-            "left_out": result["left_out_duplicates"] if name == "station" else 0,
-            "left_out_reasons": {"voting code used twice": result["left_out_duplicates"]} if name == "station" and result["left_out_duplicates"] else {},
+            "held": held,
+            "left_out": sum(reasons.values()),
+            "left_out_reasons": reasons,
             "scores": dict(figures["scores"]),
         }
         target = name if name == "station" or received >= threshold else FOLDED

@@ -332,3 +332,32 @@ def test_a_publication_that_is_not_there_is_a_clear_error(tmp_path):
     (tmp_path / "junk.zip").write_bytes(b"junk")
     result = CliRunner().invoke(cli, ["verify", str(tmp_path / "junk.zip")])
     assert result.exit_code == 1 and "not a publication zip" in result.output
+
+
+def test_records_held_for_the_board_are_in_the_totals_and_the_publication_still_checks(election, sealing_key, tmp_path):
+    from datetime import timedelta
+
+    from vallokal.sync.office import store as office_store
+
+    tensta, rinkeby = election.station("Tensta bibliotek"), election.station("Rinkeby träffpunkt")
+    cast(tensta, 4, ("bankar",))
+    cast(rinkeby, 3, ("odling",))
+    for station in (tensta, rinkeby):
+        close_and_sync(election, station)
+    with rinkeby.app_context():
+        stolen = station_store.station().device_id
+    with election.office.app_context():
+        office_store.revoke(stolen, "the device was stolen", now(), now() - timedelta(hours=2))
+        count = counting.run(sealing_key, "test", now())
+        assert counting.held(count)["undecided"] == 3
+        made = publication.make(count, now())
+        counting.publish(count.id, now(), published_by="anna", approved_by="bertil", with_undecided=True)
+        files = publication.files(made)
+    folder = tmp_path / "held"
+    folder.mkdir()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    station_figures = json.loads((folder / "count.json").read_text())["channels"]["station"]
+    assert (station_figures["received"], station_figures["valid"], station_figures["held"]) == (7, 4, 3)
+    result = verify(folder)
+    assert result.exit_code == 0, result.output
