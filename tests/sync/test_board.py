@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from syncing import PASSWORD, SECOND_CLERK, add_second_clerk, approved, bundle_of, cast, finished_job, log_in, now, post_bundle, token
-from vallokal.election import keys, rules
+from vallokal.election import keys
 from vallokal.kiosk import outbox, store as station_store
 from vallokal.sync import bundle as bundles
 from vallokal.sync.office import counting, jobs, store as office_store
@@ -38,10 +38,7 @@ def with_sealing_key(election, sealing_key) -> None:
 
 def cast_at(station, moment, projects=("bankar",), code_hash=None) -> None:
     """A ballot signed with the station's own key, at a minute the caller chooses (as a thief with the key could)."""
-    import secrets
-
-    with station.test_request_context():
-        station_store.cast(secrets.token_hex(8), rules.Ballot(selected=projects), code_hash, station.extensions["vallokal_device_key"], moment)
+    cast(station, 1, projects, code_hash=code_hash, moment=moment)
 
 
 def cli_env(election) -> dict[str, str]:
@@ -235,7 +232,7 @@ def test_publishing_is_refused_while_held_records_are_undecided_unless_the_board
     published = staff.post(f"/counts/{count_id}/publish", data=approved({"csrf_token": token(staff, "/counts"), "with_undecided": "yes"}))
     assert published.status_code == 303
     protocol = election.office.test_client().get("/results/protocol").get_data(as_text=True)
-    assert re.search(r'id="held-undecided">2<', protocol) and protocol.count("undecided") >= 2
+    assert re.search(r'id="held-undecided">2<', protocol) and protocol.count("inte avgjord") >= 2
 
 
 def test_records_before_the_zero_report_or_package_load_or_outside_the_window_are_held(election, sealing_key, monkeypatch):
@@ -453,7 +450,7 @@ def test_a_record_whose_own_signature_fails_is_held_with_an_alert_and_never_open
     cast(station, 3, ("bankar",))
     assert post_bundle(election, bundle_with_a_bad_record_signature(station)).status_code == 200
     log_in(staff)
-    assert "not yet checked: 3" in staff.get("/").get_data(as_text=True)
+    assert "ännu inte granskade: 3" in staff.get("/").get_data(as_text=True)
     result = counted(election, sealing_key)
     assert result["valid"] == 2 and result["held"]["undecided"] == 1
     with election.office.app_context():
@@ -461,7 +458,7 @@ def test_a_record_whose_own_signature_fails_is_held_with_an_alert_and_never_open
         assert held == [(2, "signature_failed")]
         assert any("own signature does not verify" in alert.detail for alert in office_store.alerts())
         assert office_store.totals()["unchecked"] == 0
-    assert "not yet checked: 0" in staff.get("/").get_data(as_text=True)
+    assert "ännu inte granskade: 0" in staff.get("/").get_data(as_text=True)
 
 
 def test_the_background_verifier_checks_what_arrived(election):
