@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from syncing import bundle_of, cast, log_in, now, post_bundle
 from vallokal.kiosk import store as station_store
-from vallokal.sync.office import store as office_store
+from vallokal.sync.office import presentation, store as office_store
 from vallokal.sync.office.models import Device
 
 
@@ -37,7 +37,9 @@ def test_a_replayed_revoked_bundle_is_one_row_and_the_code_used_twice_stays_in_v
     assert ("code_used_twice", device_of(second)) in groups and len(groups) == 2
     log_in(staff)
     page = staff.get("/alerts").get_data(as_text=True)
-    assert "code_used_twice" in page and "205" in page and page.count("revoked_device") == 1
+    with election.office.test_request_context():
+        used_twice, revoked_name = presentation.alert_name("code_used_twice"), presentation.alert_name("revoked_device")
+    assert used_twice in page and "205" in page and page.count(revoked_name) == 1, "each kind in words, once, with its count"
 
 
 def test_a_replayed_bundle_does_not_refresh_the_stations_last_contact(election):
