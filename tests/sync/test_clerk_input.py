@@ -6,7 +6,7 @@ import io
 import time
 
 import pytest
-from syncing import log_in, now, token
+from syncing import add_second_clerk, approved, log_in, now, token
 from vallokal.election import material
 from vallokal.sync.office import channels
 
@@ -61,23 +61,24 @@ def pabulib_file(cost: str) -> bytes:
 def test_a_pabulib_cost_in_scientific_notation_is_refused_at_once(election):
     started = time.monotonic()
     with election.office.app_context(), pytest.raises(channels.ChannelError, match="not an amount"):
-        channels.import_votes(pabulib_file("1e1000000000"), "huge.pb", "test", "anna", now())
+        channels.import_votes(pabulib_file("1e1000000000"), "huge.pb", "test", "anna", now(), approved_by="bertil")
     assert time.monotonic() - started < 2
 
 
 def test_money_is_taken_when_it_is_a_whole_number_of_kronor(election):
     with election.office.app_context():
-        assert channels.import_votes(pabulib_file("400000.0"), "whole.pb", "test", "anna", now()).ballots == 1
+        assert channels.import_votes(pabulib_file("400000.0"), "whole.pb", "test", "anna", now(), approved_by="bertil").ballots == 1
         with pytest.raises(channels.ChannelError, match="whole kronor"):
-            channels.import_votes(pabulib_file("400000.50"), "ore.pb", "test", "anna", now())
+            channels.import_votes(pabulib_file("400000.50"), "ore.pb", "test", "anna", now(), approved_by="bertil")
 
 
 def test_a_csv_vote_file_with_a_cell_over_the_field_limit_is_refused(election, staff):
+    add_second_clerk(election)
     log_in(staff)
     content = ("vote\n\"" + "bankar," * 30_000 + "\"\n").encode()
     response = staff.post(
         "/imports",
-        data={"csrf_token": token(staff, "/imports"), "source": "E-tjänst", "file": (io.BytesIO(content), "votes.csv")},
+        data=approved({"csrf_token": token(staff, "/imports"), "source": "E-tjänst", "file": (io.BytesIO(content), "votes.csv")}),
         content_type="multipart/form-data",
     )
     assert response.status_code == 422 and "KiB" in response.get_data(as_text=True)
@@ -115,5 +116,5 @@ def test_results_csv_neutralises_formula_prefixes(title):
 
 def test_a_nul_in_the_source_or_file_name_of_an_import_is_dropped_not_a_500(election):
     with election.office.app_context():
-        imported = channels.import_votes(b"vote\nbankar\n", "vot\x00es.csv", "E-tj\x00änst", "anna", now())
+        imported = channels.import_votes(b"vote\nbankar\n", "vot\x00es.csv", "E-tj\x00änst", "anna", now(), approved_by="bertil")
         assert imported.source == "E-tjänst" and imported.filename == "votes.csv"
