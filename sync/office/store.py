@@ -896,11 +896,17 @@ def count_inputs(package: packages.ElectionPackage) -> CountInputs:
     undecided = set(db.session.scalars(sa.select(HeldRecord.record_id).where(HeldRecord.decision.is_(None))))
     left_out = set(db.session.scalars(sa.select(HeldRecord.record_id).where(HeldRecord.decision == "leave_out"))) - undecided
     decided_in = set(db.session.scalars(sa.select(HeldRecord.record_id).where(HeldRecord.decision == "count"))) - undecided - left_out
-    one_station = sorted(row.ballot_id for group in code_duplicates() if {row.device_id for row in group["not_counted"]} == {group["counted"].device_id}
-                         for row in group["not_counted"])
-    excluded_ballots = set(one_station)
     decided_or_held = sa.select(Record.id, Record.ballot_id).where(Record.id.in_(undecided | left_out | decided_in))
     ballot_of = {row.id: row.ballot_id for row in db.session.execute(decided_or_held)}
+    kept_from_the_count = {ballot_of[record_id] for record_id in undecided | left_out}
+    one_station = sorted(
+        row.ballot_id
+        for group in code_duplicates()
+        if {row.device_id for row in group["not_counted"]} == {group["counted"].device_id}
+        for row in group["not_counted"]
+        if row.ballot_id not in kept_from_the_count  # a held record is counted once, as held
+    )
+    excluded_ballots = set(one_station)
     records = [
         row
         for row in db.session.execute(
