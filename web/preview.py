@@ -49,7 +49,15 @@ def create_app() -> Flask:
     for endpoint, rule in VOTER_PAGES.items():
         voter.add_url_rule(rule, endpoint)
     app.register_blueprint(voter)
+    app.url_build_error_handlers.append(_no_link)
     return app
+
+
+def _no_link(error: Exception, endpoint: str, values: dict[str, Any]) -> str:
+    """A station page the preview does not list (a keep-alive, a favicon): the preview links nowhere rather than fails."""
+    if endpoint.startswith("voter."):
+        return "#"
+    raise error
 
 
 def ballot_page(app: Flask, package: ElectionPackage, language: str) -> str:

@@ -37,7 +37,7 @@ def busy_office(tmp_path, authority_key, make_document, sealing_key) -> Iterator
     cast(stolen, 1)
     assert post_bundle(election, bundle_of(stolen)).status_code == 403
     with office.app_context():
-        counting.publish(counting.run(sealing_key, "test", now()).id, now())
+        counting.publish(counting.run(sealing_key, "test", now()).id, now(), published_by="anna", approved_by="bertil")
     with served(office) as url:
         yield url
     with office.app_context():

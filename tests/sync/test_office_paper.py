@@ -14,7 +14,7 @@ def test_the_protocol_has_distinct_labels_and_local_times_in_every_language(elec
     cast(station, 3)
     assert post_bundle(election, bundle_of(station)).status_code == 200
     with election.office.app_context():
-        counting.publish(counting.run(sealing_key, "command line", now()).id, now())
+        counting.publish(counting.run(sealing_key, "command line", now()).id, now(), published_by="anna", approved_by="bertil")
     client = election.office.test_client()
     for language in LANGUAGES:
         client.post("/results/language", data={"csrf_token": token(client, "/results/"), "language": language})

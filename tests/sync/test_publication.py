@@ -132,7 +132,7 @@ def test_a_changed_ballot_fails_the_outcome_check(published):
     def change(text):
         lines = text.splitlines()
         index = next(number for number, line in enumerate(lines) if line.startswith("1;"))
-        lines[index] = "1;lekplats"
+        lines[index] = "1;odling" if lines[index] == "1;lekplats" else "1;lekplats"  # always a different ballot, whatever the shuffle gave
         return "\n".join(lines) + "\n"
 
     rewrite(published, "ballots.pb", change)
