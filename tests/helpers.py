@@ -99,17 +99,35 @@ def serve_station(station_folder: Path, port: int) -> subprocess.Popen:
 @contextlib.contextmanager
 def served(app: Any, port: int = 0, threads: int = 4) -> Iterator[str]:
     """A Flask app under waitress on loopback, in a thread, for as long as the block runs; yields its address."""
-    import threading
 
     import waitress.server
     from vallokal.kiosk.server import PROXY_HEADERS
 
     server = waitress.server.create_server(app, host="127.0.0.1", port=port, threads=threads, **PROXY_HEADERS)
-    thread = threading.Thread(target=server.run, daemon=True)
+    with running(server):
+        yield f"http://127.0.0.1:{server.effective_port}"
+
+
+@contextlib.contextmanager
+def running(server: Any) -> Iterator[None]:
+    """A waitress server's loop in a thread; on the way out the loop may meet its sockets closed under it, which is the stop."""
+    import threading
+
+    stopping = threading.Event()
+
+    def loop() -> None:
+        try:
+            server.run()
+        except (OSError, ValueError):
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=loop, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}"
+        yield
     finally:
+        stopping.set()
         server.close()
         thread.join(timeout=5)
 

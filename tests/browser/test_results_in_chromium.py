@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import waitress.server
-from helpers import axe_violations
+from helpers import axe_violations, running
 from syncing import Election, bundle_of, cast, now, post_bundle
 from vallokal.election import keys, package as packages
 from vallokal.election.rules import Ballot
@@ -31,13 +29,10 @@ def published(tmp_path, authority_key, make_document, sealing_key):
     with office.app_context():
         counting.publish(counting.run(sealing_key, "test", now()).id, now(), published_by="anna", approved_by="bertil")
     server = waitress.server.create_server(office, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}", code
+        with running(server):
+            yield f"http://127.0.0.1:{server.effective_port}", code
     finally:
-        server.close()
-        thread.join(timeout=5)
         with office.app_context():
             office_store.db.engine.dispose()
 
