@@ -18,6 +18,7 @@ from flask_babel import gettext, lazy_gettext
 from ...election import participation as participations
 from ...election.suppression import Cell
 from ...web.charts import bar_chart
+from ...web.clock import now
 from . import channels, counting, store
 from .admin import login_required
 
@@ -161,8 +162,10 @@ def histories() -> dict[str, list[dict[str, Any]]]:
 @blueprint.get("/follow-up/")
 @login_required
 def projects(error: str | None = None, status: int = 200) -> Any:
+    package = store.require_election()
+    today = now().astimezone(package.timezone).date().isoformat()
     return render_template(
-        "office/follow_up.html", package=store.require_election(), histories=histories(), statuses=STATUSES, today=date.today().isoformat(),
+        "office/follow_up.html", package=package, histories=histories(), statuses=STATUSES, today=today,
         needs_reason=NEEDS_REASON, error=error,
     ), status
 
