@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +11,9 @@ from flask_migrate import upgrade
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.sansio.utils import host_is_trusted
 
-from ..web import STATIC, TEMPLATES, clock as clocks, headers, i18n, paper
+from ..web import clock as clocks, headers, i18n, paper
 from ..web.instance import secret_key
-from ..web.settings import defaults
+from ..web.settings import configured_app
 from ..web.sqlite import configure as configure_sqlite
 from . import device, errors, lockout, pairing, presence, sessions, staff, store, tablets, voter
 from .extensions import babel, csrf, db, migrate
@@ -35,17 +34,7 @@ def create_app(
     and `test_config`.
     """
     folder = Path(data_dir or os.environ.get("VALLOKAL_DATA", "instance")).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    app = Flask(
-        __name__,
-        instance_path=str(folder),
-        instance_relative_config=True,
-        template_folder=str(TEMPLATES),
-        static_folder=str(STATIC),
-    )
-    app.config.from_mapping(defaults(SETTINGS, folder))
-    app.config.from_file("station.toml", load=tomllib.load, text=False, silent=True)
-    app.config.from_prefixed_env("VALLOKAL")
+    app = configured_app(__name__, folder, SETTINGS, "station.toml")
     keep_idle_times_humane(app)
     if test_config:
         app.config.from_mapping(test_config)

@@ -5,10 +5,15 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from flask import Flask
+
+from . import STATIC, TEMPLATES
 
 
 @dataclass(frozen=True)
@@ -25,3 +30,13 @@ class Setting:
 
 def defaults(settings: Iterable[Setting], folder: Path) -> dict[str, Any]:
     return {setting.name: setting.value_for(folder) for setting in settings}
+
+
+def configured_app(import_name: str, folder: Path, settings: Iterable[Setting], file_name: str) -> Flask:
+    """An app whose data live in `folder`, configured from the declared defaults, then `file_name` there, then `VALLOKAL_*`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    app = Flask(import_name, instance_path=str(folder), instance_relative_config=True, template_folder=str(TEMPLATES), static_folder=str(STATIC))
+    app.config.from_mapping(defaults(settings, folder))
+    app.config.from_file(file_name, load=tomllib.load, text=False, silent=True)
+    app.config.from_prefixed_env("VALLOKAL")
+    return app

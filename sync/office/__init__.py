@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +11,9 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from ...election import keys
-from ...web import STATIC, TEMPLATES, clock as clocks, headers, i18n, paper
+from ...web import clock as clocks, headers, i18n, paper
 from ...web.instance import secret_key
-from ...web.settings import defaults
+from ...web.settings import configured_app
 from ...web.sqlite import configure as configure_sqlite
 from . import admin, api, counting, followup, jobs, packaging, presentation, results, store
 from .authority import AuthorityError, public_keys
@@ -38,17 +37,7 @@ def create_app(
     environment variables and `test_config`, each overriding the one before.
     """
     folder = Path(data_dir or os.environ.get("VALLOKAL_OFFICE_DATA", "office-data")).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    app = Flask(
-        __name__,
-        instance_path=str(folder),
-        instance_relative_config=True,
-        template_folder=str(TEMPLATES),
-        static_folder=str(STATIC),
-    )
-    app.config.from_mapping(defaults(SETTINGS, folder))
-    app.config.from_file("office.toml", load=tomllib.load, text=False, silent=True)
-    app.config.from_prefixed_env("VALLOKAL")
+    app = configured_app(__name__, folder, SETTINGS, "office.toml")
     if not app.config["DATABASE_URL"] and os.environ.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     if test_config:
