@@ -352,6 +352,7 @@ def import_bundles(data_dir: Path, bundle_files: tuple[Path, ...]) -> None:
                 failed += 1
                 click.echo(f"{path}: refused: {refusal.reason}", err=True)
                 continue
+            jobs.verify_later(outcome)
             accepted = sum(1 for result in outcome.results if result["status"] == "accepted")
             click.echo(
                 f"{path}: {accepted} new records, {len(outcome.results) - accepted} already here; "
@@ -556,8 +557,7 @@ def held(data_dir: Path) -> None:
     with app.app_context():
         package = store.election()
         if package is not None:
-            with store.writing(store.db.session):
-                store.find_holds(package)
+            store.refresh_holds(package)
         for item in store.held_records():
             hold = item["hold"]
             state = f"{hold.decision} (by {hold.decided_by} and {hold.approved_by}: {hold.decision_reason})" if hold.decision else "UNDECIDED"
