@@ -13,32 +13,18 @@ from flask import Flask
 
 from ...election import certificate as certificates, keys, material, participation as participations
 from ...election.package import PackageError
+from ...web import commands
 from ...web.clock import now
 from . import audio as speech, authority, channels, counting, create_app, followup, jobs, key_shares, prepare, publication, signing_key as signing_key_of, store
-from .extensions import db
 
-data_option = click.option(
-    "--data",
-    "data_dir",
-    envvar="VALLOKAL_OFFICE_DATA",
-    default="office-data",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The office's data folder (office.toml, keys, and the SQLite database unless DATABASE_URL is set).",
+data_option = commands.data_option(
+    "VALLOKAL_OFFICE_DATA", "office-data", "The office's data folder (office.toml, keys, and the SQLite database unless DATABASE_URL is set)."
 )
 
 
 def office_app(data_dir: Path) -> Flask:
     """The office in `data_dir`, its database brought up to date; closed when the command ends."""
-    app = create_app(data_dir=data_dir)
-    prepare(app)
-    click.get_current_context().call_on_close(lambda: close(app))
-    return app
-
-
-def close(app: Flask) -> None:
-    with app.app_context():
-        db.engine.dispose()
+    return commands.open_app(data_dir, create_app, prepare)
 
 
 def four_eyes(command):
