@@ -22,11 +22,10 @@ from flask import current_app, has_request_context
 from ...election import closing, envelope
 from ...election.package import canonical_json
 from ...election.tally import parameters
-from . import counting, exports, key_shares, store
+from . import counting, exports, key_shares, store, suppression
 from .models import Count, Publication
 from .protocol import render_protocol
 
-SUPPRESSION_THRESHOLD = 10
 FOLDED = "other channels"
 
 
@@ -76,7 +75,7 @@ def build(count: Count) -> dict[str, bytes]:
             "record_hashes": sorted(hashes),
         })
     ballots = exports.ballots_pb(package, count).encode("utf-8")
-    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    threshold = suppression.threshold()
     published = dict(result)
     channels = suppressed_channels(result, threshold)
     published["channels"] = {
