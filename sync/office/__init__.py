@@ -76,6 +76,7 @@ def create_app(
     admin.init_app(app)
     jobs.handler(app, jobs.COUNT, counting.count_job)
     jobs.handler(app, store.VERIFY, store.verify_job)
+    jobs.handler(app, jobs.SPEECH, packaging.speech_job)
     return app
 
 
