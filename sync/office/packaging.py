@@ -21,9 +21,9 @@ from typing import Any
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext
 
-from ...election import material
+from ...election import material, package as packages
 from ...web import preview as ballot_preview
-from . import audio, authority, jobs
+from . import audio, authority, jobs, store
 from .admin import login_required
 from .models import Job
 
@@ -87,6 +87,8 @@ def upload() -> Any:
                 problems, status = refused.problems, 422
             except authority.AuthorityError as refused:
                 error, status = str(refused), 409
+                if not authority.key_files(data_folder()).public.exists():
+                    error = gettext("This office has no keys yet, so no package can be built. Make them first on the Keys page.")
             else:
                 return render_draft(save_draft(built))
     return render_template("office/package.html", problems=problems, error=error), status
@@ -141,6 +143,12 @@ def sign(name: str) -> Any:
     except authority.AuthorityError:
         return render_draft(name, gettext("The passphrase is wrong, or the signing key cannot be read. Nothing was signed."), 422)
     current_app.logger.info("package %s signed by %s", built.document["id"], session.get("office_user"))
+    try:
+        store.load_package(signed)
+    except packages.PackageError as kept:
+        current_app.logger.warning("package %s signed but not loaded at this office: %s", built.document["id"], kept)
+    else:
+        current_app.logger.info("package %s loaded: this office now runs its vote", built.document["id"])
     return send_file(io.BytesIO(signed), mimetype="application/zip", as_attachment=True, download_name=f"{built.document['id'].replace('/', '-')}.zip")
 
 
