@@ -1,7 +1,8 @@
 /* Progressive enhancement for the office's pages: on a phone a table stacks its rows, each
    cell labelled with its column's heading. Without this file the tables keep their columns.
    A region marked data-poll="seconds" (a job's progress) is fetched again in place until its
-   work is done, so the page never reloads under the clerk; without this file a link refreshes it. */
+   work is done (or goes on to its result, when the page now redirects), so the page never reloads under
+   the clerk; without this file a link refreshes it. */
 (function () {
   "use strict";
   function stack(table) {
@@ -26,6 +27,7 @@
     var every = Number(region.getAttribute("data-poll")) * 1000;
     function poll() {
       fetch(window.location.href, {credentials: "same-origin"}).then(function (response) {
+        if (response.redirected) { window.location.assign(response.url); return null; }
         return response.ok ? response.text() : null;
       }).then(function (html) {
         if (html === null) { return; }
