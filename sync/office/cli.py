@@ -16,7 +16,21 @@ from ...election import certificate as certificates, keys, material, participati
 from ...election.package import PackageError
 from ...web import commands
 from ...web.clock import now
-from . import audio as speech, authority, channels, counting, create_app, followup, jobs, key_shares, prepare, publication, signing_key as signing_key_of, store
+from . import (
+    audio as speech,
+    authority,
+    channels,
+    counting,
+    create_app,
+    followup,
+    jobs,
+    key_shares,
+    prepare,
+    publication,
+    setup,
+    signing_key as signing_key_of,
+    store,
+)
 
 data_option = commands.data_option(
     "VALLOKAL_OFFICE_DATA", "office-data", "The office's data folder (office.toml, keys, and the SQLite database unless DATABASE_URL is set)."
@@ -73,6 +87,10 @@ def serve(data_dir: Path, host: str, port: int, threads: int) -> None:
     if interrupted:
         click.echo(f"{interrupted} job(s) were interrupted when the office stopped; a count starts again once its sealing key's passphrase is "
             "entered on its page.")
+    token = setup.ensure_token(app)
+    if token:
+        click.echo(f"This office needs its first two clerks: open http://{host}:{port}/setup and give the setup token {token}")
+        click.echo(f"(it is also in {setup.token_path(data_dir.resolve())}; it stops working once both clerks exist).")
     click.echo(f"Office serving on http://{host}:{port}/ (API at /api/v1, data in {data_dir.resolve()})")
     waitress.serve(app, host=host, port=port, threads=threads, ident="vallokal-office")
 

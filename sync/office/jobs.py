@@ -23,6 +23,7 @@ from .extensions import db
 from .models import Job
 
 COUNT = "count"
+SPEECH = "speech"
 PROGRESS_EVERY = 0.3
 WAITING_FOR_KEY = "waiting for the sealing key: enter its passphrase again to go on"
 
@@ -46,9 +47,12 @@ active = store.active_job
 recent = store.recent_jobs
 
 
-def submit(kind: str, requested_by: str, secret: Any = None) -> Job:
-    """Queue a job (one of each kind at a time) and wake the worker; `secret` stays in memory only."""
-    job_id = store.add_job(kind, requested_by)
+def submit(kind: str, requested_by: str, secret: Any = None, one_of_kind: bool = True) -> Job:
+    """Queue a job and wake the worker; `secret` stays in memory only.
+
+    One of each kind at a time unless `one_of_kind` is false (speech: the caller keeps one per draft).
+    """
+    job_id = store.add_job(kind, requested_by, one_of_kind=one_of_kind)
     if secret is not None:
         _state(current_app._get_current_object())["keys"][job_id] = secret
     wake(current_app._get_current_object())
@@ -79,7 +83,7 @@ def needs_secret(job: Job) -> bool:
 def recover(app: Flask) -> int:
     """At start-up: a job left running was interrupted; queue it again to start from its inputs. How many."""
     with app.app_context():
-        interrupted = store.requeue_running_jobs(WAITING_FOR_KEY)
+        interrupted = store.requeue_running_jobs(COUNT, WAITING_FOR_KEY)
         db.session.remove()
     wake(app)
     return interrupted

@@ -1198,10 +1198,10 @@ def recent_jobs(limit: int = 20) -> list[Job]:
     return list(db.session.scalars(sa.select(Job).order_by(Job.id.desc()).limit(limit)))
 
 
-def add_job(kind: str, requested_by: str, running: bool = False) -> int:
-    """Queue a job (or start it here, `running`), one of each kind at a time; its id. Raises JobBusy."""
+def add_job(kind: str, requested_by: str, running: bool = False, one_of_kind: bool = True) -> int:
+    """Queue a job (or start it here, `running`), one of each kind at a time unless told otherwise; its id. Raises JobBusy."""
     with writing(db.session):
-        busy = active_job(kind)
+        busy = active_job(kind) if one_of_kind else None
         if busy is not None:
             raise JobBusy(busy.id)
         job = Job(kind=kind, state="running" if running else "queued", phase="", done=0, total=0, message="", requested_by=requested_by,
@@ -1211,10 +1211,11 @@ def add_job(kind: str, requested_by: str, running: bool = False) -> int:
         return job.id
 
 
-def requeue_running_jobs(message: str) -> int:
-    """Jobs left running by an office that stopped go back to the queue; how many."""
+def requeue_running_jobs(kind_needing_a_key: str, waiting_for_key: str) -> int:
+    """Jobs left running by an office that stopped go back to the queue, those of `kind_needing_a_key` saying they wait; how many."""
     with writing(db.session):
-        return db.session.execute(sa.update(Job).where(Job.state == "running").values(state="queued", phase="", done=0, message=message)).rowcount
+        return db.session.execute(sa.update(Job).where(Job.state == "running").values(
+            state="queued", phase="", done=0, message=sa.case((Job.kind == kind_needing_a_key, waiting_for_key), else_=""))).rowcount
 
 
 def queued_jobs() -> list[Job]:
