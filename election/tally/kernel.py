@@ -40,21 +40,20 @@ def _price(project, indptr, indices, weights, budgets, costs, support):
     for _ in range(16):
         paid = 0.0
         counted = 0.0
+        shortest = np.inf
         for position in range(start, end):
             row = indices[position]
-            if budgets[row] < offer:
-                paid += weights[row] * budgets[row]
+            budget = budgets[row]
+            if budget < offer:
+                paid += weights[row] * budget
                 counted += weights[row]
+            elif budget < shortest:
+                shortest = budget
         if counted >= support[project]:
             return np.inf, money
         raised = (cost - paid) / (support[project] - counted)
         if raised <= offer:
             return offer, money
-        shortest = np.inf
-        for position in range(start, end):
-            budget = budgets[indices[position]]
-            if offer <= budget < shortest:
-                shortest = budget
         offer = raised
         if raised <= shortest:
             return raised, money
