@@ -26,6 +26,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -121,12 +122,16 @@ def sample(folder: Path, per_type: int) -> list[Path]:
     return sorted(chosen, key=lambda path: -path.stat().st_size)
 
 
-def whole_command(path: Path, rule: str) -> tuple[list[str], float]:
-    """Our winners and the seconds of the whole `vallokal tally` command, as a user runs it."""
+def whole_command(path: Path, rule: str) -> tuple[list[str], float, float]:
+    """Our winners, and the wall-clock and CPU seconds of the whole `vallokal tally` command, as a user runs it."""
     command = [str(Path(sys.executable).with_name("vallokal")), "tally", str(path), "--rule", rule, "--json"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, check=True, capture_output=True, text=True)
-    return sorted(json.loads(done.stdout)["winners"]), time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return sorted(json.loads(done.stdout)["winners"]), seconds, cpu
 
 
 def main() -> None:
@@ -151,11 +156,12 @@ def main() -> None:
             started = time.perf_counter()
             ours = sorted(methods.winners(pabulib.read(path.read_bytes(), merge=True), rule))
             ours_seconds = time.perf_counter() - started
-            command_winners, command_seconds = whole_command(path, rule)
+            command_winners, command_seconds, command_cpu = whole_command(path, rule)
+            ours_text = f"{rule} {ours_seconds:.3f}/{command_seconds:.2f}({command_cpu:.2f}c)"
             assert command_winners == ours, (path.name, rule)
             theirs, reference_seconds = reference_timed(path, rule, vote_type, arguments.timeout)
             if theirs is None:
-                cells.append(f"{rule} {ours_seconds:.3f}/{command_seconds:.2f}/>{arguments.timeout:.0f}s x>{arguments.timeout / ours_seconds:.0f}")
+                cells.append(f"{ours_text}/>{arguments.timeout:.0f}s x>{arguments.timeout / ours_seconds:.0f}")
                 judged.append((path.stem, rule, ours_seconds, command_seconds, float("inf")))
                 continue
             agree = ours == theirs
@@ -166,9 +172,10 @@ def main() -> None:
             ratio = reference_seconds / max(ours_seconds, 1e-6)
             if reference_seconds > arguments.slow:
                 judged.append((path.stem, rule, ours_seconds, command_seconds, reference_seconds))
-            cells.append(f"{rule} {ours_seconds:.3f}/{command_seconds:.2f}/{reference_seconds:.3f}s x{ratio:.0f}{'' if agree else ' DIFFERENT'}")
+            cells.append(f"{ours_text}/{reference_seconds:.3f}s x{ratio:.0f}{'' if agree else ' DIFFERENT'}")
         print(f"{path.stem[:45]:45s} {vote_type[:4]} {path.stat().st_size / 1e6:5.2f}MB " + " | ".join(cells), flush=True)
-    print(f"each cell: ours in process / our whole command / the reference in process (s), and the ratio in process; load average {os.getloadavg()[0]:.1f}")
+    print("each cell: ours in process / our whole command (its CPU seconds) / the reference in process (s), and the ratio in process")
+    print(f"load average {os.getloadavg()[0]:.1f}")
     for rule, (ours_seconds, reference_seconds, agreed, files) in totals.items():
         print(f"{rule}: winners agree on {agreed} of {files} files where the reference finished; ours {ours_seconds:.2f} s, "
               f"reference {reference_seconds:.2f} s in all (the reference takes {reference_seconds / max(ours_seconds, 1e-6):.1f} times as long)")
