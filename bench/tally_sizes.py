@@ -10,7 +10,7 @@ under 10 s at 1,000,000.
 
     .venv/bin/python bench/tally_sizes.py                 # 1 to 10,000 voters: a few minutes
     .venv/bin/python bench/tally_sizes.py --full          # adds 100,000 and 1,000,000 voters
-    .venv/bin/python bench/tally_sizes.py [--sizes 1 2 5 13 50 200 1000 10000 100000] [--timeout 20] [--types approval cumulative]
+    .venv/bin/python bench/tally_sizes.py [--sizes 1 2 5 13 50 200 1000 10000 100000] [--timeout 10] [--types approval cumulative]
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="add 100,000 and 1,000,000 voters")
     parser.add_argument("--types", nargs="*", default=["approval", "cumulative"])
     parser.add_argument("--rules", nargs="*", default=RULES)
-    parser.add_argument("--timeout", type=float, default=20)
+    parser.add_argument("--timeout", type=float, default=10)
     parser.add_argument("--reference-up-to", type=int, default=10_000, help="run pabutools only up to this many voters")
     arguments = parser.parse_args()
     if arguments.full:
