@@ -95,11 +95,7 @@ def read(data: bytes | str, merge: bool = False) -> Election:
         except UnicodeDecodeError as error:
             raise PabulibError(f"line ?: the file is not UTF-8 ({error.reason} at byte {error.start})") from None
     data = data.lstrip("\ufeff")
-    if _NOT_PLAIN.search(data):
-        reader = csv.reader(io.StringIO(data, newline=""), delimiter=";", quotechar='"')
-        rows = ((lambda: reader.line_num), reader)
-    else:
-        rows = (None, (line.split(";") for line in data.splitlines()))
+    rows = _rows(data)
     section: str | None = None
     header: list[str] | None = None
     meta: dict[str, str] = {}
@@ -110,11 +106,9 @@ def read(data: bytes | str, merge: bool = False) -> Election:
     vote_columns: list[str] = []
     seen_voters: set[str] = set()
     merged: dict[tuple[str, str], list] = {}
-    line_of, row_source = rows
     line = 0
     try:
-        for row in row_source:
-            line = line_of() if line_of else line + 1
+        for line, row in rows:
             if not "".join(row).strip():
                 continue
             first = row[0].strip()
@@ -159,7 +153,7 @@ def read(data: bytes | str, merge: bool = False) -> Election:
             else:
                 votes.append(_vote(cells, line, projects, seen_voters))
     except csv.Error as error:
-        raise PabulibError(f"line {line_of() if line_of else line}: {error}") from None
+        raise PabulibError(f"line {line + 1}: {error}") from None
     weights = None
     if merge:
         votes, weights = [], []
@@ -176,6 +170,29 @@ def read(data: bytes | str, merge: bool = False) -> Election:
     if vote_type not in VOTE_TYPES:
         raise PabulibError(f"line ?: unknown vote_type {vote_type!r}")
     return Election(meta, projects, votes, meta_order, project_columns, vote_columns, weights)
+
+
+_VOTES_LINE = re.compile(r"^[ \t]*votes[ \t;\r]*$", re.MULTILINE | re.IGNORECASE)
+
+
+def _rows(data: str):
+    """(line number, cells) of every row: by the csv module where quoting may occur, else by splitting on `;`.
+
+    Quotes in project names are common, in the VOTES section rare: when the last VOTES line
+    is outside any quoted field (an even number of quote marks before it) and nothing after
+    it needs the csv module, only the part before it is read with the csv module.
+    """
+    if not _NOT_PLAIN.search(data):
+        yield from enumerate((line.split(";") for line in data.splitlines()), start=1)
+        return
+    votes = next(reversed(list(_VOTES_LINE.finditer(data))), None)
+    head, tail = (data[: votes.start()], data[votes.start() :]) if votes else (data, "")
+    if not tail or head.count('"') % 2 or _NOT_PLAIN.search(tail):
+        head, tail = data, ""
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=";", quotechar='"')
+    for row in reader:
+        yield reader.line_num, row
+    yield from enumerate((line.split(";") for line in tail.splitlines()), start=reader.line_num + 1)
 
 
 def _merge(row: list[str], line: int, voter_column: int, vote_column: int, points_column: int | None, seen: set[str], merged: dict) -> None:

@@ -65,3 +65,16 @@ def test_shared_files_count_the_same_merged(path):
     assert sum(merged.weights) == len(plain.votes)
     for rule in ("greedy", "greedy-per-cost", "mes-cost", "mes-card"):
         assert methods.winners(merged, rule) == methods.winners(plain, rule), rule
+
+
+def test_quotes_in_the_projects_only_leave_the_votes_to_the_quick_path_with_the_same_cells_and_lines():
+    head = 'META\r\nkey;value\r\nbudget;1000\r\nPROJECTS\r\nproject_id;cost;name\r\n1;400;"Park;\r\nnorth"\r\n2;300;"A ""B"""\r\n'
+    votes_only_plain = head + "VOTES\r\nvoter_id;vote\r\nv1;1,2\r\nv2;2\r\n"
+    votes_quoted = head + 'VOTES\r\nvoter_id;vote\r\nv1;"1,2"\r\nv2;2\r\n'
+    for merge in (False, True):
+        one, other = pabulib.read(votes_only_plain, merge=merge), pabulib.read(votes_quoted, merge=merge)
+        assert one.projects["1"]["name"] == "Park;\r\nnorth" and one.projects["2"]["name"] == 'A "B"'
+        assert (one.votes, one.weights) == (other.votes, other.weights)
+        for text in (votes_only_plain, votes_quoted):
+            with pytest.raises(pabulib.PabulibError, match="line 13: voter 'v1' appears twice"):
+                pabulib.read(text + "v1;2\r\n", merge=merge)
