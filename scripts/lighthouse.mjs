@@ -195,6 +195,13 @@ const folder = mkdtempSync(join(tmpdir(), "vallokal-lighthouse-"));
 let demo;
 let browser;
 const results = {};
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    demo?.demo.kill("SIGTERM");
+    rmSync(folder, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
 try {
   demo = await startDemo(folder);
   browser = await puppeteer.launch({
