@@ -4,7 +4,8 @@
 Builds a station with a demo election in a scratch folder, serves it on loopback and
 photographs its pages in Debian's Chromium through Playwright (no browser download); then runs
 `vallokal demo` (station and office), votes, counts and publishes through the office's pages and
-photographs every office page and the printed protocol and reports.
+photographs every office page and the printed protocol and reports. `--voters` makes only the
+voter's screens (voter-*.png: every voter page in Swedish, Arabic and white on black).
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def photograph_office(browser: object, folder: Path, out: Path) -> None:
             if line.startswith("Press Ctrl+C"):
                 break
         output = "".join(lines)
-        clerk, password = re.search(r"rehearsal clerks (\S+) / (\S+),", output).groups()
+        (clerk, password), (second, second_password) = re.findall(r"clerk (\S+), password '([^']+)'", output)[:2]
         staff_pin = re.search(r"PIN (\d+)", output).group(1)
         wait_for_port(station_port, 30)
         station_url, office_url = f"http://127.0.0.1:{station_port}", f"http://127.0.0.1:{office_port}"
@@ -137,8 +138,12 @@ def photograph_office(browser: object, folder: Path, out: Path) -> None:
         office.goto(office_url + "/counts")
         office.fill("#passphrase", "vallokal-demo")
         office.locator("form[action='/counts'] button").click()
+        office.wait_for_url(re.compile(r".*/counts/\d+/$"), timeout=120_000)
         office.goto(office_url + "/counts")
-        office.locator("form[action$='/publish'] button").first.click()
+        publish = office.locator("form[action$='/publish']").first
+        publish.locator("input[name=second_user]").fill(second)
+        publish.locator("input[name=second_password]").fill(second_password)
+        publish.locator("button").click()
         for name, path in OFFICE_PAGES.items():
             office.goto(office_url + path)
             office.screenshot(path=out / f"office-{name}.png", full_page=True)
@@ -197,6 +202,7 @@ def free_port() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=HERE / "docs" / "screens")
+    parser.add_argument("--voters", action="store_true", help="Only the voter's screens (voter-*.png).")
     arguments = parser.parse_args()
     arguments.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
@@ -207,6 +213,9 @@ def main() -> None:
         server, url = station(folder, codes)
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
+            if arguments.voters:
+                photograph_voter_screens(browser, folder, arguments.out)
+                return
             page = browser.new_page(viewport={"width": 900, "height": 1200})
             page.goto(sheet.as_uri())
             page.screenshot(path=arguments.out / "code-sheet.png", full_page=True)

@@ -27,10 +27,29 @@ def test_the_idle_reset_form_has_a_submit_button(voter):
     assert '<button type="submit"' in form
 
 
-def test_pages_travel_compressed(client):
-    for path in ("/", "/static/css/vallokal.css", "/static/js/kiosk.js"):
-        with client.get(path, headers={"Accept-Encoding": "gzip, deflate, br, zstd"}) as response:
+EVERY_ENCODING = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+
+
+def test_styles_and_scripts_travel_compressed(client):
+    for path in ("/static/css/vallokal.css", "/static/js/kiosk.js"):
+        with client.get(path, headers=EVERY_ENCODING) as response:
             assert response.headers.get("Content-Encoding") in ("br", "zstd", "gzip", "deflate"), path
+
+
+def test_pages_that_carry_a_csrf_token_or_a_typed_code_are_never_compressed(make_station, make_document):
+    """BREACH: the compressed length of a page that reflects a guess beside a secret tells the guesser when it is right."""
+    code = crockford.make_code(os.urandom(16), 15)
+    app = make_station(make_document(check_in="code", code_hashes=[hashlib.sha256(code.replace("-", "").encode()).hexdigest()]))
+    voter = Voter(app.test_client())
+    with voter.client.get("/", headers=EVERY_ENCODING) as welcome:
+        assert 'name="csrf_token"' in welcome.get_data(as_text=True) and len(welcome.get_data()) > 500
+        assert "Content-Encoding" not in welcome.headers
+    typo = code[:-1] + ("0" if code[-1] != "0" else "1")
+    voter.check_in(code=typo)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', voter.client.get("/code").get_data(as_text=True)).group(1)
+    with voter.client.post("/code", data={"csrf_token": token, "code": typo}, headers=EVERY_ENCODING) as mistyped:
+        assert typo in mistyped.get_data(as_text=True)
+        assert "Content-Encoding" not in mistyped.headers
 
 
 def test_the_favicon_is_served(client):
