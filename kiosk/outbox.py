@@ -92,8 +92,12 @@ def make_bundle(after: int, limit: int) -> tuple[bytes, list[int], dict[str, Any
 
 
 def status() -> dict[str, Any]:
-    """The station's signed status for the office: zero-report and package-load minutes, and a fresh nonce."""
-    return {"zero_report_at": store.first_zero_report_minute(), "package_loaded_at": store.package_loaded_minute(), "nonce": secrets.token_hex(16)}
+    """The station's signed status for the office: zero-report and package-load minutes, a fresh nonce, and the
+    participation counters so far per local day (aggregates only; see election.participation)."""
+    return {
+        "zero_report_at": store.first_zero_report_minute(), "package_loaded_at": store.package_loaded_minute(),
+        "nonce": secrets.token_hex(16), "counters": store.participation_counters(),
+    }
 
 
 def _office_answer(request: urllib.request.Request) -> Any:

@@ -222,6 +222,20 @@ class EligiblePopulation(db.Model):
     at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
+class ParticipationCounter(db.Model):
+    """A station's anonymous participation counter for one local polling day, as its signed status last stated it.
+
+    Kept per station and day only, never beside a record; not part of the publication.
+    """
+
+    __tablename__ = "participation_counter"
+
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.device_id"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
 class ProjectUpdate(db.Model):
     """What became of a winning project: one entry of its history, never edited (a later entry supersedes it)."""
 

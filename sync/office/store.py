@@ -48,6 +48,7 @@ from .models import (
     ImportedFile,
     OfficeUser,
     PaperEntry,
+    ParticipationCounter,
     ProjectUpdate,
     Record,
     RecordCheck,
@@ -394,7 +395,26 @@ def _note_status(device: Device, status: dict[str, Any]) -> bool:
         if stated is not None and (known is None or stated > known):
             setattr(device, name, stated)
             changed = True
+    if status.get("counters"):
+        _note_counters(device.device_id, status["counters"])
     return changed
+
+
+def _note_counters(device_id: str, counters: dict[str, dict[str, int]]) -> None:
+    """Keep the highest value each counter has stated: they only grow, so bundles may arrive in any order or twice."""
+    known = {
+        (row.day, row.name): row
+        for row in db.session.scalars(
+            sa.select(ParticipationCounter).where(ParticipationCounter.device_id == device_id, ParticipationCounter.day.in_(list(counters)))
+        )
+    }
+    for day, named in counters.items():
+        for name, count in named.items():
+            row = known.get((day, name))
+            if row is None:
+                db.session.add(ParticipationCounter(device_id=device_id, day=day, name=name, count=count))
+            elif count > row.count:
+                row.count = count
 
 
 def _flag_after_merge(device_id: str, package: packages.ElectionPackage, rows: list[dict[str, Any]]) -> None:
@@ -970,6 +990,14 @@ def station_cast_minutes() -> list[tuple[str, str]]:
         sa.select(Device.station_name, Record.cast_minute).join(Device, Device.device_id == Record.device_id).order_by(Device.station_name, Record.cast_minute)
     )
     return [(station, minute) for station, minute in rows]
+
+
+def counter_totals() -> dict[str, int]:
+    """The stations' participation counters summed over stations and days: what the report shows."""
+    rows = db.session.execute(
+        sa.select(ParticipationCounter.name, sa.func.sum(ParticipationCounter.count)).group_by(ParticipationCounter.name).order_by(ParticipationCounter.name)
+    )
+    return {name: int(total) for name, total in rows}
 
 
 def eligible_population() -> dict[str, int]:
