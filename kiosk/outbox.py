@@ -143,7 +143,7 @@ def resume_point(office_url: str, office_key: str, device_id: str) -> int | None
 
 
 def push(max_bundles: int | None = None) -> PushResult:
-    """Send everything the office has not acknowledged; raises SyncError on the first failure."""
+    """Send everything the office has not acknowledged (records, the closing report, counters that grew); raises SyncError on the first failure."""
     office_url = (current_app.config["OFFICE_URL"] or "").rstrip("/")
     package = store.current_package()
     if not office_url:
@@ -158,7 +158,9 @@ def push(max_bundles: int | None = None) -> PushResult:
         while max_bundles is None or sent < max_bundles:
             report = closing_report()
             pending = local_head - acknowledged
-            if pending <= 0 and (report is None or store.sync_state().closing_acknowledged == report["at"]):
+            counters = store.participation_counters()
+            counters_sent = current_app.extensions.get("vallokal_counters_sent", {}) == counters
+            if pending <= 0 and (report is None or store.sync_state().closing_acknowledged == report["at"]) and counters_sent:
                 break
             data, sequences, report = make_bundle(acknowledged, current_app.config["SYNC_BATCH"])
             request = urllib.request.Request(
@@ -172,6 +174,7 @@ def push(max_bundles: int | None = None) -> PushResult:
             if sequences and ack["high_water"] < sequences[-1] and ack["high_water"] <= acknowledged:
                 raise SyncError(f"the office acknowledged only up to {ack['high_water']}; it may be missing earlier records")
             acknowledged = min(ack["high_water"], local_head)
+            current_app.extensions["vallokal_counters_sent"] = counters
             store.note_sync(now(), acknowledged=acknowledged, closing=report["at"] if report else None)
             local_head = store.ballots_cast()
     except SyncError as error:
