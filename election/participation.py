@@ -111,8 +111,9 @@ TIME_BANDS = (("under_2", 120), ("2_5", 300), ("5_10", 600), ("over_10", None))
 """Time from check-in to cast, in bands coarse enough that a band never tells one voter from another."""
 NO_ANSWER = "none"
 COUNTER_BREAKDOWNS = ("languages", "text_sizes", "contrasts", "features", "time_to_cast", "sessions")
-INDEPENDENT = {"features"}
-"""Breakdowns whose cells do not add up to a total (a ballot may use speech and help): each cell is suppressed on its own."""
+INDEPENDENT = {"features", "sessions"}
+"""Breakdowns whose cells add up to no published total (a ballot may use speech and help; sessions started are not
+published): each cell is suppressed on its own."""
 
 
 def time_band(seconds: float) -> str:
