@@ -61,6 +61,8 @@ LABELS = {
     "survey": {"answered": lazy_gettext("Answered"), "not_answered": lazy_gettext("Not answered")},
 }
 LARGEST_POPULATION = 100_000_000
+LARGEST_PHOTO_BYTES = 2 * 1024 * 1024
+PHOTO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
 class FollowUpError(ValueError):
@@ -184,7 +186,7 @@ def participation_print() -> Any:
     cells = participations.published(figures, threshold())
     return render_template(
         "office/participation_print.html", figures=figures, document=as_json(figures, threshold()), charts=charts(cells),
-        titles=titles(), package=store.require_election(), threshold=threshold(),
+        titles=titles(), package=store.require_election(), threshold=threshold(), printed_at=now(),
     )
 
 
@@ -239,9 +241,10 @@ def add_update(project_id: str) -> Any:
         abort(404)
     try:
         status, on_date, texts, reason = read_update(request.form, package.languages)
+        photo = read_photo(request.files.get("photo"))
     except FollowUpError as error:
         return projects(str(error), 422)
-    store.add_project_update(project_id, status, on_date, texts, reason, session["office_user"])
+    store.add_project_update(project_id, status, on_date, texts, reason, session["office_user"], photo)
     return redirect(url_for("followup.projects") + f"#project-{project_id}")
 
 
@@ -263,6 +266,29 @@ def read_update(form: Any, languages: list[str]) -> tuple[str, str, dict[str, st
     return status, on_date, texts, reason
 
 
+def photo_type(data: bytes) -> str | None:
+    """The image type read from the first bytes, whatever the file's name or the browser says: JPEG, PNG or WebP."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for magic, kind in PHOTO_TYPES.items() if data.startswith(magic)), None)
+
+
+def read_photo(upload: Any) -> tuple[bytes, str] | None:
+    """An optional photo: nothing chosen is no photo; anything else must be a JPEG, PNG or WebP of at most 2 MB."""
+    if upload is None or not upload.filename:
+        return None
+    try:
+        data = upload.stream.read(LARGEST_PHOTO_BYTES + 1)
+    finally:
+        upload.close()
+    if len(data) > LARGEST_PHOTO_BYTES:
+        raise FollowUpError(gettext("The photo is larger than 2 MB. Make it smaller and try again."))
+    kind = photo_type(data)
+    if kind is None:
+        raise FollowUpError(gettext("The photo must be a JPEG, PNG or WebP image."))
+    return data, kind
+
+
 public = Blueprint("followup_public", __name__, url_prefix="/results")
 
 
@@ -271,6 +297,19 @@ def public_projects() -> Any:
     if counting.latest_published() is None:
         abort(404)
     return render_template("results/follow_up.html", package=store.require_election(), histories=histories(), statuses=STATUSES)
+
+
+@public.get("/follow-up/photo/<int:update_id>")
+def photo(update_id: int) -> Response:
+    """A winner's photo, only once a count is published, with the type read from its bytes; never sniffed again by the browser."""
+    if counting.latest_published() is None:
+        abort(404)
+    found = store.project_update_photo(update_id)
+    if found is None:
+        abort(404)
+    data, kind = found
+    return Response(data, mimetype=kind, headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=86400",
+                                                    "Content-Disposition": "inline"})
 
 
 @public.get("/follow-up.atom")

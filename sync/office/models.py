@@ -253,6 +253,11 @@ class ProjectUpdate(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     entered_by: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(default=utc_now)
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    """An optional photo, as uploaded, once its type was read from its first bytes."""
+    photo_type: Mapped[str | None] = mapped_column(String(20))
+
+
 JOB_STATES = ("queued", "running", "done", "failed")
 
 

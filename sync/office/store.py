@@ -1013,7 +1013,10 @@ def set_eligible_population(area: str, population: int, entered_by: str) -> None
             row.population, row.entered_by, row.at = population, entered_by, now()
 
 
-def add_project_update(project_id: str, status: str, on_date: str, texts: dict[str, str], reason: str | None, entered_by: str) -> ProjectUpdate:
+def add_project_update(
+    project_id: str, status: str, on_date: str, texts: dict[str, str], reason: str | None, entered_by: str,
+    photo: tuple[bytes, str] | None = None,
+) -> ProjectUpdate:
     with writing(db.session):
         update = ProjectUpdate(
             project_id=project_id,
@@ -1023,9 +1026,16 @@ def add_project_update(project_id: str, status: str, on_date: str, texts: dict[s
             reason=reason,
             entered_by=entered_by,
             at=now(),
+            photo=photo[0] if photo else None,
+            photo_type=photo[1] if photo else None,
         )
         db.session.add(update)
     return update
+
+
+def project_update_photo(update_id: int) -> tuple[bytes, str] | None:
+    row = db.session.execute(sa.select(ProjectUpdate.photo, ProjectUpdate.photo_type).where(ProjectUpdate.id == update_id)).first()
+    return (row.photo, row.photo_type) if row and row.photo and row.photo_type else None
 
 
 def project_updates() -> list[ProjectUpdate]:
