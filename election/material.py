@@ -27,8 +27,12 @@ IMAGE_TYPES = {".svg", ".png", ".jpg", ".jpeg", ".webp"}
 MAX_IMAGE_BYTES = 4 * 1024 * 1024
 SETTINGS_KEYS = {
     "id", "municipality", "languages", "budget", "currency", "check_in", "minimum_age", "title",
-    "description", "area", "area_statement", "voting", "ballot", "counting",
+    "description", "area", "area_statement", "voting", "ballot", "counting", "survey",
 }
+SURVEY_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+ANSWER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+MAX_QUESTIONS = 5
+MAX_ANSWERS = 10
 TABLE_KEYS = {"voting": ("opens", "closes", "timezone"), "counting": ("rule",)}
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 PROJECT_ID = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.)){0,63}$")
@@ -305,7 +309,52 @@ def settings_document(settings: Mapping[str, Any], file: str = "settings.toml") 
     statement = _text(settings.get("area_statement"), file, "area_statement", languages, problems, required=False)
     if statement:
         document["eligibility"]["area_statement"] = statement
+    if "survey" in settings:
+        questions = _survey(settings["survey"], file, languages, problems)
+        if questions:
+            document["survey"] = {"questions": questions}
     return document, languages, problems
+
+
+def _survey(value: Any, file: str, languages: list[str], problems: list[Problem]) -> list[dict[str, Any]]:
+    """The optional survey after the receipt, as [[survey]] tables: id, question (per language) and answers,
+    each an inline table of an id and its text per language."""
+    example = f'[[survey]] id = "age", question = {{ {languages[0]} = "…" }}, answers = [{{ id = "under_25", {languages[0]} = "…" }}, …]'
+    if not isinstance(value, list) or not value or not all(isinstance(item, dict) for item in value):
+        problems.append(Problem(file, f"survey: give each question as a table, such as {example}"))
+        return []
+    if len(value) > MAX_QUESTIONS:
+        problems.append(Problem(file, f"survey: at most {MAX_QUESTIONS} questions, so it stays quick to answer"))
+    questions = []
+    seen: set[str] = set()
+    for number, item in enumerate(value[:MAX_QUESTIONS], start=1):
+        name = f"survey question {number}"
+        unknown = sorted(set(item) - {"id", "question", "answers"})
+        if unknown:
+            problems.append(Problem(file, f"{name}: unknown setting {', '.join(unknown)}; a question has id, question and answers"))
+        question_id = item.get("id")
+        if not isinstance(question_id, str) or not SURVEY_ID.match(question_id):
+            problems.append(Problem(file, f"{name}: id: give a short name of small letters, digits and _, such as \"age\""))
+        elif question_id in seen:
+            problems.append(Problem(file, f"{name}: id {question_id!r} is used by an earlier question"))
+        seen.add(str(question_id))
+        text = _text(item.get("question"), file, f"{name}: question", languages, problems)
+        answers = item.get("answers")
+        if not isinstance(answers, list) or not 2 <= len(answers) <= MAX_ANSWERS or not all(isinstance(answer, dict) for answer in answers):
+            problems.append(Problem(file, f"{name}: answers: give 2 to {MAX_ANSWERS} answers, each such as {{ id = \"yes\", {languages[0]} = \"…\" }}"))
+            continue
+        given = []
+        for place, answer in enumerate(answers, start=1):
+            answer = dict(answer)
+            answer_id = answer.pop("id", None)
+            if not isinstance(answer_id, str) or not ANSWER_ID.match(answer_id) or answer_id == "none":
+                problems.append(Problem(file, f"{name}: answer {place}: id: give a short name of small letters, digits, _ or - (not \"none\")"))
+            elif answer_id in [known["id"] for known in given]:
+                problems.append(Problem(file, f"{name}: answer {place}: id {answer_id!r} is used by an earlier answer"))
+            answer_text = _text(answer, file, f"{name}: answer {place}", languages, problems)
+            given.append({"id": answer_id, "text": answer_text})
+        questions.append({"id": question_id, "text": text, "answers": given})
+    return questions
 
 
 def _cost(raw: str) -> int | None:

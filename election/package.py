@@ -209,6 +209,7 @@ def _consistent(document: dict[str, Any]) -> ElectionPackage:
             if key.startswith("project:") and key[8:] not in seen:
                 raise PackageError(f"$.audio.{language}.{key}: there is no project {key[8:]!r}")
 
+    _survey_consistent(document.get("survey", {}).get("questions", ()))
     voting = document["voting"]
     try:
         ZoneInfo(voting["timezone"])
@@ -229,6 +230,20 @@ def _consistent(document: dict[str, Any]) -> ElectionPackage:
     if document["check_in"] == "code" and not document.get("voting_codes", {}).get("hashes"):
         raise PackageError("$.voting_codes: check-in by code needs the hashes of the voting codes")
     return ElectionPackage(document=document, projects=projects, rule=rule, opens=opens, closes=closes)
+
+
+def _survey_consistent(questions: Any) -> None:
+    asked: set[str] = set()
+    for index, question in enumerate(questions):
+        if question["id"] in asked:
+            raise PackageError(f"$.survey.questions[{index}].id: {question['id']!r} is used by an earlier question")
+        asked.add(question["id"])
+        answers = [answer["id"] for answer in question["answers"]]
+        for number, answer in enumerate(answers):
+            if answer == "none":
+                raise PackageError(f"$.survey.questions[{index}].answers[{number}].id: 'none' is kept for a question left unanswered")
+            if answer in answers[:number]:
+                raise PackageError(f"$.survey.questions[{index}].answers[{number}].id: {answer!r} is used by an earlier answer")
 
 
 def _texts_have(value: Any, language: str, path: str) -> None:

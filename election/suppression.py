@@ -32,15 +32,24 @@ class Cell:
         return f"<{threshold}" if self.under_threshold else "suppressed"
 
 
-def suppress(counts: Mapping[str, int], threshold: int = DEFAULT_THRESHOLD) -> dict[str, Cell]:
-    """Each count as a cell, with enough hidden that no hidden one follows from the total and the shown ones."""
+def suppress(counts: Mapping[str, int], threshold: int = DEFAULT_THRESHOLD, total_hidden: bool = False) -> dict[str, Cell]:
+    """Each count as a cell, with enough hidden that no hidden one follows from the total and the shown ones.
+
+    With `total_hidden` the breakdown's total is itself hidden elsewhere, so its cells must not add up
+    to it either: at least two cells holding together at least the threshold are hidden.
+    """
     if threshold <= 1:
         return {key: Cell(count) for key, count in counts.items()}
     hidden = {key for key, count in counts.items() if 0 < count < threshold}
     shown_by_size = sorted((key for key in counts if key not in hidden and counts[key] > 0), key=lambda key: (counts[key], key))
-    while hidden and (len(hidden) == 1 or sum(counts[key] for key in hidden) < threshold) and shown_by_size:
+    while (hidden or total_hidden) and (len(hidden) < 2 or sum(counts[key] for key in hidden) < threshold) and shown_by_size:
         hidden.add(shown_by_size.pop(0))
     return {key: Cell(None if key in hidden else count, under_threshold=key in hidden and count < threshold) for key, count in counts.items()}
+
+
+def suppress_each(counts: Mapping[str, int], threshold: int = DEFAULT_THRESHOLD) -> dict[str, Cell]:
+    """Counts that do not add up to anything published (a ballot may use several features): each hidden on its own."""
+    return {key: suppress_total(count, threshold) for key, count in counts.items()}
 
 
 def suppress_total(total: int, threshold: int = DEFAULT_THRESHOLD) -> Cell:

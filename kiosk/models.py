@@ -142,3 +142,18 @@ class PairingCode(db.Model):
     name: Mapped[str | None] = mapped_column(String(60))
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class ParticipationCounter(db.Model):
+    """One anonymous counter per local polling day and name (see election.participation): never a row per voter.
+
+    Without a rowid, rows are kept in key order; all of a day's names are created together at zero,
+    so nothing in the table says which counter was raised first.
+    """
+
+    __tablename__ = "participation_counter"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)

@@ -92,8 +92,12 @@ def make_bundle(after: int, limit: int) -> tuple[bytes, list[int], dict[str, Any
 
 
 def status() -> dict[str, Any]:
-    """The station's signed status for the office: zero-report and package-load minutes, and a fresh nonce."""
-    return {"zero_report_at": store.first_zero_report_minute(), "package_loaded_at": store.package_loaded_minute(), "nonce": secrets.token_hex(16)}
+    """The station's signed status for the office: zero-report and package-load minutes, a fresh nonce, and the
+    participation counters so far per local day (aggregates only; see election.participation)."""
+    return {
+        "zero_report_at": store.first_zero_report_minute(), "package_loaded_at": store.package_loaded_minute(),
+        "nonce": secrets.token_hex(16), "counters": store.participation_counters(),
+    }
 
 
 def _office_answer(request: urllib.request.Request) -> Any:
@@ -139,7 +143,7 @@ def resume_point(office_url: str, office_key: str, device_id: str) -> int | None
 
 
 def push(max_bundles: int | None = None) -> PushResult:
-    """Send everything the office has not acknowledged; raises SyncError on the first failure."""
+    """Send everything the office has not acknowledged (records, the closing report, counters that grew); raises SyncError on the first failure."""
     office_url = (current_app.config["OFFICE_URL"] or "").rstrip("/")
     package = store.current_package()
     if not office_url:
@@ -154,7 +158,9 @@ def push(max_bundles: int | None = None) -> PushResult:
         while max_bundles is None or sent < max_bundles:
             report = closing_report()
             pending = local_head - acknowledged
-            if pending <= 0 and (report is None or store.sync_state().closing_acknowledged == report["at"]):
+            counters = store.participation_counters()
+            counters_sent = current_app.extensions.get("vallokal_counters_sent", {}) == counters
+            if pending <= 0 and (report is None or store.sync_state().closing_acknowledged == report["at"]) and counters_sent:
                 break
             data, sequences, report = make_bundle(acknowledged, current_app.config["SYNC_BATCH"])
             request = urllib.request.Request(
@@ -168,6 +174,7 @@ def push(max_bundles: int | None = None) -> PushResult:
             if sequences and ack["high_water"] < sequences[-1] and ack["high_water"] <= acknowledged:
                 raise SyncError(f"the office acknowledged only up to {ack['high_water']}; it may be missing earlier records")
             acknowledged = min(ack["high_water"], local_head)
+            current_app.extensions["vallokal_counters_sent"] = counters
             store.note_sync(now(), acknowledged=acknowledged, closing=report["at"] if report else None)
             local_head = store.ballots_cast()
     except SyncError as error:

@@ -18,7 +18,7 @@ from cachelib import SimpleCache
 from flask import Flask, Response, current_app, request, session
 from flask_session.cachelib import CacheLibSessionInterface
 
-from . import pairing
+from . import pairing, participation
 
 STAFF_COOKIE = "vallokal_staff"
 # Voter sessions kept at once: forty tablets need a few; the rest is room for
@@ -89,8 +89,13 @@ def keep_voter_session_to_its_client() -> None:
     idle = "voter" in session and time.time() - float(session.get("seen", 0)) > idle_limit(current_app)
     receipt_over = (
         "receipt" in session and "voter" not in session
-        and time.time() - float(session.get("receipt_at", 0)) > int(current_app.config["RECEIPT_SECONDS"]) + SERVER_GRACE_SECONDS
+        and time.time() - max(float(session.get("receipt_at", 0)), float(session.get("seen", 0)))
+        > int(current_app.config["RECEIPT_SECONDS"]) + SERVER_GRACE_SECONDS
     )
+    if idle:
+        participation.abandoned()
+    elif receipt_over and session.get("survey"):
+        participation.survey_not_answered()
     if idle or receipt_over:
         end_session()
 
@@ -99,7 +104,7 @@ def bind_on_save(response: Response) -> Response:
     """Every session that is stored names its client."""
     if session and session.modified and "client" not in session:
         session["client"] = client_identity()
-    if "voter" in session and request.endpoint not in (None, "static", "tablets.state"):
+    if ("voter" in session or "survey" in session) and request.endpoint not in (None, "static", "tablets.state", "voter.receipt"):
         session["seen"] = time.time()
     return response
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -17,15 +18,26 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app, g
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
-from ..election import closing, envelope, merkle, package as packages, rules
+from ..election import closing, envelope, merkle, package as packages, participation, rules
 from ..sync.bundle import SignedRecord
 from ..web.clock import now
 from ..web.sqlite import writing as sqlite_writing
 from . import pin as pins
 from .extensions import db
-from .models import BallotRecord, Event, LoadedPackage, PairingCode, SpentCheckIn, Station, SyncState, Tablet  # noqa: F401 (re-exported for tests)
+from .models import (  # noqa: F401 (re-exported for tests)
+    BallotRecord,
+    Event,
+    LoadedPackage,
+    PairingCode,
+    ParticipationCounter,
+    SpentCheckIn,
+    Station,
+    SyncState,
+    Tablet,
+)
 
 MAX_TABLETS = 40
 ACTIVATION_MINUTES = 10
@@ -416,11 +428,14 @@ def code_used(code_hash: str) -> bool:
     return db.session.scalar(sa.select(BallotRecord.sequence).where(BallotRecord.code_hash == code_hash)) is not None
 
 
-def cast(token: str, ballot: rules.Ballot, code_hash: str | None, device_key: Ed25519PrivateKey, now: datetime) -> str:
-    """Seal, sign, chain and commit one ballot; returns the voter's tracking code.
+def cast(
+    token: str, ballot: rules.Ballot, code_hash: str | None, device_key: Ed25519PrivateKey, now: datetime, counters: Sequence[str] = (),
+) -> str:
+    """Seal, sign, chain and commit one ballot, raising its day's participation `counters` in the same transaction;
+    returns the voter's tracking code.
 
     Casting again with the same check-in token returns the first receipt and
-    stores nothing, which is what makes a double tap or a reload harmless.
+    stores (and counts) nothing, which is what makes a double tap or a reload harmless.
     """
     package = current_package()
     if package is None:
@@ -434,7 +449,7 @@ def cast(token: str, ballot: rules.Ballot, code_hash: str | None, device_key: Ed
     ballot_id = envelope.new_ballot_id()
     sealed = envelope.seal(ballot.as_choices(package.rule.kind), package.sealing_key, package.id, device_id, ballot_id)
     try:
-        record_hash = _store_cast(package, ballot_id, sealed, spent_key, code_hash, device_id, device_key, now)
+        record_hash = _store_cast(package, ballot_id, sealed, spent_key, code_hash, device_id, device_key, now, counters)
     except OperationalError as error:
         if not is_storage_full(error):
             raise
@@ -465,7 +480,7 @@ def storage_full_since() -> datetime | None:
 
 def _store_cast(
     package: packages.ElectionPackage, ballot_id: str, sealed: str, spent_key: str, code_hash: str | None,
-    device_id: str, device_key: Ed25519PrivateKey, now: datetime,
+    device_id: str, device_key: Ed25519PrivateKey, now: datetime, counters: Sequence[str] = (),
 ) -> str:
     """The cast's one write transaction; returns the record hash (of the earlier record for a repeated check-in)."""
     with db.engine.connect().execution_options(immediate=True) as connection, connection.begin():
@@ -509,8 +524,50 @@ def _store_cast(
             )
         )
         connection.execute(sa.insert(SpentCheckIn).values(token_hash=spent_key, sequence=record.sequence))
+        if counters:
+            _count_up(connection, package, now, counters)
         # No event for a cast: the log's microseconds and order would tie it to a moment far finer than its minute.
     return record_hash
+
+
+def polling_day(package: packages.ElectionPackage, moment: datetime) -> str:
+    """The local day (the package's zone) a counter belongs to: the finest time any counter keeps."""
+    return as_utc(moment).astimezone(package.timezone).date().isoformat()
+
+
+def _count_up(connection: Any, package: packages.ElectionPackage, moment: datetime, names: Sequence[str]) -> None:
+    """Raise counters of the day; the day's every name is created first, together, at zero."""
+    day = polling_day(package, moment)
+    questions = package.document.get("survey", {}).get("questions", ())
+    connection.execute(
+        sqlite_insert(ParticipationCounter).on_conflict_do_nothing(),
+        [{"day": day, "name": name, "count": 0} for name in participation.every_counter(package.languages, questions)],
+    )
+    for name in sorted(set(names)):
+        connection.execute(
+            sqlite_insert(ParticipationCounter).values(day=day, name=name, count=1)
+            .on_conflict_do_update(index_elements=["day", "name"], set_={"count": ParticipationCounter.count + 1})
+        )
+
+
+def count(names: Sequence[str], moment: datetime) -> None:
+    """Raise counters outside a cast (an abandoned session, a survey answer), in a transaction of their own."""
+    package = current_package()
+    if package is None or not names:
+        return
+    with db.engine.connect().execution_options(immediate=True) as connection, connection.begin():
+        _count_up(connection, package, moment, names)
+
+
+def participation_counters() -> dict[str, dict[str, int]]:
+    """The counters raised so far, per local day: what the station's signed status carries to the office."""
+    found: dict[str, dict[str, int]] = {}
+    for row in db.session.execute(
+        sa.select(ParticipationCounter.day, ParticipationCounter.name, ParticipationCounter.count)
+        .where(ParticipationCounter.count > 0).order_by(ParticipationCounter.day, ParticipationCounter.name)
+    ):
+        found.setdefault(row.day, {})[row.name] = row.count
+    return found
 
 
 def records() -> list[envelope.BallotRecord]:

@@ -36,7 +36,7 @@ from ..web import i18n
 from ..web.ballot_form import ballot_context, ballot_from_form
 from ..web.clock import now
 from ..web.qr import qr_svg
-from . import lockout, sessions, store
+from . import lockout, participation, sessions, store
 from .tablet_identity import named_tablet
 
 blueprint = Blueprint("voter", __name__)
@@ -103,7 +103,9 @@ def start_voting(code_hash: str | None = None) -> Response:
     """A check-in: a fresh session id, and a voter token that only this id on this client gives."""
     current_app.session_interface.regenerate(session)  # type: ignore[attr-defined]
     session["voter"] = sessions.voter_token(session.sid)
-    session.pop("choices", None)
+    for stale in ("choices", "survey", *participation.FLAGS):
+        session.pop(stale, None)
+    participation.checked_in()
     if code_hash:
         session["code_hash"] = code_hash
     return redirect(url_for("voter.ballot"))
@@ -123,6 +125,7 @@ def welcome() -> str:
 
 @blueprint.get("/help")
 def help_page() -> str:
+    participation.used("help")
     return render_template("kiosk/help.html", package=package_or_none())
 
 
@@ -149,6 +152,8 @@ def settings() -> Response:
             if value not in allowed:
                 abort(400)
             session[key] = value
+    if request.form.get("speech") == "used":
+        participation.used("speech")
     if request.headers.get("X-Requested-With") == "fetch":
         return Response(status=204)
     if request.form.get("reset") == "display":
@@ -335,6 +340,8 @@ def asset(name: str) -> Response:
         abort(404)
     kinds = {"svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp", "opus": "audio/ogg"}
     mimetype = kinds.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
+    if mimetype.startswith("audio/") and "voter" in session:
+        participation.used("speech")
     return Response(content, mimetype=mimetype)
 
 
@@ -353,6 +360,7 @@ def review() -> Any:
     violations = rules.validate(package.rule, choice)
     if violations:
         return redirect(url_for("voter.ballot"))
+    participation.reviewed(choice.as_choices(package.rule.kind))
     return render_template("kiosk/review.html", **ballot_context(package, choice, []))
 
 
@@ -366,7 +374,8 @@ def cast() -> Any:
     choice = session_ballot()
     try:
         tracking_code = store.cast(
-            session["voter"], choice, session.get("code_hash"), current_app.extensions["vallokal_device_key"], now()
+            session["voter"], choice, session.get("code_hash"), current_app.extensions["vallokal_device_key"], now(),
+            participation.at_cast(choice.as_choices(package.rule.kind)),
         )
     except store.InvalidBallot as invalid:
         titles = project_titles(package)
@@ -380,7 +389,8 @@ def cast() -> Any:
             return refuse(refusal.reason, 503)
         end_voter_session(keep_display=True)
         return refuse(refusal.reason, 409 if refusal.reason == "code_used" else 403)
-    end_voter_session(keep_display=True, receipt=tracking_code, receipt_at=time.time())
+    survey = {"survey": True} if participation.survey_questions() else {}
+    end_voter_session(keep_display=True, receipt=tracking_code, receipt_at=time.time(), **survey)
     outbox = current_app.extensions.get("vallokal_outbox")
     if outbox is not None:
         outbox.wake()
@@ -392,7 +402,10 @@ def receipt() -> Any:
     tracking_code = session.get("receipt") or recovered_receipt()
     if not tracking_code:
         return redirect(url_for("voter.welcome"))
-    return render_template("kiosk/receipt.html", package=package_or_none(), tracking_code=tracking_code, qr=qr_svg(tracking_code))
+    questions = participation.survey_questions() if session.get("survey") else []
+    return render_template(
+        "kiosk/receipt.html", package=package_or_none(), tracking_code=tracking_code, qr=qr_svg(tracking_code), questions=questions
+    )
 
 
 def recovered_receipt() -> str | None:
@@ -415,6 +428,21 @@ def still_here() -> Response:
 
 @blueprint.post("/done")
 def done() -> Response:
+    """Finish, Stop and start over, and the idle reset: a checked-in voter who did not cast has abandoned; after a
+    cast, a survey left unanswered is counted as such."""
+    if "voter" in session:
+        participation.abandoned()
+    elif session.get("survey"):
+        participation.survey_not_answered()
+    end_voter_session()
+    return redirect(url_for("voter.welcome"))
+
+
+@blueprint.post("/survey")
+def survey() -> Response:
+    """The optional survey after the receipt: counted once per cast, as counters of the day only, then the session ends."""
+    if session.get("survey") and "voter" not in session:
+        participation.survey_answered(request.form)
     end_voter_session()
     return redirect(url_for("voter.welcome"))
 

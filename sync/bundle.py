@@ -5,13 +5,16 @@ On the wire a bundle is gzip-compressed canonical JSON:
     {"body": {"format": "vallokal-bundle", "version": 2, "election_id", "device_id",
               "certificate", "previous_hash", "records": [[sequence, ballot_id, sealed,
               cast_minute, code_hash or null, signature], ...], "closing_report", "created",
-              "status": {"zero_report_at", "package_loaded_at", "nonce"}},
+              "status": {"zero_report_at", "package_loaded_at", "nonce", "counters"?}},
      "signature": the device's Ed25519 signature over the canonical body}
 
 Version 1 is the same without `status`; the office reads both, since stations
 upgrade in place. The status tells the office when the station printed its
 zero report and loaded the package (minutes, UTC), so it can hold records cast
-before them; the nonce is fresh in every bundle.
+before them; the nonce is fresh in every bundle. A status may carry `counters`, the
+station's anonymous participation counters so far, per local polling day:
+{"2027-03-02": {"ballots": 41, "language:sv": 30, ...}}, totals that only grow; a
+station that predates them sends none, and its bundles read as before.
 
 Records travel without the fields the bundle already names (election, device) and
 without their previous hash, which the chain gives: the first record's is the
@@ -34,6 +37,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -57,6 +61,12 @@ PARALLEL_FROM = 64
 BODY_FIELDS_V1 = {"format", "version", "election_id", "device_id", "certificate", "previous_hash", "records", "closing_report", "created"}
 BODY_FIELDS = BODY_FIELDS_V1 | {"status"}
 STATUS_FIELDS = {"zero_report_at", "package_loaded_at", "nonce"}
+STATUS_FIELDS_WITH_COUNTERS = STATUS_FIELDS | {"counters"}
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+COUNTER_NAME = re.compile(r"^[a-z_]{1,20}(:[A-Za-z0-9_.-]{1,64}){0,2}$")
+MAX_COUNTER_DAYS = 400
+MAX_COUNTERS_PER_DAY = 500
+MAX_COUNT = 10_000_000
 MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$")
 NONCE = re.compile(r"^[0-9a-f]{32}$")
 
@@ -239,14 +249,36 @@ def read(data: bytes) -> Bundle:
 
 def read_status(status: Any) -> dict[str, Any]:
     """A station's signed status: when it printed its zero report and loaded the package (minutes, UTC, or null), and a nonce."""
-    if not isinstance(status, dict) or set(status) != STATUS_FIELDS:
-        raise BundleError(f"bundle status must have exactly the fields {', '.join(sorted(STATUS_FIELDS))}", 400)
+    if not isinstance(status, dict) or set(status) not in (STATUS_FIELDS, STATUS_FIELDS_WITH_COUNTERS):
+        raise BundleError(f"bundle status must have exactly the fields {', '.join(sorted(STATUS_FIELDS))} (and counters, if any)", 400)
     for name in ("zero_report_at", "package_loaded_at"):
         if status[name] is not None and not (isinstance(status[name], str) and MINUTE.match(status[name])):
             raise BundleError(f"bundle status {name} must be a minute such as 2026-05-01T08:00Z, or null", 400)
     if not (isinstance(status["nonce"], str) and NONCE.match(status["nonce"])):
         raise BundleError("bundle status nonce must be 32 lowercase hex digits", 400)
+    if "counters" in status:
+        read_counters(status["counters"])
     return dict(status)
+
+
+def read_counters(counters: Any) -> None:
+    """Counters per local day: at most MAX_COUNTER_DAYS days of MAX_COUNTERS_PER_DAY names, each a whole number."""
+    if not isinstance(counters, dict) or len(counters) > MAX_COUNTER_DAYS:
+        raise BundleError(f"bundle status counters must be an object of at most {MAX_COUNTER_DAYS} days", 400)
+    for day, named in counters.items():
+        try:
+            valid_day = bool(DAY.match(day)) and date.fromisoformat(day) is not None
+        except ValueError:
+            valid_day = False
+        if not valid_day:
+            raise BundleError(f"bundle status counters: {day[:20]!r} is not a day such as 2027-03-02", 400)
+        if not isinstance(named, dict) or len(named) > MAX_COUNTERS_PER_DAY:
+            raise BundleError(f"bundle status counters for {day}: must be an object of at most {MAX_COUNTERS_PER_DAY} counters", 400)
+        for name, count in named.items():
+            if not COUNTER_NAME.match(name):
+                raise BundleError(f"bundle status counters for {day}: {name[:80]!r} is not a counter name", 400)
+            if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_COUNT:
+                raise BundleError(f"bundle status counters for {day}: {name} must be a whole number from 0 to {MAX_COUNT}", 400)
 
 
 def verify(bundle: Bundle, device_public: str, executor: Executor | None = None, records: bool = True) -> None:

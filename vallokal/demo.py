@@ -21,7 +21,7 @@ import waitress.server
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from .demo_texts import in_all_languages
+from .demo_texts import in_all_languages, survey
 from .election import keys, package as packages
 from .election.material import Draft
 from .kiosk import create_app, outbox, pairing, prepare, server, store
@@ -107,6 +107,7 @@ def demo_document(
         ],
         "counting": {"rule": "greedy", "tie_break": "project-id"},
         "keys": {"authority_signing": authority_public, "office_sealing": sealing_public},
+        "survey": survey(("sv", "en")),
     }
     if office_signing_public:
         document["keys"]["office_signing"] = office_signing_public

@@ -36,6 +36,54 @@ VOTE = {
     "location": {"ar": "تينستا", "so": "Tensta", "fi": "Tensta", "sv-easy": "Tensta"},
 }
 
+SURVEY = [
+    ("age", {
+        "sv": "Hur gammal är du?", "en": "How old are you?", "ar": "كم عمرك؟", "so": "Imisa jir baad tahay?",
+        "fi": "Kuinka vanha olet?", "sv-easy": "Hur gammal är du?",
+    }, [
+        ("under_18", {"sv": "Under 18 år", "en": "Under 18", "ar": "أقل من 18", "so": "Ka yar 18", "fi": "Alle 18", "sv-easy": "Yngre än 18 år"}),
+        ("18_29", {"sv": "18–29 år", "en": "18–29", "ar": "18–29", "so": "18–29", "fi": "18–29", "sv-easy": "18–29 år"}),
+        ("30_64", {"sv": "30–64 år", "en": "30–64", "ar": "30–64", "so": "30–64", "fi": "30–64", "sv-easy": "30–64 år"}),
+        ("65_plus", {"sv": "65 år eller äldre", "en": "65 or older", "ar": "65 أو أكثر", "so": "65 ama ka weyn", "fi": "65 tai vanhempi",
+                     "sv-easy": "65 år eller äldre"}),
+    ]),
+    ("first_time", {
+        "sv": "Är det första gången du röstar i en medborgarbudget?", "en": "Is this the first time you vote in a citizens' budget?",
+        "ar": "هل هذه أول مرة تصوّت فيها في الميزانية التشاركية؟", "so": "Ma tahay markii ugu horeysay ee aad u codeyso miisaaniyadda dadweynaha?",
+        "fi": "Äänestätkö asukasbudjetissa ensimmäistä kertaa?", "sv-easy": "Är det första gången du röstar om medborgarbudget?",
+    }, [
+        ("yes", {"sv": "Ja", "en": "Yes", "ar": "نعم", "so": "Haa", "fi": "Kyllä", "sv-easy": "Ja"}),
+        ("no", {"sv": "Nej", "en": "No", "ar": "لا", "so": "Maya", "fi": "Ei", "sv-easy": "Nej"}),
+    ]),
+    ("heard", {
+        "sv": "Hur fick du veta om omröstningen?", "en": "How did you hear about the vote?", "ar": "كيف عرفت عن التصويت؟",
+        "so": "Sideed ku ogaatay codbixinta?", "fi": "Mistä kuulit äänestyksestä?", "sv-easy": "Hur fick du veta att du kan rösta?",
+    }, [
+        ("letter", {"sv": "Brev eller lapp hemma", "en": "A letter or note at home", "ar": "رسالة أو ورقة في البيت", "so": "Warqad guriga timid",
+                    "fi": "Kirje tai lappu kotona", "sv-easy": "Ett brev hem"}),
+        ("school", {"sv": "Skola, förening eller fritidsgård", "en": "School, a club or youth centre", "ar": "المدرسة أو جمعية أو نادي الشباب",
+                    "so": "Dugsi, urur ama xarun dhalinyaro", "fi": "Koulu, yhdistys tai nuorisotalo", "sv-easy": "Skolan, en förening eller fritids"}),
+        ("social", {"sv": "Sociala medier eller webben", "en": "Social media or the web", "ar": "وسائل التواصل الاجتماعي أو الإنترنت",
+                    "so": "Baraha bulshada ama internetka", "fi": "Sosiaalinen media tai verkko", "sv-easy": "Internet"}),
+        ("people", {"sv": "Någon jag känner", "en": "Someone I know", "ar": "شخص أعرفه", "so": "Qof aan aqaan", "fi": "Joku tuttu",
+                    "sv-easy": "Någon jag känner"}),
+        ("here", {"sv": "Jag såg stationen här", "en": "I saw the station here", "ar": "رأيت محطة التصويت هنا", "so": "Halkan ayaan ku arkay goobta",
+                  "fi": "Näin äänestyspisteen täällä", "sv-easy": "Jag såg stället att rösta här"}),
+    ]),
+]
+"""The demo's short survey after the receipt, in every language; `survey(languages)` gives it in some of them."""
+
+
+def survey(languages: tuple[str, ...]) -> dict[str, Any]:
+    def only(text: dict[str, str]) -> dict[str, str]:
+        return {language: value for language, value in text.items() if language in languages}
+
+    return {"questions": [
+        {"id": question_id, "text": only(text), "answers": [{"id": answer_id, "text": only(answer)} for answer_id, answer in answers]}
+        for question_id, text, answers in SURVEY
+    ]}
+
+
 CATEGORIES = {
     "Trygghet": {"ar": "الأمان", "so": "Badbaado", "fi": "Turvallisuus", "sv-easy": "Trygghet"},
     "Idrott": {"ar": "الرياضة", "so": "Ciyaaraha", "fi": "Liikunta", "sv-easy": "Sport"},
@@ -143,4 +191,6 @@ def in_all_languages(document: dict[str, Any]) -> dict[str, Any]:
             "location": {**project["location"], **VOTE["location"]},
         })
     document["projects"] = projects
+    if "survey" in document:
+        document["survey"] = survey(tuple(document["languages"]))
     return document

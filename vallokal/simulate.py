@@ -21,6 +21,7 @@ import time
 import urllib.parse
 import urllib.request
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -85,15 +86,73 @@ class HttpVoter:
         token = CSRF.search(self.get(token_from).decode("utf-8")).group(1)
         return self.request("POST", path, {"csrf_token": token, **(fields or {})})
 
-    def vote(self, fields: dict[str, Any]) -> None:
-        """Start, confirm eligibility, fill in the ballot, cast and finish; raises on any surprise."""
+    def vote(self, fields: dict[str, Any], habits: Habits | None = None) -> None:
+        """Start, confirm eligibility, fill in the ballot, cast and finish; raises on any surprise.
+
+        With `habits`, the voter first sets a language and display settings, may open the help page, change
+        a choice after the review, answer the survey, or check in and walk away before voting.
+        """
+        habits = habits or Habits()
+        if habits.settings:
+            assert self.post("/settings", "/", habits.settings)[0] == 302
+        if habits.abandon_first:
+            assert self.post("/start", "/")[0] == 302
+            assert self.post("/eligibility", "/eligibility", {"confirm": "yes"})[0] == 302
+            self.post("/done", "/ballot")
+            if habits.settings:
+                self.post("/settings", "/", habits.settings)
         assert self.post("/start", "/")[0] == 302
         assert self.post("/eligibility", "/eligibility", {"confirm": "yes"})[0] == 302
-        status, location, _ = self.post("/ballot", "/ballot", fields)
+        if habits.help:
+            self.get("/help")
+        first = habits.first_choice or fields
+        status, location, _ = self.post("/ballot", "/ballot", first)
         assert status == 302 and location.endswith("/review"), (status, location)
+        if habits.first_choice:
+            self.get("/review")
+            status, location, _ = self.post("/ballot", "/ballot", fields)
+            assert status == 302 and location.endswith("/review"), (status, location)
         status, location, _ = self.post("/cast", "/review")
         assert status == 302 and location.endswith("/receipt"), (status, location)
-        self.post("/done", "/receipt")
+        if habits.survey is not None:
+            self.post("/survey", "/receipt", habits.survey)
+        else:
+            self.post("/done", "/receipt")
+
+
+@dataclass(frozen=True)
+class Habits:
+    """How one simulated voter uses the station, so a rehearsal's participation counters show real figures."""
+
+    settings: dict[str, str] = field(default_factory=dict)
+    help: bool = False
+    first_choice: dict[str, Any] | None = None
+    survey: dict[str, str] | None = None
+    abandon_first: bool = False
+
+
+def random_habits(document: dict[str, Any], fields: dict[str, Any], rng: random.Random) -> Habits:
+    """Mostly the package's first language at standard settings; some other languages, larger text, dark colours, help,
+    a change after the review, survey answers, and a few who walk away once before voting."""
+    languages = list(document["languages"])
+    settings: dict[str, str] = {}
+    if len(languages) > 1 and rng.random() < 0.35:
+        settings["language"] = rng.choice(languages[1:])
+    if rng.random() < 0.2:
+        settings["text_size"] = rng.choice(["large", "larger", "largest"])
+    if rng.random() < 0.1:
+        settings["contrast"] = rng.choice(["dark", "light"])
+    first_choice = None
+    if rng.random() < 0.15:
+        other = random_ballot(document, rng)
+        first_choice = other if other != fields else None
+    survey = None
+    if document.get("survey") and rng.random() < 0.5:
+        survey = {
+            f"survey-{question['id']}": rng.choice(question["answers"])["id"]
+            for question in document["survey"]["questions"] if rng.random() < 0.9
+        }
+    return Habits(settings, rng.random() < 0.1, first_choice, survey, rng.random() < 0.08)
 
 
 def random_ballot(document: dict[str, Any], rng: random.Random) -> dict[str, Any]:
@@ -132,7 +191,8 @@ def _vote_at(address: tuple[str, int], document: dict[str, Any], voters: int, se
     rng = random.Random(seed)
     voter = HttpVoter(*address)
     for _ in range(voters):
-        voter.vote(random_ballot(document, rng))
+        fields = random_ballot(document, rng)
+        voter.vote(fields, random_habits(document, fields, rng))
     return voters
 
 

@@ -20,6 +20,7 @@ DOCUMENTS = {
     "zero": lazy_gettext("Zero report"),
     "reopening": lazy_gettext("Reopening report"),
     "closing": lazy_gettext("Closing report"),
+    "participation": lazy_gettext("Participation report"),
 }
 
 

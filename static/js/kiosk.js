@@ -220,7 +220,7 @@
     var player = new Audio();
     player.preload = "none";
     player.preservesPitch = true;
-    var playing = null;
+    var playing = null, spoken = false;
     var rate = Number(root.dataset.audioRate) || 1;
     var volume = Number(root.dataset.audioVolume) || 1;
     var status = controls.querySelector(".audio-status");
@@ -250,6 +250,7 @@
         stop();
         if (again) { return; }
         player.src = button.dataset.audio;
+        if (!spoken) { spoken = true; save("speech", "used"); }
         show();
         playing = button;
         button.setAttribute("aria-pressed", "true");

@@ -12,7 +12,7 @@ import click
 import waitress
 from flask import Flask
 
-from ...election import certificate as certificates, keys, material, participation as participations
+from ...election import certificate as certificates, keys, material
 from ...election.package import PackageError
 from ...web import commands
 from ...web.clock import now
@@ -655,7 +655,7 @@ def status(data_dir: Path, as_json: bool) -> None:
 @data_option
 @click.option("--json", "as_json", is_flag=True, help='Print JSON: one key per breakdown, suppressed cells as "<10".')
 def participation(data_dir: Path, as_json: bool) -> None:
-    """Participation for the board: ballots by station, day, time of day and channel, small counts hidden."""
+    """Participation for the board: ballots by station, day, time of day, channel, language and the stations' other counters, small counts hidden."""
     app = office_app(data_dir)
     with app.app_context(), app.test_request_context():
         try:
@@ -667,10 +667,11 @@ def participation(data_dir: Path, as_json: bool) -> None:
         click.echo(json.dumps(document, ensure_ascii=False, sort_keys=True))
         return
     click.echo(f"ballots: {document['total']}, eligible: {document['eligible'] or 'not entered'}, turnout: {document['turnout_percent'] or '–'} %")
-    for key in participations.BREAKDOWNS:
-        click.echo(f"{key}:")
-        for label, value in document[key].items():
-            click.echo(f"  {label}: {value}")
+    for key, row in document.items():
+        if isinstance(row, dict):
+            click.echo(f"{key}:")
+            for label, value in row.items():
+                click.echo(f"  {label}: {value}")
 
 
 @office.command("population")

@@ -17,6 +17,7 @@ from flask_babel import gettext, lazy_gettext
 
 from ...election import participation as participations
 from ...election.suppression import Cell
+from ...web import i18n
 from ...web.charts import bar_chart
 from ...web.clock import now
 from . import channels, counting, store
@@ -38,8 +39,31 @@ BREAKDOWN_TITLES = {
     "days": lazy_gettext("Ballots by day"),
     "hour_bands": lazy_gettext("Ballots by time of day (local time)"),
     "channels": lazy_gettext("Ballots by channel"),
+    "languages": lazy_gettext("Ballots at the stations by language"),
+    "text_sizes": lazy_gettext("Ballots at the stations by text size"),
+    "contrasts": lazy_gettext("Ballots at the stations by colours"),
+    "features": lazy_gettext("Ballots at the stations that used speech, help or a change after the review"),
+    "time_to_cast": lazy_gettext("Time from check-in to cast"),
+    "sessions": lazy_gettext("Sessions at the stations: cast and abandoned before casting"),
+    "survey": lazy_gettext("The survey after the receipt"),
+}
+LABELS = {
+    "text_sizes": {"normal": lazy_gettext("Normal"), "large": lazy_gettext("Large"), "larger": lazy_gettext("Larger"), "largest": lazy_gettext("Largest")},
+    "contrasts": {"default": lazy_gettext("Standard colours"), "dark": lazy_gettext("Dark"), "light": lazy_gettext("Light, high contrast")},
+    "features": {
+        "speech": lazy_gettext("Listened to speech"), "help": lazy_gettext("Opened the help page"),
+        "changed_on_review": lazy_gettext("Changed a choice after the review page"),
+    },
+    "time_to_cast": {
+        "under_2": lazy_gettext("Under 2 minutes"), "2_5": lazy_gettext("2–5 minutes"), "5_10": lazy_gettext("5–10 minutes"),
+        "over_10": lazy_gettext("Over 10 minutes"),
+    },
+    "sessions": {"cast": lazy_gettext("Cast"), "abandoned": lazy_gettext("Abandoned before casting")},
+    "survey": {"answered": lazy_gettext("Answered"), "not_answered": lazy_gettext("Not answered")},
 }
 LARGEST_POPULATION = 100_000_000
+LARGEST_PHOTO_BYTES = 2 * 1024 * 1024
+PHOTO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
 class FollowUpError(ValueError):
@@ -52,7 +76,43 @@ def current_figures() -> participations.Participation:
     for imported in channels.imported_files():
         other[imported.source] = other.get(imported.source, 0) + imported.ballots
     eligible = sum(store.eligible_population().values()) or None
-    return participations.figures(store.station_cast_minutes(), other, package.timezone, eligible)
+    extra = participations.counter_breakdowns(store.counter_totals(), survey_questions(package))
+    return participations.figures(store.station_cast_minutes(), other, package.timezone, eligible, extra)
+
+
+def survey_questions(package: Any) -> list[dict[str, Any]]:
+    return list(package.document.get("survey", {}).get("questions", ()))
+
+
+def titles() -> dict[str, str]:
+    """Every breakdown's title, the survey's questions in the package's first language."""
+    package = store.require_election()
+    found = {key: str(title) for key, title in BREAKDOWN_TITLES.items()}
+    for question in survey_questions(package):
+        found[f"survey:{question['id']}"] = gettext("Survey: %(question)s", question=package_text(question["text"], package))
+    return found
+
+
+def package_text(text: dict[str, str], package: Any) -> str:
+    return text.get(package.fallback_language) or next(iter(text.values()))
+
+
+def label(key: str, name: str) -> str:
+    """A breakdown's row as clerks read it; machine names stay in the CSV and JSON."""
+    if key == "channels":
+        return channel_label(name)
+    if key == "languages":
+        return i18n.LANGUAGES.get(name, name)
+    if key in LABELS:
+        return str(LABELS[key].get(name, name))
+    if key.startswith("survey:"):
+        if name == participations.NO_ANSWER:
+            return gettext("No answer")
+        package = store.require_election()
+        question = next((item for item in survey_questions(package) if f"survey:{item['id']}" == key), None)
+        answer = next((item for item in (question or {}).get("answers", ()) if item["id"] == name), None)
+        return package_text(answer["text"], package) if answer else name
+    return name
 
 
 def channel_label(name: str) -> str:
@@ -60,15 +120,17 @@ def channel_label(name: str) -> str:
 
 
 def exact_cells(figures: participations.Participation) -> dict[str, dict[str, Cell]]:
-    return {key: {label: Cell(count) for label, count in counts.items()} for key, counts in figures.breakdowns.items()}
+    every = {**figures.breakdowns, **figures.extra}
+    return {key: {name: Cell(count) for name, count in counts.items()} for key, counts in every.items()}
 
 
 def charts(cells: dict[str, dict[str, Cell]]) -> dict[str, Any]:
     under = gettext("under %(threshold)s", threshold=threshold())
+    named = titles()
     drawn = {}
     for key, row in cells.items():
-        labels = {(channel_label(label) if key == "channels" else label): (cell.count, cell.text(threshold(), under=under)) for label, cell in row.items()}
-        drawn[key] = bar_chart(labels, str(BREAKDOWN_TITLES.get(key, key)))
+        labels = {label(key, name): (cell.count, cell.text(threshold(), under=under)) for name, cell in row.items()}
+        drawn[key] = bar_chart(labels, named.get(key, key))
     return drawn
 
 
@@ -88,7 +150,7 @@ def as_json(figures: participations.Participation, limit: int) -> dict[str, Any]
 def participation(error: str | None = None, status: int = 200) -> Any:
     figures = current_figures()
     return render_template(
-        "office/participation.html", figures=figures, charts=charts(exact_cells(figures)), titles=BREAKDOWN_TITLES,
+        "office/participation.html", figures=figures, charts=charts(exact_cells(figures)), titles=titles(),
         channel_label=channel_label, areas=store.eligible_population(), error=error,
     ), status
 
@@ -121,7 +183,7 @@ def participation_print() -> Any:
     cells = participations.published(figures, threshold())
     return render_template(
         "office/participation_print.html", figures=figures, document=as_json(figures, threshold()), charts=charts(cells),
-        titles=BREAKDOWN_TITLES, package=store.require_election(), threshold=threshold(),
+        titles=titles(), package=store.require_election(), threshold=threshold(), printed_at=now(),
     )
 
 
@@ -132,9 +194,10 @@ def participation_csv() -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["breakdown", "label", "ballots"])
-    for key in participations.BREAKDOWNS:
-        for label, value in document[key].items():
-            writer.writerow([key, label, value])
+    for key, row in document.items():
+        if isinstance(row, dict):
+            for name, value in row.items():
+                writer.writerow([key, name, value])
     writer.writerow(["total", "", document["total"]])
     return Response(buffer.getvalue(), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="participation.csv"'})
 
@@ -175,9 +238,10 @@ def add_update(project_id: str) -> Any:
         abort(404)
     try:
         status, on_date, texts, reason = read_update(request.form, package.languages)
+        photo = read_photo(request.files.get("photo"))
     except FollowUpError as error:
         return projects(str(error), 422)
-    store.add_project_update(project_id, status, on_date, texts, reason, session["office_user"])
+    store.add_project_update(project_id, status, on_date, texts, reason, session["office_user"], photo)
     return redirect(url_for("followup.projects") + f"#project-{project_id}")
 
 
@@ -199,6 +263,29 @@ def read_update(form: Any, languages: list[str]) -> tuple[str, str, dict[str, st
     return status, on_date, texts, reason
 
 
+def photo_type(data: bytes) -> str | None:
+    """The image type read from the first bytes, whatever the file's name or the browser says: JPEG, PNG or WebP."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for magic, kind in PHOTO_TYPES.items() if data.startswith(magic)), None)
+
+
+def read_photo(upload: Any) -> tuple[bytes, str] | None:
+    """An optional photo: nothing chosen is no photo; anything else must be a JPEG, PNG or WebP of at most 2 MB."""
+    if upload is None or not upload.filename:
+        return None
+    try:
+        data = upload.stream.read(LARGEST_PHOTO_BYTES + 1)
+    finally:
+        upload.close()
+    if len(data) > LARGEST_PHOTO_BYTES:
+        raise FollowUpError(gettext("The photo is larger than 2 MB. Make it smaller and try again."))
+    kind = photo_type(data)
+    if kind is None:
+        raise FollowUpError(gettext("The photo must be a JPEG, PNG or WebP image."))
+    return data, kind
+
+
 public = Blueprint("followup_public", __name__, url_prefix="/results")
 
 
@@ -207,6 +294,19 @@ def public_projects() -> Any:
     if counting.latest_published() is None:
         abort(404)
     return render_template("results/follow_up.html", package=store.require_election(), histories=histories(), statuses=STATUSES)
+
+
+@public.get("/follow-up/photo/<int:update_id>")
+def photo(update_id: int) -> Response:
+    """A winner's photo, only once a count is published, with the type read from its bytes; never sniffed again by the browser."""
+    if counting.latest_published() is None:
+        abort(404)
+    found = store.project_update_photo(update_id)
+    if found is None:
+        abort(404)
+    data, kind = found
+    return Response(data, mimetype=kind, headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=86400",
+                                                    "Content-Disposition": "inline"})
 
 
 @public.get("/follow-up.atom")

@@ -222,6 +222,20 @@ class EligiblePopulation(db.Model):
     at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
+class ParticipationCounter(db.Model):
+    """A station's anonymous participation counter for one local polling day, as its signed status last stated it.
+
+    Kept per station and day only, never beside a record; not part of the publication.
+    """
+
+    __tablename__ = "participation_counter"
+
+    device_id: Mapped[str] = mapped_column(ForeignKey("device.device_id"), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
 class ProjectUpdate(db.Model):
     """What became of a winning project: one entry of its history, never edited (a later entry supersedes it)."""
 
@@ -239,6 +253,11 @@ class ProjectUpdate(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     entered_by: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(default=utc_now)
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    """An optional photo, as uploaded, once its type was read from its first bytes."""
+    photo_type: Mapped[str | None] = mapped_column(String(20))
+
+
 JOB_STATES = ("queued", "running", "done", "failed")
 
 

@@ -51,6 +51,7 @@ from .models import (
     Job,
     OfficeUser,
     PaperEntry,
+    ParticipationCounter,
     ProjectUpdate,
     Publication,
     Record,
@@ -396,7 +397,26 @@ def _note_status(device: Device, status: dict[str, Any]) -> bool:
         if stated is not None and (known is None or stated > known):
             setattr(device, name, stated)
             changed = True
+    if status.get("counters"):
+        _note_counters(device.device_id, status["counters"])
     return changed
+
+
+def _note_counters(device_id: str, counters: dict[str, dict[str, int]]) -> None:
+    """Keep the highest value each counter has stated: they only grow, so bundles may arrive in any order or twice."""
+    known = {
+        (row.day, row.name): row
+        for row in db.session.scalars(
+            sa.select(ParticipationCounter).where(ParticipationCounter.device_id == device_id, ParticipationCounter.day.in_(list(counters)))
+        )
+    }
+    for day, named in counters.items():
+        for name, count in named.items():
+            row = known.get((day, name))
+            if row is None:
+                db.session.add(ParticipationCounter(device_id=device_id, day=day, name=name, count=count))
+            elif count > row.count:
+                row.count = count
 
 
 def _flag_after_merge(device_id: str, package: packages.ElectionPackage, rows: list[dict[str, Any]]) -> None:
@@ -964,6 +984,14 @@ def station_cast_minutes() -> list[tuple[str, str]]:
     return [(station, minute) for station, minute in rows]
 
 
+def counter_totals() -> dict[str, int]:
+    """The stations' participation counters summed over stations and days: what the report shows."""
+    rows = db.session.execute(
+        sa.select(ParticipationCounter.name, sa.func.sum(ParticipationCounter.count)).group_by(ParticipationCounter.name).order_by(ParticipationCounter.name)
+    )
+    return {name: int(total) for name, total in rows}
+
+
 def eligible_population() -> dict[str, int]:
     return {row.area: row.population for row in db.session.scalars(sa.select(EligiblePopulation).order_by(EligiblePopulation.area))}
 
@@ -977,7 +1005,10 @@ def set_eligible_population(area: str, population: int, entered_by: str) -> None
             row.population, row.entered_by, row.at = population, entered_by, now()
 
 
-def add_project_update(project_id: str, status: str, on_date: str, texts: dict[str, str], reason: str | None, entered_by: str) -> ProjectUpdate:
+def add_project_update(
+    project_id: str, status: str, on_date: str, texts: dict[str, str], reason: str | None, entered_by: str,
+    photo: tuple[bytes, str] | None = None,
+) -> ProjectUpdate:
     with writing(db.session):
         update = ProjectUpdate(
             project_id=project_id,
@@ -987,9 +1018,16 @@ def add_project_update(project_id: str, status: str, on_date: str, texts: dict[s
             reason=reason,
             entered_by=entered_by,
             at=now(),
+            photo=photo[0] if photo else None,
+            photo_type=photo[1] if photo else None,
         )
         db.session.add(update)
     return update
+
+
+def project_update_photo(update_id: int) -> tuple[bytes, str] | None:
+    row = db.session.execute(sa.select(ProjectUpdate.photo, ProjectUpdate.photo_type).where(ProjectUpdate.id == update_id)).first()
+    return (row.photo, row.photo_type) if row and row.photo and row.photo_type else None
 
 
 def project_updates() -> list[ProjectUpdate]:

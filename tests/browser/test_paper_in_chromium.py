@@ -79,3 +79,14 @@ def test_the_zero_and_closing_reports_print_ready_to_sign(make_station, page, tm
         page.goto(f"{base}/staff/")
         assert axe_violations(page) == [], "staff panel with its reports and the reopening confirmation"
         assert "Slutrapport" in closing[0]["text"]
+
+
+@pytest.mark.browser
+def test_the_participation_report_prints_for_the_board_like_the_protocol(busy_office, page, tmp_path):
+    log_in(page, busy_office)
+    pages = printed(page, busy_office + "/participation/print", tmp_path / "participation.pdf")
+    check_paper(pages, "participation report")
+    whole = " ".join(sheet["text"] for sheet in pages)
+    assert "Rapport om deltagandet" in pages[0]["text"]
+    assert "under 10" in whole, "the station with 3 ballots is suppressed on paper"
+    assert axe_violations(page) == [], "participation report"

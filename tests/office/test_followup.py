@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from unittest import mock
 
 import feedparser
 from click.testing import CliRunner
 from syncing import bundle_of, cast, log_in, now, post_bundle, token
-from vallokal.sync.office import counting, store as office_store
+from vallokal.sync.office import counting, followup, store as office_store
 
 from vallokal.cli import cli
 
@@ -93,3 +95,36 @@ def test_nothing_to_follow_up_before_a_count_is_published(election, staff, seali
     assert election.office.test_client().get("/results/follow-up.atom").status_code == 404
     log_in(staff)
     assert "ingen rösträkning har publicerats" in staff.get("/follow-up/").get_data(as_text=True)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_an_update_may_carry_a_photo_checked_by_its_bytes_and_served_as_what_it_is(election, staff, sealing_key):
+    """Type sniffed from the bytes (an SVG named .png is refused), a size limit, the right content type when served."""
+    vote_at_three_stations(election, sealing_key)
+    log_in(staff)
+
+    def add(photo, name, **fields):
+        form = {"csrf_token": token(staff, "/follow-up/"), "status": "started", "date": "2027-06-01", "text-sv": "Bygget har börjat.",
+                "text-en": "", "photo": (io.BytesIO(photo), name), **fields}
+        return staff.post("/follow-up/bankar", data=form, content_type="multipart/form-data")
+
+    refused = add(b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", "photo.png")
+    assert refused.status_code == 422 and "JPEG, PNG eller WebP" in refused.get_data(as_text=True)
+    with mock.patch.object(followup, "LARGEST_PHOTO_BYTES", len(PNG)):  # a small limit, so the test client keeps the body in memory
+        too_large = add(PNG + b"\x00", "large.png")
+    assert too_large.status_code == 422 and "2 MB" in too_large.get_data(as_text=True)
+    with election.office.app_context():
+        assert office_store.project_updates() == [], "nothing stored for a refused photo"
+    assert add(PNG, "bygget.jpg").status_code == 302, "the bytes decide, not the name"
+    assert add(b"", "").status_code == 302, "no photo chosen is no photo"
+
+    resident = election.office.test_client()
+    page = resident.get("/results/follow-up").get_data(as_text=True)
+    sources = re.findall(r'<img class="update-photo" src="([^"]+)" alt="([^"]+)"', page)
+    assert len(sources) == 1 and sources[0][1] == "Bygget har börjat."
+    served = resident.get(sources[0][0])
+    assert served.status_code == 200 and served.data == PNG
+    assert served.mimetype == "image/png" and served.headers["X-Content-Type-Options"] == "nosniff"
+    assert resident.get("/results/follow-up/photo/999").status_code == 404

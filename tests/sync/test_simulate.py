@@ -40,3 +40,21 @@ def test_a_rehearsal_publishes_and_the_publication_verifies(tmp_path):
     assert checked.output.count("PASS") == 7
     again = CliRunner().invoke(cli, ["simulate", "--stations", "1", "--voters", "1", "--publish", str(folder)])
     assert again.exit_code == 2 and "exists already" in again.output
+
+
+def test_a_rehearsal_fills_the_participation_counters(tmp_path):
+    """The rehearsal's voters choose languages and settings, open help, change after the review, answer the survey and
+    walk away: `vallokal office participation` on it shows real figures, small ones suppressed."""
+    summary = rehearse("--stations", "2", "--voters", "80", "--keep", str(tmp_path / "rehearsal"))
+    assert summary["cast"] == 80
+    result = CliRunner().invoke(cli, ["office", "participation", "--data", str(tmp_path / "rehearsal" / "office"), "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert document["sessions"]["cast"] == 80
+    assert isinstance(document["languages"]["sv"], int) and document["languages"]["sv"] >= 10
+    assert set(document["languages"]) == {"sv", "en"}
+    assert document["time_to_cast"]["under_2"] == 80 or document["time_to_cast"]["under_2"] == "suppressed"
+    assert document["sessions"]["abandoned"] not in (0, None)
+    answered = document["survey"]["answered"]
+    assert answered == "suppressed" or answered == "<10" or answered >= 10
+    assert any(value not in (0, "<10", "suppressed") for value in document["survey:age"].values())
