@@ -398,19 +398,23 @@ def _note_status(device: Device, status: dict[str, Any]) -> bool:
 
 
 def _flag_after_merge(device_id: str, package: packages.ElectionPackage, rows: list[dict[str, Any]]) -> None:
-    """Alerts that do not stop a merge: casts outside the window, a code used at two stations."""
+    """Alerts that do not stop a merge: casts outside the window, a code used twice, a code not the package's."""
     opens = package.opens.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
     closes = package.closes.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
     outside = [row["sequence"] for row in rows if not (opens <= row["cast_minute"] <= closes)]
     if outside:
         alert("outside_window", device_id, sequences=outside[:50], count=len(outside))
+    foreign = [row["sequence"] for row in rows if (row["code_hash"] not in package.code_hashes if package.check_in == "code" else row["code_hash"])]
+    if foreign:
+        alert("held_record", device_id, reason="code_not_in_package", check_in=package.check_in, sequences=foreign[:50], count=len(foreign))
     codes = [row["code_hash"] for row in rows if row["code_hash"]]
     if codes:
         reused = db.session.execute(
-            sa.select(Record.code_hash).where(Record.code_hash.in_(codes)).group_by(Record.code_hash).having(sa.func.count() > 1)
-        ).scalars().all()
-        for code_hash in reused:
-            alert("code_used_twice", device_id, code_hash=code_hash)
+            sa.select(Record.code_hash, sa.func.count(sa.distinct(Record.device_id))).where(Record.code_hash.in_(codes))
+            .group_by(Record.code_hash).having(sa.func.count() > 1)
+        ).all()
+        for code_hash, stations in reused:
+            alert("code_used_twice", device_id, code_hash=code_hash, stations=stations)
 
 
 # The verifier: each record's own signature, after ingest ---------------------------------
@@ -474,7 +478,7 @@ def verify_pending(progress: Any = None) -> tuple[int, int]:
             db.session.rollback()  # another verifier checked some of them meanwhile: read again what is left
             continue
         for row in failed:
-            alert("conflict", row.device_id, reason=f"record {row.sequence} of device {row.device_id}: its own signature does not verify; held for the board")
+            alert("held_record", row.device_id, reason="signature_failed", sequences=[row.sequence], count=1)
         checked_total += len(rows)
         failed_total += len(failed)
         if progress is not None:
@@ -572,22 +576,31 @@ def alert_groups() -> list[AlertGroup]:
 
 
 def code_duplicates() -> list[dict[str, Any]]:
-    """Every voting code used on more than one record, with the one that counts.
+    """Every voting code used on more than one record, and what becomes of its records.
 
-    The rule: the record cast earliest (by cast minute) counts; on a tie, the
-    one whose device id sorts first, then the lower sequence. The others stay
-    stored and visible here, and are left out of the count.
+    Used at two stations, or with any of its records held for another reason:
+    every record with the code is held for the board (`held`; see find_holds),
+    since no rule may let one device's record remove another's. Used twice at
+    one station with none held: the record cast first counts (by cast minute,
+    then the lower sequence: the station's own chain orders them) and the
+    others are left out.
     """
     reused = sa.select(Record.code_hash).where(Record.code_hash.is_not(None)).group_by(Record.code_hash).having(sa.func.count() > 1)
     rows = db.session.execute(
-        sa.select(Record.code_hash, Record.device_id, Record.sequence, Record.cast_minute, Record.ballot_id)
+        sa.select(Record.id, Record.code_hash, Record.device_id, Record.sequence, Record.cast_minute, Record.ballot_id)
         .where(Record.code_hash.in_(reused))
         .order_by(Record.code_hash, Record.cast_minute, Record.device_id, Record.sequence)
     ).all()
+    held = set(db.session.scalars(sa.select(HeldRecord.record_id).where(HeldRecord.record_id.in_([row.id for row in rows])))) if rows else set()
     groups: dict[str, list[Any]] = {}
     for row in rows:
         groups.setdefault(row.code_hash, []).append(row)
-    return [{"code_hash": code, "counted": records[0], "not_counted": records[1:]} for code, records in groups.items()]
+    duplicates = []
+    for code, records in groups.items():
+        for_the_board = len({row.device_id for row in records}) > 1 or any(row.id in held for row in records)
+        duplicates.append({"code_hash": code, "held": for_the_board, "records": records,
+                           "counted": None if for_the_board else records[0], "not_counted": [] if for_the_board else records[1:]})
+    return duplicates
 
 
 def totals() -> dict[str, int]:
@@ -742,25 +755,6 @@ def find_holds(package: packages.ElectionPackage, device_id: str | None = None, 
             return query
         return query.where(table.device_id == device_id, table.sequence >= since_sequence)
 
-    shared = (
-        sa.select(Record.code_hash).where(Record.code_hash.is_not(None)).group_by(Record.code_hash)
-        .having(sa.func.count(sa.distinct(Record.device_id)) > 1)
-    )
-    if device_id is not None:
-        new_codes = scoped(sa.select(Record.code_hash).where(Record.code_hash.is_not(None)))
-        shared = shared.where(Record.code_hash.in_(new_codes))
-    rows = db.session.execute(
-        sa.select(Record.id, Record.code_hash, Record.device_id, Record.sequence, Record.cast_minute, Device.station_name)
-        .join(Device, Device.device_id == Record.device_id).where(Record.code_hash.in_(shared)).order_by(Record.code_hash, Record.id)
-    ).all()
-    groups: dict[str, list[Any]] = {}
-    for row in rows:
-        groups.setdefault(row.code_hash, []).append(row)
-    for code_hash, members in groups.items():
-        side_by_side = [{"station": row.station_name, "device_id": row.device_id, "sequence": row.sequence, "cast_minute": row.cast_minute}
-                        for row in members]
-        for row in members:
-            found.append((row.id, "code_used_twice", {"code_hash": code_hash, "records": side_by_side}))
     for row in db.session.execute(scoped(
         sa.select(record.id, record.device_id, record.sequence, record.cast_minute, earlier.sequence.label("before_sequence"),
                   earlier.cast_minute.label("before_minute"))
@@ -791,9 +785,34 @@ def find_holds(package: packages.ElectionPackage, device_id: str | None = None, 
         ):
             found.append((row.id, "after_compromise", {"sequence": row.sequence, "cast_minute": row.cast_minute,
                                                       "received_at": as_utc(row.received_at).isoformat(), "compromised_at": since.isoformat()}))
+    codes_expected = package.check_in == "code"
+    coded = scoped(sa.select(Record.id, Record.sequence, Record.cast_minute, Record.code_hash))
+    for row in db.session.execute(coded if codes_expected else coded.where(Record.code_hash.is_not(None))):
+        malformed = row.code_hash is not None and not fields.HASH.fullmatch(row.code_hash)  # counted invalid, not held
+        if not malformed and (not codes_expected or row.code_hash not in package.code_hashes):
+            found.append((row.id, "code_not_in_package", {"sequence": row.sequence, "cast_minute": row.cast_minute,
+                                                           "code_hash": row.code_hash, "check_in": package.check_in}))
+    known = {tuple(row) for row in db.session.execute(sa.select(HeldRecord.record_id, HeldRecord.reason))}
+    held = {record_id for record_id, _ in known} | {record_id for record_id, _, _ in found}
+    reused = sa.select(Record.code_hash).where(Record.code_hash.is_not(None)).group_by(Record.code_hash).having(sa.func.count() > 1)
+    if device_id is not None:
+        reused = reused.where(Record.code_hash.in_(scoped(sa.select(Record.code_hash).where(Record.code_hash.is_not(None)))))
+    rows = db.session.execute(
+        sa.select(Record.id, Record.code_hash, Record.device_id, Record.sequence, Record.cast_minute, Device.station_name)
+        .join(Device, Device.device_id == Record.device_id).where(Record.code_hash.in_(reused)).order_by(Record.code_hash, Record.id)
+    ).all()
+    groups: dict[str, list[Any]] = {}
+    for row in rows:
+        groups.setdefault(row.code_hash, []).append(row)
+    for code_hash, members in groups.items():
+        if len({row.device_id for row in members}) == 1 and not any(row.id in held for row in members):
+            continue  # one station's word against itself, none held: its chain orders them (see code_duplicates)
+        side_by_side = [{"station": row.station_name, "device_id": row.device_id, "sequence": row.sequence, "cast_minute": row.cast_minute}
+                        for row in members]
+        for row in members:
+            found.append((row.id, "code_used_twice", {"code_hash": code_hash, "records": side_by_side}))
     if not found:
         return 0
-    known = {tuple(row) for row in db.session.execute(sa.select(HeldRecord.record_id, HeldRecord.reason))}
     new = {(record_id, reason): evidence for record_id, reason, evidence in found if (record_id, reason) not in known}
     if new:
         db.session.execute(sa.insert(HeldRecord), [
@@ -887,8 +906,9 @@ def count_inputs(package: packages.ElectionPackage) -> CountInputs:
     """Hold what is suspicious, then read what the count opens: records by hash order, paper and imported ballots.
 
     A record with any undecided hold, or one the board left out, is not read.
-    A voting code used twice at one station keeps the audit's rule (the first
-    cast counts); used at two stations, the board decides.
+    A voting code used twice at one station, none of its records held, keeps
+    the rule that the first cast counts; otherwise the board decides (see
+    `code_duplicates`).
     """
     verify_pending()
     with writing(db.session):
@@ -902,7 +922,6 @@ def count_inputs(package: packages.ElectionPackage) -> CountInputs:
     one_station = sorted(
         row.ballot_id
         for group in code_duplicates()
-        if {row.device_id for row in group["not_counted"]} == {group["counted"].device_id}
         for row in group["not_counted"]
         if row.ballot_id not in kept_from_the_count  # a held record is counted once, as held
     )

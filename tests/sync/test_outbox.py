@@ -120,7 +120,7 @@ def test_the_closing_report_travels_and_the_office_checks_it(election, live_offi
 
 
 @pytest.mark.parametrize("election_options", [{"check_in": "code", "code_hashes": [hashlib.sha256(b"CODE").hexdigest()]}])
-def test_a_code_used_at_two_stations_is_resolved_by_the_documented_rule(election, live_office):
+def test_a_code_used_at_two_stations_is_held_for_the_board_by_the_documented_rule(election, live_office):
     code_hash = hashlib.sha256(b"CODE").hexdigest()
     first = election.station("Station A", OFFICE_URL=live_office)
     second = election.station("Station B", OFFICE_URL=live_office)
@@ -131,9 +131,9 @@ def test_a_code_used_at_two_stations_is_resolved_by_the_documented_rule(election
     with election.office.app_context():
         (duplicate,) = office_store.code_duplicates()
         alerts = [alert.kind for alert in office_store.alerts()]
-    counted = duplicate["counted"]
-    ordered = sorted([duplicate["counted"], *duplicate["not_counted"]], key=lambda row: (row.cast_minute, row.device_id, row.sequence))
-    assert counted == ordered[0] and len(duplicate["not_counted"]) == 1
+        held = sorted(item["station"] for item in office_store.held_records() if item["hold"].reason == "code_used_twice")
+    assert duplicate["held"] and duplicate["counted"] is None and len(duplicate["records"]) == 2
+    assert held == ["Station A", "Station B"]
     assert "code_used_twice" in alerts
 
 
