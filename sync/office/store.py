@@ -249,11 +249,11 @@ def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
         try:
             with writing(db.session):
                 outcome = _merge(bundle, certificate, package, channel, now)
+                if outcome.new_rows or bundle.status:
+                    status_changed = bundle.status is not None and outcome.status_changed
+                    _hold_in_savepoint(package, outcome.device_id, 0 if status_changed or not outcome.new_rows else outcome.new_rows[0]["sequence"] - 1)
             if outcome.new_rows:
                 _flag_after_merge(outcome.device_id, package, outcome.new_rows)
-            if outcome.new_rows or bundle.status:
-                status_changed = bundle.status is not None and outcome.status_changed
-                hold_new_suspicious(outcome.device_id, 0 if status_changed or not outcome.new_rows else min(row["sequence"] for row in outcome.new_rows) - 1)
             if outcome.new_rows and not current_app.config["VERIFY_RECORDS_AT_INGEST"]:
                 _start_verifier()
             return outcome
@@ -348,7 +348,7 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
             .returning(Bundle.id)
         )
     if new_rows:
-        db.session.execute(Record.__table__.insert(), [{**row, "bundle_id": bundle_id} for row in new_rows])
+        _insert_records(new_rows, bundle_id)
     device.received += len(new_rows)
     closing_before = device.closing_at
     device.high_water = _high_water(device.device_id, device.high_water)
@@ -358,6 +358,21 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
     if new_rows or device.closing_at != closing_before or (bundle.status and fresh_bundle):
         device.last_contact = now  # a replayed bundle brings nothing new, so it does not hide a silent station
     return Outcome(device.device_id, results, device.high_water, bundle.sha256, new_rows, status_changed)
+
+
+RECORD_COLUMNS = ("device_id", "sequence", "election_id", "ballot_id", "sealed", "code_hash", "previous_hash", "cast_minute", "record_hash",
+                  "signature", "bundle_id")
+
+
+def _insert_records(rows: list[dict[str, Any]], bundle_id: int) -> None:
+    """Insert a bundle's new records in the merge's transaction: by COPY on PostgreSQL (one round trip), executemany on SQLite."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(Record.__table__.insert(), [{**row, "bundle_id": bundle_id} for row in rows])
+        return
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(f"COPY ballot_record ({', '.join(RECORD_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([*(row[name] for name in RECORD_COLUMNS[:-1]), bundle_id])
 
 
 def _conflict(device_id: str, sequence: int | None, what: str) -> None:
@@ -745,62 +760,58 @@ def find_holds(package: packages.ElectionPackage, device_id: str | None = None, 
 
     Run after each merge (for that device's records from `since_sequence` on,
     so ingest stays linear) and over everything before each count; it only
-    ever adds holds, so it may run any number of times.
+    ever adds holds, so it may run any number of times. One query reads each
+    record with its chain predecessor, its station's reports and its bundle;
+    the rules are then asked in Python, and one more query finds voting codes
+    used twice.
     """
-    record, earlier = aliased(Record), aliased(Record)
-    found: list[tuple[int, str, dict[str, Any]]] = []
-
-    def scoped(query: Any, table: Any = Record) -> Any:
-        if device_id is None:
-            return query
-        return query.where(table.device_id == device_id, table.sequence >= since_sequence)
-
-    for row in db.session.execute(scoped(
-        sa.select(record.id, record.device_id, record.sequence, record.cast_minute, earlier.sequence.label("before_sequence"),
-                  earlier.cast_minute.label("before_minute"))
-        .join(earlier, sa.and_(earlier.device_id == record.device_id, earlier.sequence == record.sequence - 1))
-        .where(record.cast_minute < earlier.cast_minute), record)
-    ):
-        found.append((row.id, "earlier_than_predecessor", {"sequence": row.sequence, "cast_minute": row.cast_minute,
-                                                         "predecessor": {"sequence": row.before_sequence, "cast_minute": row.before_minute}}))
-    for reason, column in (("before_zero_report", Device.zero_report_at), ("before_package_load", Device.package_loaded_at)):
-        query = sa.select(Record.id, Record.sequence, Record.cast_minute, column.label("reported")).join(Device, Device.device_id == Record.device_id)
-        for row in db.session.execute(
-            (query.where(Record.device_id == device_id) if device_id is not None else query).where(column.is_not(None), Record.cast_minute < column)
-        ):
-            found.append((row.id, reason, {"sequence": row.sequence, "cast_minute": row.cast_minute, "station_reported": row.reported}))
+    earlier = aliased(Record)
+    candidates = (
+        sa.select(Record.id, Record.device_id, Record.sequence, Record.cast_minute, Record.code_hash,
+                  earlier.sequence.label("before_sequence"), earlier.cast_minute.label("before_minute"),
+                  Device.zero_report_at, Device.package_loaded_at, Device.compromised_at, Bundle.received_at)
+        .join(Device, Device.device_id == Record.device_id).join(Bundle, Bundle.id == Record.bundle_id)
+        .outerjoin(earlier, sa.and_(earlier.device_id == Record.device_id, earlier.sequence == Record.sequence - 1))
+    )
+    if device_id is not None:
+        candidates = candidates.where(Record.device_id == device_id, Record.sequence >= since_sequence)
     opens, closes = _minute(package.opens), _minute(package.closes)
-    for row in db.session.execute(scoped(
-        sa.select(Record.id, Record.sequence, Record.cast_minute).where(sa.or_(Record.cast_minute < opens, Record.cast_minute > closes)))
-    ):
-        if _is_minute(row.cast_minute):  # a minute that is no minute is counted invalid, not held
-            found.append((row.id, "outside_window", {"sequence": row.sequence, "cast_minute": row.cast_minute, "opens": opens, "closes": closes}))
-    compromised = sa.select(Device).where(Device.compromised_at.is_not(None))
-    for device in db.session.scalars(compromised.where(Device.device_id == device_id) if device_id is not None else compromised):
-        since = as_utc(device.compromised_at)
-        for row in db.session.execute(
-            sa.select(Record.id, Record.sequence, Record.cast_minute, Bundle.received_at)
-            .join(Bundle, Bundle.id == Record.bundle_id)
-            .where(Record.device_id == device.device_id, sa.or_(Record.cast_minute >= _minute(since), Bundle.received_at >= since))
-        ):
-            found.append((row.id, "after_compromise", {"sequence": row.sequence, "cast_minute": row.cast_minute,
-                                                      "received_at": as_utc(row.received_at).isoformat(), "compromised_at": since.isoformat()}))
     codes_expected = package.check_in == "code"
-    coded = scoped(sa.select(Record.id, Record.sequence, Record.cast_minute, Record.code_hash))
-    for row in db.session.execute(coded if codes_expected else coded.where(Record.code_hash.is_not(None))):
-        malformed = row.code_hash is not None and not fields.HASH.fullmatch(row.code_hash)  # counted invalid, not held
-        if not malformed and (not codes_expected or row.code_hash not in package.code_hashes):
-            found.append((row.id, "code_not_in_package", {"sequence": row.sequence, "cast_minute": row.cast_minute,
-                                                           "code_hash": row.code_hash, "check_in": package.check_in}))
-    known = {tuple(row) for row in db.session.execute(sa.select(HeldRecord.record_id, HeldRecord.reason))}
-    held = {record_id for record_id, _ in known} | {record_id for record_id, _, _ in found}
+    found: list[tuple[int, str, dict[str, Any]]] = []
+    for row in db.session.execute(candidates):
+        minute, base = row.cast_minute, {"sequence": row.sequence, "cast_minute": row.cast_minute}
+        if row.before_minute is not None and minute < row.before_minute:
+            found.append((row.id, "earlier_than_predecessor", {**base, "predecessor": {"sequence": row.before_sequence, "cast_minute": row.before_minute}}))
+        for reason, reported in (("before_zero_report", row.zero_report_at), ("before_package_load", row.package_loaded_at)):
+            if reported is not None and minute < reported:
+                found.append((row.id, reason, {**base, "station_reported": reported}))
+        if (minute < opens or minute > closes) and _is_minute(minute):  # a minute that is no minute is counted invalid, not held
+            found.append((row.id, "outside_window", {**base, "opens": opens, "closes": closes}))
+        if row.compromised_at is not None:
+            since, received = as_utc(row.compromised_at), as_utc(row.received_at)
+            if minute >= _minute(since) or received >= since:
+                found.append((row.id, "after_compromise", {**base, "received_at": received.isoformat(), "compromised_at": since.isoformat()}))
+        code = row.code_hash
+        malformed = code is not None and not fields.HASH.fullmatch(code)  # counted invalid, not held
+        if not malformed and (code not in package.code_hashes if codes_expected else code is not None):
+            found.append((row.id, "code_not_in_package", {**base, "code_hash": code, "check_in": package.check_in}))
+
     reused = sa.select(Record.code_hash).where(Record.code_hash.is_not(None)).group_by(Record.code_hash).having(sa.func.count() > 1)
     if device_id is not None:
-        reused = reused.where(Record.code_hash.in_(scoped(sa.select(Record.code_hash).where(Record.code_hash.is_not(None)))))
+        new_codes = sa.select(Record.code_hash).where(Record.device_id == device_id, Record.sequence >= since_sequence, Record.code_hash.is_not(None))
+        reused = reused.where(Record.code_hash.in_(new_codes))
     rows = db.session.execute(
         sa.select(Record.id, Record.code_hash, Record.device_id, Record.sequence, Record.cast_minute, Device.station_name)
         .join(Device, Device.device_id == Record.device_id).where(Record.code_hash.in_(reused)).order_by(Record.code_hash, Record.id)
     ).all()
+    concerned = {record_id for record_id, _, _ in found} | {row.id for row in rows}
+    if not concerned:
+        return 0
+    holds = sa.select(HeldRecord.record_id, HeldRecord.reason)
+    if device_id is not None:
+        holds = holds.where(HeldRecord.record_id.in_(concerned))
+    known = {tuple(row) for row in db.session.execute(holds)}
+    held = {record_id for record_id, _ in known} | {record_id for record_id, _, _ in found}
     groups: dict[str, list[Any]] = {}
     for row in rows:
         groups.setdefault(row.code_hash, []).append(row)
@@ -811,8 +822,6 @@ def find_holds(package: packages.ElectionPackage, device_id: str | None = None, 
                         for row in members]
         for row in members:
             found.append((row.id, "code_used_twice", {"code_hash": code_hash, "records": side_by_side}))
-    if not found:
-        return 0
     new = {(record_id, reason): evidence for record_id, reason, evidence in found if (record_id, reason) not in known}
     if new:
         db.session.execute(sa.insert(HeldRecord), [
@@ -828,6 +837,16 @@ def _is_minute(value: str) -> bool:
     except fields.FieldError:
         return False
     return True
+
+
+def _hold_in_savepoint(package: packages.ElectionPackage, device_id: str, since_sequence: int) -> None:
+    """Hold what a merge made suspicious, in the merge's own transaction (one commit a bundle); a clash with a
+    parallel merge over the same holds only undoes this savepoint, and the next merge or count finds them."""
+    try:
+        with db.session.begin_nested():
+            find_holds(package, device_id, since_sequence)
+    except IntegrityError:
+        pass
 
 
 def hold_new_suspicious(device_id: str | None = None, since_sequence: int = 0) -> None:
