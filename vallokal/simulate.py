@@ -142,7 +142,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, seconds: float = 30) -> None:
+def wait_for_port(port: int, seconds: float = 120) -> None:
+    """Until a server listens on `port`; on a machine whose cores are busy with other work, starting takes a while."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:

@@ -194,8 +194,13 @@ def revoke(device_id: str, reason: str, now: datetime, compromised_at: datetime 
 # Ingest ---------------------------------------------------------------------------
 
 
+VERIFIER_NICENESS = 10
+
+
 def die_with_parent(parent: int) -> None:
-    """In a verifier process: end when the office process ends, even if it was killed (Linux)."""
+    """In a verifier process: end when the office process ends, even if it was killed (Linux); and yield the
+    cores to ingest and pages, since the signatures it checks are background work (the count waits for them)."""
+    os.nice(VERIFIER_NICENESS)
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:
@@ -365,14 +370,18 @@ RECORD_COLUMNS = ("device_id", "sequence", "election_id", "ballot_id", "sealed",
 
 
 def _insert_records(rows: list[dict[str, Any]], bundle_id: int) -> None:
-    """Insert a bundle's new records in the merge's transaction: by COPY on PostgreSQL (one round trip), executemany on SQLite."""
+    insert_many(Record.__table__, RECORD_COLUMNS, [[*(row[name] for name in RECORD_COLUMNS[:-1]), bundle_id] for row in rows])
+
+
+def insert_many(table: sa.Table, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
+    """Insert rows in the session's transaction: by COPY on PostgreSQL (one round trip), executemany on SQLite."""
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
-        connection.execute(Record.__table__.insert(), [{**row, "bundle_id": bundle_id} for row in rows])
+        connection.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
         return
-    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(f"COPY ballot_record ({', '.join(RECORD_COLUMNS)}) FROM STDIN") as copy:
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([*(row[name] for name in RECORD_COLUMNS[:-1]), bundle_id])
+            copy.write_row(row)
 
 
 def _conflict(device_id: str, sequence: int | None, what: str) -> None:
@@ -483,7 +492,7 @@ def verify_pending(progress: Any = None) -> tuple[int, int]:
         checked_at = now()
         try:
             with writing(db.session):
-                db.session.execute(sa.insert(RecordCheck), [{"record_id": row.id, "ok": row.id not in failed_ids, "checked_at": checked_at} for row in rows])
+                insert_many(RecordCheck.__table__, ("record_id", "ok", "checked_at"), [[row.id, row.id not in failed_ids, checked_at] for row in rows])
                 if failed:
                     db.session.execute(sa.insert(HeldRecord), [
                         {"record_id": row.id, "reason": "signature_failed",

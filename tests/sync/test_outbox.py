@@ -221,3 +221,33 @@ def test_a_wake_ends_the_background_senders_backoff_at_once(election, live_offic
     finally:
         sender.stop()
     assert len(election.office_records()) == 2
+
+
+def test_a_send_that_delivers_some_bundles_before_a_fault_starts_the_backoff_again(election, monkeypatch):
+    """Finding 9 (issue 14): on a faulty network each push of many bundles met a fault somewhere; counted as
+    failures one after another, the waits doubled to minutes while bundles were in fact arriving."""
+    station = election.station(OFFICE_URL="http://127.0.0.1:9")
+    sender = outbox.Outbox(station)
+    waits: list[int] = []
+
+    def delivers_one_then_fails() -> None:
+        state = station_store.sync_state()
+        station_store.note_sync(now(), acknowledged=state.acknowledged + 1, error="connection reset")
+        raise outbox.SyncError("the office could not be reached: connection reset")
+
+    def backoff(failures: int, closing: bool = False) -> float:
+        waits.append(failures)
+        if len(waits) >= 6:
+            sender.stopping.set()
+        return 0.0
+
+    monkeypatch.setattr(outbox, "push", delivers_one_then_fails)
+    monkeypatch.setattr(sender, "backoff", backoff)
+    sender._run()
+    assert waits == [1] * 6, "each send delivered something, so none waits longer than the first backoff"
+
+    monkeypatch.setattr(outbox, "push", lambda: (_ for _ in ()).throw(outbox.SyncError("the office could not be reached")))
+    waits.clear()
+    sender.stopping.clear()
+    sender._run()
+    assert waits == [1, 2, 3, 4, 5, 6], "sends that deliver nothing still back off"
