@@ -143,7 +143,7 @@ class BallotRecord:
         """The canonical JSON of the body: written out directly when no text needs escaping (ingest hashes
         thousands a second), else by `canonical_json`; the same bytes either way."""
         texts = (self.ballot_id, self.cast_minute, self.code_hash or "", self.device_id, self.election_id, self.previous_hash, self.sealed)
-        if type(self.sequence) is not int or not all(_needs_no_escape(text) for text in texts):
+        if type(self.sequence) is not int or not all(type(text) is str for text in texts) or not _needs_no_escape("".join(texts)):
             return canonical_json(self.body(), checked=False)
         code = "" if self.code_hash is None else f'"code_hash":"{self.code_hash}",'
         return (
@@ -185,9 +185,9 @@ class BallotRecord:
         return cls(**{name: body[name] for name in expected - {"version"}}, code_hash=code_hash)
 
 
-def _needs_no_escape(text: Any) -> bool:
+def _needs_no_escape(text: str) -> bool:
     """Text that JSON writes as it is: printable ASCII without quote or backslash."""
-    return isinstance(text, str) and text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
 
 
 def verify_chain(records: Iterable[BallotRecord], after_hash: str | None = None) -> str | None:

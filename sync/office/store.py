@@ -253,7 +253,7 @@ def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
     for attempt in range(3):
         try:
             with writing(db.session):
-                outcome = _merge(bundle, certificate, package, channel, now)
+                outcome = _merge(bundle, certificate, package, channel, now, check_ballot_ids=attempt > 0)
                 if outcome.new_rows or bundle.status:
                     status_changed = bundle.status is not None and outcome.status_changed
                     _hold_in_savepoint(package, outcome.device_id, 0 if status_changed or not outcome.new_rows else outcome.new_rows[0]["sequence"] - 1)
@@ -269,7 +269,10 @@ def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
     raise AssertionError("unreachable")
 
 
-def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, package: packages.ElectionPackage, channel: str, now: datetime) -> Outcome:
+def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, package: packages.ElectionPackage, channel: str, now: datetime,
+           check_ballot_ids: bool = False) -> Outcome:
+    """Merge a checked bundle in the caller's transaction. A ballot id stored already under another record is
+    first met by the unique constraint (no query on the hot path); the retry then asks, to answer 409 with an alert."""
     device = db.session.get(Device, bundle.device_id)
     if device is None:
         device = Device(
@@ -292,6 +295,7 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
 
     results: list[dict[str, Any]] = []
     new_rows: list[dict[str, Any]] = []
+    last, after = 0, None
     if bundle.records:
         first, last = bundle.records[0].record.sequence, bundle.records[-1].record.sequence
         stored = {
@@ -330,7 +334,7 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
                     "signature": item.signature,
                 }
             )
-        if new_rows:
+        if new_rows and check_ballot_ids:
             clash = db.session.scalar(
                 sa.select(Record.ballot_id).where(Record.ballot_id.in_([row["ballot_id"] for row in new_rows])).limit(1)
             )
@@ -354,9 +358,14 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
         )
     if new_rows:
         _insert_records(new_rows, bundle_id)
-    device.received += len(new_rows)
     closing_before = device.closing_at
-    device.high_water = _high_water(device.device_id, device.high_water)
+    follows_on = bool(new_rows) and new_rows[0]["sequence"] == device.high_water + 1 and new_rows[-1]["sequence"] == last and after is None
+    if follows_on and new_rows[-1]["sequence"] - new_rows[0]["sequence"] == len(new_rows) - 1:
+        device.high_water = last  # the new records continue the unbroken run and nothing is stored after them
+    else:
+        with db.session.no_autoflush:
+            device.high_water = _high_water(device.device_id, device.high_water)
+    device.received += len(new_rows)
     if bundle.closing_report:
         _note_closing_report(device, bundle.closing_report)
     status_changed = _note_status(device, bundle.status) if bundle.status else False
@@ -370,18 +379,30 @@ RECORD_COLUMNS = ("device_id", "sequence", "election_id", "ballot_id", "sealed",
 
 
 def _insert_records(rows: list[dict[str, Any]], bundle_id: int) -> None:
-    insert_many(Record.__table__, RECORD_COLUMNS, [[*(row[name] for name in RECORD_COLUMNS[:-1]), bundle_id] for row in rows])
+    insert_many(Record.__table__, RECORD_COLUMNS, [[*(row[name] for name in RECORD_COLUMNS[:-1]), bundle_id] for row in rows], plain=True)
 
 
-def insert_many(table: sa.Table, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
-    """Insert rows in the session's transaction: by COPY on PostgreSQL (one round trip), executemany on SQLite."""
+def insert_many(table: sa.Table, columns: tuple[str, ...], rows: list[list[Any]], plain: bool = False) -> None:
+    """Insert rows in the session's transaction: by COPY on PostgreSQL (one round trip), executemany on SQLite
+    (the driver's own when every value is `plain` text, a number or None, which needs no conversion)."""
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
-        connection.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
+        if plain:
+            statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+            try:
+                connection.connection.driver_connection.executemany(statement, rows)
+            except connection.dialect.dbapi.IntegrityError as error:
+                raise IntegrityError(statement, None, error) from error
+        else:
+            connection.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
         return
-    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    try:
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except connection.dialect.dbapi.IntegrityError as error:
+        raise IntegrityError(statement, None, error) from error
 
 
 def _conflict(device_id: str, sequence: int | None, what: str) -> None:
@@ -787,8 +808,16 @@ def find_holds(package: packages.ElectionPackage, device_id: str | None = None, 
     opens, closes = _minute(package.opens), _minute(package.closes)
     codes_expected = package.check_in == "code"
     found: list[tuple[int, str, dict[str, Any]]] = []
+    any_code = False
     for row in db.session.execute(candidates):
-        minute, base = row.cast_minute, {"sequence": row.sequence, "cast_minute": row.cast_minute}
+        code, minute = row.code_hash, row.cast_minute
+        any_code = any_code or code is not None
+        clean = ((row.before_minute is None or minute >= row.before_minute) and opens <= minute <= closes and row.compromised_at is None
+                 and (row.zero_report_at is None or minute >= row.zero_report_at) and (row.package_loaded_at is None or minute >= row.package_loaded_at)
+                 and (code in package.code_hashes if codes_expected else code is None))
+        if clean:
+            continue  # the usual record: asked once, nothing to hold
+        base = {"sequence": row.sequence, "cast_minute": minute}
         if row.before_minute is not None and minute < row.before_minute:
             found.append((row.id, "earlier_than_predecessor", {**base, "predecessor": {"sequence": row.before_sequence, "cast_minute": row.before_minute}}))
         for reason, reported in (("before_zero_report", row.zero_report_at), ("before_package_load", row.package_loaded_at)):
@@ -800,11 +829,12 @@ def find_holds(package: packages.ElectionPackage, device_id: str | None = None, 
             since, received = as_utc(row.compromised_at), as_utc(row.received_at)
             if minute >= _minute(since) or received >= since:
                 found.append((row.id, "after_compromise", {**base, "received_at": received.isoformat(), "compromised_at": since.isoformat()}))
-        code = row.code_hash
         malformed = code is not None and not fields.HASH.fullmatch(code)  # counted invalid, not held
         if not malformed and (code not in package.code_hashes if codes_expected else code is not None):
             found.append((row.id, "code_not_in_package", {**base, "code_hash": code, "check_in": package.check_in}))
 
+    if device_id is not None and not any_code and not found:
+        return 0  # nothing suspicious among the new records, and none carries a code that could be used twice
     reused = sa.select(Record.code_hash).where(Record.code_hash.is_not(None)).group_by(Record.code_hash).having(sa.func.count() > 1)
     if device_id is not None:
         new_codes = sa.select(Record.code_hash).where(Record.device_id == device_id, Record.sequence >= since_sequence, Record.code_hash.is_not(None))
