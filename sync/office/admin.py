@@ -48,7 +48,10 @@ def login() -> Any:
         username = request.form.get("username", "")[:100]
         result = store.try_login(username, request.form.get("password", "")[:200], now())
         if result.accepted:
+            language = session.get("language")
             session.clear()
+            if language:
+                session["language"] = language
             session["office_user"] = username
             session["office_until"] = (now() + timedelta(minutes=current_app.config["STAFF_SESSION_MINUTES"])).isoformat()
             return redirect(url_for("office.stations"))

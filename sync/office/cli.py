@@ -14,7 +14,21 @@ from flask import Flask
 from ...election import certificate as certificates, keys, material, participation as participations
 from ...election.package import PackageError
 from ...web.clock import now
-from . import audio as speech, authority, channels, counting, create_app, followup, jobs, key_shares, prepare, publication, signing_key as signing_key_of, store
+from . import (
+    audio as speech,
+    authority,
+    channels,
+    counting,
+    create_app,
+    followup,
+    jobs,
+    key_shares,
+    prepare,
+    publication,
+    setup,
+    signing_key as signing_key_of,
+    store,
+)
 from .extensions import db
 
 data_option = click.option(
@@ -86,6 +100,10 @@ def serve(data_dir: Path, host: str, port: int, threads: int) -> None:
     if interrupted:
         click.echo(f"{interrupted} job(s) were interrupted when the office stopped; a count starts again once its sealing key's passphrase is "
             "entered on its page.")
+    token = setup.ensure_token(app)
+    if token:
+        click.echo(f"This office needs its first two clerks: open http://{host}:{port}/setup and give the setup token {token}")
+        click.echo(f"(it is also in {setup.token_path(data_dir.resolve())}; it stops working once both clerks exist).")
     click.echo(f"Office serving on http://{host}:{port}/ (API at /api/v1, data in {data_dir.resolve()})")
     waitress.serve(app, host=host, port=port, threads=threads, ident="vallokal-office")
 

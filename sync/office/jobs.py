@@ -25,6 +25,7 @@ from .extensions import db
 from .models import Job
 
 COUNT = "count"
+SPEECH = "speech"
 PROGRESS_EVERY = 0.3
 WAITING_FOR_KEY = "waiting for the sealing key: enter its passphrase again to go on"
 
@@ -60,10 +61,13 @@ def recent(limit: int = 20) -> list[Job]:
     return list(db.session.scalars(sa.select(Job).order_by(Job.id.desc()).limit(limit)))
 
 
-def submit(kind: str, requested_by: str, secret: Any = None) -> Job:
-    """Queue a job (one of each kind at a time) and wake the worker; `secret` stays in memory only."""
+def submit(kind: str, requested_by: str, secret: Any = None, one_of_kind: bool = True) -> Job:
+    """Queue a job and wake the worker; `secret` stays in memory only.
+
+    One of each kind at a time unless `one_of_kind` is false (speech: the caller keeps one per draft).
+    """
     with writing(db.session):
-        running = active(kind)
+        running = active(kind) if one_of_kind else None
         if running is not None:
             raise Busy(running.id)
         job = Job(kind=kind, state="queued", phase="", done=0, total=0, message="", requested_by=requested_by, queued_at=now())
@@ -92,7 +96,8 @@ def recover(app: Flask) -> int:
     with app.app_context():
         with writing(db.session):
             interrupted = db.session.execute(
-                sa.update(Job).where(Job.state == "running").values(state="queued", phase="", done=0, message=WAITING_FOR_KEY)
+                sa.update(Job).where(Job.state == "running").values(
+                    state="queued", phase="", done=0, message=sa.case((Job.kind == COUNT, WAITING_FOR_KEY), else_=""))
             ).rowcount
         db.session.remove()
     wake(app)
