@@ -100,7 +100,9 @@ def test_a_held_record_never_voids_a_real_one_with_the_same_code_at_one_station(
     assert post_bundle(election, signed_bundle(station, [real, forged])).status_code == 200
     with election.office.test_request_context():
         (alert,) = [alert for alert in office_store.alerts() if alert.kind == "code_used_twice"]
-        assert "one station" in presentation.alert_detail(alert.kind, alert.detail)
+        assert presentation.alert_detail(alert.kind, alert.detail) == str(lazy_gettext(
+            "Used twice at one station: the ballot cast first counts, unless one of them is held; then every record with this code is "
+            "held for the board. See Voting codes."))
         result = counting.outcome(counting.run(sealing_key, "test", now()))
         reasons = sorted((item["sequence"], item["hold"].reason) for item in office_store.held_records())
     assert reasons == [(1, "code_used_twice"), (2, "code_used_twice"), (2, "earlier_than_predecessor")]
