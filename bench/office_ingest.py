@@ -16,7 +16,9 @@ compressed on the wire.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import random
+import resource
 import secrets
 import tempfile
 import threading
@@ -39,25 +41,33 @@ BUNDLE_SIZE = 500
 
 
 def make_bundles(devices: int, per_device: int, document: dict, authority: Ed25519PrivateKey, now: datetime) -> list[bytes]:
-    rng = random.Random(1)
+    """Every device's bundles, the devices made in parallel over the cores (sealing is most of the bench's set-up)."""
+    secret = authority.private_bytes_raw()
+    with multiprocessing.get_context("spawn").Pool() as pool:
+        made = pool.starmap(make_device, [(number, per_device, document, secret, now) for number in range(devices)])
+    return [data for device in made for data in device]
+
+
+def make_device(number: int, per_device: int, document: dict, authority_secret: bytes, now: datetime) -> list[bytes]:
+    authority = Ed25519PrivateKey.from_private_bytes(authority_secret)
+    rng = random.Random(number)
     project_ids = [project_id for project_id, *_ in PROJECTS]
     made = []
-    for number in range(devices):
-        device_key = Ed25519PrivateKey.generate()
-        device_id = f"dev-bench{number:04d}"
-        request = certificate.make_request(device_key, device_id, f"Station {number}", document["id"], now)
-        issued = certificate.issue(request["body"], authority, now.replace(year=now.year - 1), now.replace(year=now.year + 1))
-        previous = envelope.genesis_hash(document["id"], device_id)
-        signed = []
-        for sequence in range(1, per_device + 1):
-            ballot_id = envelope.new_ballot_id()
-            choices = {"selected": sorted(rng.sample(project_ids, rng.randint(1, 4)))}
-            sealed = envelope.seal(choices, document["keys"]["office_sealing"], document["id"], device_id, ballot_id)
-            record = envelope.BallotRecord(document["id"], device_id, sequence, ballot_id, sealed, previous, envelope.cast_minute(now))
-            signed.append(bundles.SignedRecord(record, record.sign(device_key)))
-            previous = record.hash
-        for start in range(0, per_device, BUNDLE_SIZE):
-            made.append(bundles.build(signed[start : start + BUNDLE_SIZE], issued, device_key, document["id"], device_id, now.isoformat()))
+    device_key = Ed25519PrivateKey.generate()
+    device_id = f"dev-bench{number:04d}"
+    request = certificate.make_request(device_key, device_id, f"Station {number}", document["id"], now)
+    issued = certificate.issue(request["body"], authority, now.replace(year=now.year - 1), now.replace(year=now.year + 1))
+    previous = envelope.genesis_hash(document["id"], device_id)
+    signed = []
+    for sequence in range(1, per_device + 1):
+        ballot_id = envelope.new_ballot_id()
+        choices = {"selected": sorted(rng.sample(project_ids, rng.randint(1, 4)))}
+        sealed = envelope.seal(choices, document["keys"]["office_sealing"], document["id"], device_id, ballot_id)
+        record = envelope.BallotRecord(document["id"], device_id, sequence, ballot_id, sealed, previous, envelope.cast_minute(now))
+        signed.append(bundles.SignedRecord(record, record.sign(device_key)))
+        previous = record.hash
+    for start in range(0, per_device, BUNDLE_SIZE):
+        made.append(bundles.build(signed[start : start + BUNDLE_SIZE], issued, device_key, document["id"], device_id, now.isoformat()))
     return made
 
 
@@ -106,7 +116,7 @@ def ingest_all(database_url: str | None, folder: Path, package_file: bytes, trus
                 if not checked:
                     time.sleep(0.05)
 
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), _cpu_seconds()
     workers = [threading.Thread(target=sender) for _ in range(threads)]
     checker = threading.Thread(target=verifier) if not old_path else None
     for worker in workers:
@@ -115,7 +125,7 @@ def ingest_all(database_url: str | None, folder: Path, package_file: bytes, trus
         checker.start()
     for worker in workers:
         worker.join()
-    ingested = time.perf_counter() - started
+    ingested, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_before
     sending.clear()
     if checker:
         checker.join()
@@ -123,8 +133,18 @@ def ingest_all(database_url: str | None, folder: Path, package_file: bytes, trus
     with app.app_context():
         stored = store.totals()["records"]
         store.db.engine.dispose()
-    return {"stored": stored, "ingest_seconds": ingested, "countable_after": countable - ingested,
+    return {"stored": stored, "ingest_seconds": ingested, "countable_after": countable - ingested, "cpu_seconds": cpu,
             "verifier_rate": verified["records"] / verified["seconds"] if verified["seconds"] else 0.0}
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
+
+
+def _cpu_seconds() -> float:
+    """CPU of the office process, every thread (the verifier's worker processes and PostgreSQL not included)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -148,8 +168,9 @@ def main() -> None:
         started = time.perf_counter()
         data = make_bundles(arguments.devices, arguments.per_device, document, authority, now)
         ballots = arguments.devices * arguments.per_device
+        print(f"load average {_load()} (1, 5, 15 min) at the start", flush=True)
         print(f"made {ballots:,d} sealed, signed, chained ballots from {arguments.devices} devices in {len(data)} bundles "
-              f"({time.perf_counter() - started:.1f} s)")
+              f"({time.perf_counter() - started:.1f} s)", flush=True)
         wire = sum(len(item) for item in data)
         print(f"on the wire: {wire:,d} bytes compressed, {wire / ballots:.0f} bytes per ballot "
               f"({wire / ballots / TARGET_BYTES:.2f} of the {TARGET_BYTES}-byte target)")
@@ -173,10 +194,11 @@ def main() -> None:
                     rate = figures["stored"] / figures["ingest_seconds"]
                     path = "old path (every record's signature at ingest)" if old_path else "new path (bundle signature, chain, fields; verifier alongside)"
                     print(f"{name:10s} {path}: {figures['stored']:,d} ballots stored in {figures['ingest_seconds']:.1f} s = {rate:,.0f} per second "
-                          f"({rate / TARGET_PER_SECOND:.2f} of the {TARGET_PER_SECOND:,d}/s target)")
+                          f"({rate / TARGET_PER_SECOND:.2f} of the {TARGET_PER_SECOND:,d}/s target); office process CPU "
+                          f"{figures['cpu_seconds'] / figures['stored'] * 1e6:.0f} µs per ballot; load average {_load()}", flush=True)
                     if not old_path:
                         print(f"{'':10s}   verifier: {figures['verifier_rate']:,.0f} record signatures per second while ingest ran; "
-                              f"every record countable {figures['countable_after']:.1f} s after the last bundle")
+                              f"every record countable {figures['countable_after']:.1f} s after the last bundle", flush=True)
         finally:
             with engine.begin() as connection:
                 connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))

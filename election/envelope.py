@@ -137,7 +137,20 @@ class BallotRecord:
     @cached_property
     def hash(self) -> str:
         """SHA-256 of the canonical body; its fields are text and one integer by construction."""
-        return hashlib.sha256(canonical_json(self.body(), checked=False)).hexdigest()
+        return hashlib.sha256(self.canonical()).hexdigest()
+
+    def canonical(self) -> bytes:
+        """The canonical JSON of the body: written out directly when no text needs escaping (ingest hashes
+        thousands a second), else by `canonical_json`; the same bytes either way."""
+        texts = (self.ballot_id, self.cast_minute, self.code_hash or "", self.device_id, self.election_id, self.previous_hash, self.sealed)
+        if type(self.sequence) is not int or not all(type(text) is str for text in texts) or not _needs_no_escape("".join(texts)):
+            return canonical_json(self.body(), checked=False)
+        code = "" if self.code_hash is None else f'"code_hash":"{self.code_hash}",'
+        return (
+            f'{{"ballot_id":"{self.ballot_id}","cast_minute":"{self.cast_minute}",{code}"device_id":"{self.device_id}",'
+            f'"election_id":"{self.election_id}","previous_hash":"{self.previous_hash}","sealed":"{self.sealed}",'
+            f'"sequence":{self.sequence},"version":{RECORD_VERSION}}}'
+        ).encode("ascii")
 
     def sign(self, device_key: Ed25519PrivateKey) -> str:
         return base64.b64encode(device_key.sign(bytes.fromhex(self.hash))).decode("ascii")
@@ -170,6 +183,11 @@ class BallotRecord:
         if code_hash is not None and not isinstance(code_hash, str):
             raise EnvelopeError("record: code_hash must be text")
         return cls(**{name: body[name] for name in expected - {"version"}}, code_hash=code_hash)
+
+
+def _needs_no_escape(text: str) -> bool:
+    """Text that JSON writes as it is: printable ASCII without quote or backslash."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
 
 
 def verify_chain(records: Iterable[BallotRecord], after_hash: str | None = None) -> str | None:

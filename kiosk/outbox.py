@@ -231,12 +231,14 @@ class Outbox:
         interval = self.app.config["SYNC_INTERVAL_SECONDS"]
         failures = 0
         while not self.stopping.is_set():
+            before = self.acknowledged()
             try:
                 with self.app.app_context():
                     push()
                 failures = 0
             except SyncError:
-                failures += 1
+                delivered = before is not None and (self.acknowledged() or 0) > before
+                failures = 1 if delivered else failures + 1  # a send that delivered something starts the backoff again
             except Exception:
                 self.app.logger.exception("outbox: unexpected failure")
                 failures += 1
@@ -256,6 +258,14 @@ class Outbox:
         longest = LONGEST_BACKOFF_AFTER_CLOSE_SECONDS if closing else LONGEST_BACKOFF_SECONDS
         ceiling = min(longest, self.app.config["SYNC_FIRST_BACKOFF_SECONDS"] * 2 ** (failures - 1))
         return self.random.uniform(ceiling / 2, ceiling)
+
+    def acknowledged(self) -> int | None:
+        """Up to which sequence the office has acknowledged (None if the station cannot say)."""
+        try:
+            with self.app.app_context():
+                return store.sync_state().acknowledged
+        except Exception:
+            return None
 
     def closing_with_pending(self) -> bool:
         """The polls are closed and records or the closing report are not yet acknowledged."""

@@ -202,7 +202,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(port: int, seconds: float = 30) -> None:
+def wait_for_port(port: int, seconds: float = 120) -> None:
+    """Until a server listens on `port`; on a machine whose cores are busy with other work, starting takes a while."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -298,11 +299,14 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
         with multiprocessing.get_context("spawn").Pool(stations) as pool:
             pool.starmap(_vote_at, [(address, document, share, seed + index) for index, (address, share) in enumerate(zip(addresses.values(), shares))])
 
-        deadline = time.monotonic() + sync_timeout
+        last_voter = time.monotonic()
+        deadline = last_voter + sync_timeout
         health: dict[str, Any] = {}
+        delivered_after = None
         while time.monotonic() < deadline:
             health = {device_id: get_json(f"http://{host}:{port}/healthz") for device_id, (host, port) in addresses.items()}
             if all(item["unsynced"] == 0 for item in health.values()):
+                delivered_after = round(time.monotonic() - last_voter, 1)
                 break
             time.sleep(0.5)
 
@@ -324,6 +328,7 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
             "received": received,
             "missing": sum(max(0, item["cast"] - item["received"]) for item in summary_stations.values()),
             "duplicates": stored - distinct,
+            "delivered_after_seconds": delivered_after,
             "faults": dict(proxy.counts),
             **({"published": published} if published else {}),
         }
@@ -398,6 +403,9 @@ def simulate(stations: int, voters: int, faults: float, as_json: bool, seed: int
         for name, counts in summary["stations"].items():
             click.echo(f"{name}: cast {counts['cast']}, received by the office {counts['received']}")
         click.echo(f"total: cast {summary['cast']}, received {summary['received']}, missing {summary['missing']}, duplicates {summary['duplicates']}")
+        after = summary["delivered_after_seconds"]
+        click.echo(f"everything at the office {after} s after the last voter" if after is not None else
+                   f"not everything reached the office within {sync_timeout:.0f} s of the last voter")
         click.echo(f"network faults injected: {', '.join(f'{name} {count}' for name, count in sorted(faults_seen.items()))}")
         if "published" in summary:
             published = summary["published"]

@@ -90,7 +90,7 @@ class Record(db.Model):
     bundle_id: Mapped[int] = mapped_column(ForeignKey("bundle.id"))
 
 
-ALERT_KINDS = ("conflict", "revoked_device", "closing_mismatch", "outside_window", "code_used_twice")
+ALERT_KINDS = ("conflict", "revoked_device", "closing_mismatch", "outside_window", "code_used_twice", "held_record")
 
 
 class Alert(db.Model):
@@ -294,6 +294,7 @@ HOLD_REASONS = (
     "outside_window",
     "after_compromise",
     "signature_failed",
+    "code_not_in_package",
 )
 
 

@@ -17,6 +17,17 @@ ALERT_NAMES = {
     "conflict": lazy_gettext("Records that contradict what is stored"),
     "outside_window": lazy_gettext("Ballots cast outside the voting window"),
     "code_used_twice": lazy_gettext("A voting code used twice"),
+    "held_record": lazy_gettext("Records held for the board"),
+}
+HOLD_REASON_NAMES = {
+    "code_used_twice": lazy_gettext("The voting code was used on another record too"),
+    "earlier_than_predecessor": lazy_gettext("Cast earlier than the record before it in the station's chain"),
+    "before_zero_report": lazy_gettext("Cast before the station's zero report"),
+    "before_package_load": lazy_gettext("Cast before the station loaded the election package"),
+    "outside_window": lazy_gettext("Cast outside the voting window"),
+    "after_compromise": lazy_gettext("From a revoked device, after its stated compromise time"),
+    "signature_failed": lazy_gettext("The record's own signature does not verify"),
+    "code_not_in_package": lazy_gettext("The record's voting code is not one of the election package's"),
 }
 CHECK_IN_NAMES = {
     "staff": lazy_gettext("by staff, who start each vote"),
@@ -36,6 +47,10 @@ def alert_name(kind: str) -> str:
     return str(ALERT_NAMES.get(kind, kind))
 
 
+def hold_reason(reason: str) -> str:
+    return str(HOLD_REASON_NAMES.get(reason, reason))
+
+
 def alert_detail(kind: str, detail: str | None) -> str:
     """The alert's facts in a sentence; a kind this page does not know is shown as its data."""
     try:
@@ -51,7 +66,15 @@ def alert_detail(kind: str, detail: str | None) -> str:
         return str(lazy_gettext("%(count)s records, numbers %(sequences)s. They are stored and shown to the "
             "board.", count=facts.get("count", "?"), sequences=sequences))
     if kind == "code_used_twice":
-        return str(lazy_gettext("See Voting codes: the ballot cast first counts."))
+        if facts.get("stations") == 1:
+            return str(lazy_gettext("Used twice at one station: the ballot cast first counts, unless one of them is held; then "
+                                    "every record with this code is held for the board. See Voting codes."))
+        return str(lazy_gettext("Used at more than one station: every record with this code is held for the board until two "
+                                "clerks decide. See Held records."))
+    if kind == "held_record":
+        sequences = ", ".join(str(number) for number in facts.get("sequences", []))
+        return str(lazy_gettext("%(count)s records, numbers %(sequences)s, held for the board until two clerks decide: %(why)s.",
+                                count=facts.get("count", "?"), sequences=sequences, why=hold_reason(str(facts.get("reason", "")))))
     return ", ".join(f"{name}: {value}" for name, value in sorted(facts.items()))
 
 
@@ -75,6 +98,7 @@ def init_app(app: Flask) -> None:
         return {
             "alert_name": alert_name,
             "alert_detail": alert_detail,
+            "hold_reason": hold_reason,
             "check_in_name": lambda mode: str(CHECK_IN_NAMES.get(mode, mode)),
             "ballot_rule_name": lambda rule: str(BALLOT_RULE_NAMES.get(rule, rule)),
             "counted_by": counted_by,

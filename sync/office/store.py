@@ -199,8 +199,13 @@ def revoke(device_id: str, reason: str, now: datetime, compromised_at: datetime 
 # Ingest ---------------------------------------------------------------------------
 
 
+VERIFIER_NICENESS = 10
+
+
 def die_with_parent(parent: int) -> None:
-    """In a verifier process: end when the office process ends, even if it was killed (Linux)."""
+    """In a verifier process: end when the office process ends, even if it was killed (Linux); and yield the
+    cores to ingest and pages, since the signatures it checks are background work (the count waits for them)."""
+    os.nice(VERIFIER_NICENESS)
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:
@@ -253,12 +258,12 @@ def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
     for attempt in range(3):
         try:
             with writing(db.session):
-                outcome = _merge(bundle, certificate, package, channel, now)
+                outcome = _merge(bundle, certificate, package, channel, now, check_ballot_ids=attempt > 0)
+                if outcome.new_rows or bundle.status:
+                    status_changed = bundle.status is not None and outcome.status_changed
+                    _hold_in_savepoint(package, outcome.device_id, 0 if status_changed or not outcome.new_rows else min(row["sequence"] for row in outcome.new_rows) - 1)
             if outcome.new_rows:
                 _flag_after_merge(outcome.device_id, package, outcome.new_rows)
-            if outcome.new_rows or bundle.status:
-                status_changed = bundle.status is not None and outcome.status_changed
-                hold_new_suspicious(outcome.device_id, 0 if status_changed or not outcome.new_rows else min(row["sequence"] for row in outcome.new_rows) - 1)
             return outcome
         except IntegrityError:
             db.session.rollback()
@@ -267,7 +272,10 @@ def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
     raise AssertionError("unreachable")
 
 
-def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, package: packages.ElectionPackage, channel: str, now: datetime) -> Outcome:
+def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, package: packages.ElectionPackage, channel: str, now: datetime,
+           check_ballot_ids: bool = False) -> Outcome:
+    """Merge a checked bundle in the caller's transaction. A ballot id stored already under another record is
+    first met by the unique constraint (no query on the hot path); the retry then asks, to answer 409 with an alert."""
     device = db.session.get(Device, bundle.device_id)
     if device is None:
         device = Device(
@@ -290,6 +298,7 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
 
     results: list[dict[str, Any]] = []
     new_rows: list[dict[str, Any]] = []
+    last, after = 0, None
     if bundle.records:
         first, last = bundle.records[0].record.sequence, bundle.records[-1].record.sequence
         stored = {
@@ -328,7 +337,7 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
                     "signature": item.signature,
                 }
             )
-        if new_rows:
+        if new_rows and check_ballot_ids:
             clash = db.session.scalar(
                 sa.select(Record.ballot_id).where(Record.ballot_id.in_([row["ballot_id"] for row in new_rows])).limit(1)
             )
@@ -351,16 +360,52 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
             .returning(Bundle.id)
         )
     if new_rows:
-        db.session.execute(Record.__table__.insert(), [{**row, "bundle_id": bundle_id} for row in new_rows])
-    device.received += len(new_rows)
+        _insert_records(new_rows, bundle_id)
     closing_before = device.closing_at
-    device.high_water = _high_water(device.device_id, device.high_water)
+    follows_on = bool(new_rows) and new_rows[0]["sequence"] == device.high_water + 1 and new_rows[-1]["sequence"] == last and after is None
+    if follows_on and new_rows[-1]["sequence"] - new_rows[0]["sequence"] == len(new_rows) - 1:
+        device.high_water = last  # the new records continue the unbroken run and nothing is stored after them
+    else:
+        with db.session.no_autoflush:
+            device.high_water = _high_water(device.device_id, device.high_water)
+    device.received += len(new_rows)
     if bundle.closing_report:
         _note_closing_report(device, bundle.closing_report)
     status_changed = _note_status(device, bundle.status) if bundle.status else False
     if new_rows or device.closing_at != closing_before or (bundle.status and fresh_bundle):
         device.last_contact = now  # a replayed bundle brings nothing new, so it does not hide a silent station
     return Outcome(device.device_id, results, device.high_water, bundle.sha256, new_rows, status_changed)
+
+
+RECORD_COLUMNS = ("device_id", "sequence", "election_id", "ballot_id", "sealed", "code_hash", "previous_hash", "cast_minute", "record_hash",
+                  "signature", "bundle_id")
+
+
+def _insert_records(rows: list[dict[str, Any]], bundle_id: int) -> None:
+    insert_many(Record.__table__, RECORD_COLUMNS, [[*(row[name] for name in RECORD_COLUMNS[:-1]), bundle_id] for row in rows], plain=True)
+
+
+def insert_many(table: sa.Table, columns: tuple[str, ...], rows: list[list[Any]], plain: bool = False) -> None:
+    """Insert rows in the session's transaction: by COPY on PostgreSQL (one round trip), executemany on SQLite
+    (the driver's own when every value is `plain` text, a number or None, which needs no conversion)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        if plain:
+            statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+            try:
+                connection.connection.driver_connection.executemany(statement, rows)
+            except connection.dialect.dbapi.IntegrityError as error:
+                raise IntegrityError(statement, None, error) from error
+        else:
+            connection.execute(table.insert(), [dict(zip(columns, row)) for row in rows])
+        return
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    try:
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except connection.dialect.dbapi.IntegrityError as error:
+        raise IntegrityError(statement, None, error) from error
 
 
 def _conflict(device_id: str, sequence: int | None, what: str) -> None:
@@ -420,19 +465,23 @@ def _note_counters(device_id: str, counters: dict[str, dict[str, int]]) -> None:
 
 
 def _flag_after_merge(device_id: str, package: packages.ElectionPackage, rows: list[dict[str, Any]]) -> None:
-    """Alerts that do not stop a merge: casts outside the window, a code used at two stations."""
+    """Alerts that do not stop a merge: casts outside the window, a code used twice, a code not the package's."""
     opens = package.opens.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
     closes = package.closes.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
     outside = [row["sequence"] for row in rows if not (opens <= row["cast_minute"] <= closes)]
     if outside:
         alert("outside_window", device_id, sequences=outside[:50], count=len(outside))
+    foreign = [row["sequence"] for row in rows if (row["code_hash"] not in package.code_hashes if package.check_in == "code" else row["code_hash"])]
+    if foreign:
+        alert("held_record", device_id, reason="code_not_in_package", check_in=package.check_in, sequences=foreign[:50], count=len(foreign))
     codes = [row["code_hash"] for row in rows if row["code_hash"]]
     if codes:
         reused = db.session.execute(
-            sa.select(Record.code_hash).where(Record.code_hash.in_(codes)).group_by(Record.code_hash).having(sa.func.count() > 1)
-        ).scalars().all()
-        for code_hash in reused:
-            alert("code_used_twice", device_id, code_hash=code_hash)
+            sa.select(Record.code_hash, sa.func.count(sa.distinct(Record.device_id))).where(Record.code_hash.in_(codes))
+            .group_by(Record.code_hash).having(sa.func.count() > 1)
+        ).all()
+        for code_hash, stations in reused:
+            alert("code_used_twice", device_id, code_hash=code_hash, stations=stations)
 
 
 # The verifier: each record's own signature, after ingest ---------------------------------
@@ -476,7 +525,7 @@ def verify_pending(progress: Any = None) -> tuple[int, int]:
         checked_at = now()
         try:
             with writing(db.session):
-                db.session.execute(sa.insert(RecordCheck), [{"record_id": row.id, "ok": row.id not in failed_ids, "checked_at": checked_at} for row in rows])
+                insert_many(RecordCheck.__table__, ("record_id", "ok", "checked_at"), [[row.id, row.id not in failed_ids, checked_at] for row in rows])
                 if failed:
                     db.session.execute(sa.insert(HeldRecord), [
                         {"record_id": row.id, "reason": "signature_failed",
@@ -486,7 +535,7 @@ def verify_pending(progress: Any = None) -> tuple[int, int]:
             db.session.rollback()  # another verifier checked some of them meanwhile: read again what is left
             continue
         for row in failed:
-            alert("conflict", row.device_id, reason=f"record {row.sequence} of device {row.device_id}: its own signature does not verify; held for the board")
+            alert("held_record", row.device_id, reason="signature_failed", sequences=[row.sequence], count=1)
         checked_total += len(rows)
         failed_total += len(failed)
         if progress is not None:
@@ -584,22 +633,31 @@ def alert_groups() -> list[AlertGroup]:
 
 
 def code_duplicates() -> list[dict[str, Any]]:
-    """Every voting code used on more than one record, with the one that counts.
+    """Every voting code used on more than one record, and what becomes of its records.
 
-    The rule: the record cast earliest (by cast minute) counts; on a tie, the
-    one whose device id sorts first, then the lower sequence. The others stay
-    stored and visible here, and are left out of the count.
+    Used at two stations, or with any of its records held for another reason:
+    every record with the code is held for the board (`held`; see find_holds),
+    since no rule may let one device's record remove another's. Used twice at
+    one station with none held: the record cast first counts (by cast minute,
+    then the lower sequence: the station's own chain orders them) and the
+    others are left out.
     """
     reused = sa.select(Record.code_hash).where(Record.code_hash.is_not(None)).group_by(Record.code_hash).having(sa.func.count() > 1)
     rows = db.session.execute(
-        sa.select(Record.code_hash, Record.device_id, Record.sequence, Record.cast_minute, Record.ballot_id)
+        sa.select(Record.id, Record.code_hash, Record.device_id, Record.sequence, Record.cast_minute, Record.ballot_id)
         .where(Record.code_hash.in_(reused))
         .order_by(Record.code_hash, Record.cast_minute, Record.device_id, Record.sequence)
     ).all()
+    held = set(db.session.scalars(sa.select(HeldRecord.record_id).where(HeldRecord.record_id.in_([row.id for row in rows])))) if rows else set()
     groups: dict[str, list[Any]] = {}
     for row in rows:
         groups.setdefault(row.code_hash, []).append(row)
-    return [{"code_hash": code, "counted": records[0], "not_counted": records[1:]} for code, records in groups.items()]
+    duplicates = []
+    for code, records in groups.items():
+        for_the_board = len({row.device_id for row in records}) > 1 or any(row.id in held for row in records)
+        duplicates.append({"code_hash": code, "held": for_the_board, "records": records,
+                           "counted": None if for_the_board else records[0], "not_counted": [] if for_the_board else records[1:]})
+    return duplicates
 
 
 def totals() -> dict[str, int]:
@@ -744,68 +802,77 @@ def find_holds(package: packages.ElectionPackage, device_id: str | None = None, 
 
     Run after each merge (for that device's records from `since_sequence` on,
     so ingest stays linear) and over everything before each count; it only
-    ever adds holds, so it may run any number of times.
+    ever adds holds, so it may run any number of times. One query reads each
+    record with its chain predecessor, its station's reports and its bundle;
+    the rules are then asked in Python, and one more query finds voting codes
+    used twice.
     """
-    record, earlier = aliased(Record), aliased(Record)
-    found: list[tuple[int, str, dict[str, Any]]] = []
-
-    def scoped(query: Any, table: Any = Record) -> Any:
-        if device_id is None:
-            return query
-        return query.where(table.device_id == device_id, table.sequence >= since_sequence)
-
-    shared = (
-        sa.select(Record.code_hash).where(Record.code_hash.is_not(None)).group_by(Record.code_hash)
-        .having(sa.func.count(sa.distinct(Record.device_id)) > 1)
+    earlier = aliased(Record)
+    candidates = (
+        sa.select(Record.id, Record.device_id, Record.sequence, Record.cast_minute, Record.code_hash,
+                  earlier.sequence.label("before_sequence"), earlier.cast_minute.label("before_minute"),
+                  Device.zero_report_at, Device.package_loaded_at, Device.compromised_at, Bundle.received_at)
+        .join(Device, Device.device_id == Record.device_id).join(Bundle, Bundle.id == Record.bundle_id)
+        .outerjoin(earlier, sa.and_(earlier.device_id == Record.device_id, earlier.sequence == Record.sequence - 1))
     )
     if device_id is not None:
-        new_codes = scoped(sa.select(Record.code_hash).where(Record.code_hash.is_not(None)))
-        shared = shared.where(Record.code_hash.in_(new_codes))
+        candidates = candidates.where(Record.device_id == device_id, Record.sequence >= since_sequence)
+    opens, closes = _minute(package.opens), _minute(package.closes)
+    codes_expected = package.check_in == "code"
+    found: list[tuple[int, str, dict[str, Any]]] = []
+    any_code = False
+    for row in db.session.execute(candidates):
+        code, minute = row.code_hash, row.cast_minute
+        any_code = any_code or code is not None
+        clean = ((row.before_minute is None or minute >= row.before_minute) and opens <= minute <= closes and row.compromised_at is None
+                 and (row.zero_report_at is None or minute >= row.zero_report_at) and (row.package_loaded_at is None or minute >= row.package_loaded_at)
+                 and (code in package.code_hashes if codes_expected else code is None))
+        if clean:
+            continue  # the usual record: asked once, nothing to hold
+        base = {"sequence": row.sequence, "cast_minute": minute}
+        if row.before_minute is not None and minute < row.before_minute:
+            found.append((row.id, "earlier_than_predecessor", {**base, "predecessor": {"sequence": row.before_sequence, "cast_minute": row.before_minute}}))
+        for reason, reported in (("before_zero_report", row.zero_report_at), ("before_package_load", row.package_loaded_at)):
+            if reported is not None and minute < reported:
+                found.append((row.id, reason, {**base, "station_reported": reported}))
+        if (minute < opens or minute > closes) and _is_minute(minute):  # a minute that is no minute is counted invalid, not held
+            found.append((row.id, "outside_window", {**base, "opens": opens, "closes": closes}))
+        if row.compromised_at is not None:
+            since, received = as_utc(row.compromised_at), as_utc(row.received_at)
+            if minute >= _minute(since) or received >= since:
+                found.append((row.id, "after_compromise", {**base, "received_at": received.isoformat(), "compromised_at": since.isoformat()}))
+        malformed = code is not None and not fields.HASH.fullmatch(code)  # counted invalid, not held
+        if not malformed and (code not in package.code_hashes if codes_expected else code is not None):
+            found.append((row.id, "code_not_in_package", {**base, "code_hash": code, "check_in": package.check_in}))
+
+    if device_id is not None and not any_code and not found:
+        return 0  # nothing suspicious among the new records, and none carries a code that could be used twice
+    reused = sa.select(Record.code_hash).where(Record.code_hash.is_not(None)).group_by(Record.code_hash).having(sa.func.count() > 1)
+    if device_id is not None:
+        new_codes = sa.select(Record.code_hash).where(Record.device_id == device_id, Record.sequence >= since_sequence, Record.code_hash.is_not(None))
+        reused = reused.where(Record.code_hash.in_(new_codes))
     rows = db.session.execute(
         sa.select(Record.id, Record.code_hash, Record.device_id, Record.sequence, Record.cast_minute, Device.station_name)
-        .join(Device, Device.device_id == Record.device_id).where(Record.code_hash.in_(shared)).order_by(Record.code_hash, Record.id)
+        .join(Device, Device.device_id == Record.device_id).where(Record.code_hash.in_(reused)).order_by(Record.code_hash, Record.id)
     ).all()
+    concerned = {record_id for record_id, _, _ in found} | {row.id for row in rows}
+    if not concerned:
+        return 0
+    holds = sa.select(HeldRecord.record_id, HeldRecord.reason)
+    if device_id is not None:
+        holds = holds.where(HeldRecord.record_id.in_(concerned))
+    known = {tuple(row) for row in db.session.execute(holds)}
+    held = {record_id for record_id, _ in known} | {record_id for record_id, _, _ in found}
     groups: dict[str, list[Any]] = {}
     for row in rows:
         groups.setdefault(row.code_hash, []).append(row)
     for code_hash, members in groups.items():
+        if len({row.device_id for row in members}) == 1 and not any(row.id in held for row in members):
+            continue  # one station's word against itself, none held: its chain orders them (see code_duplicates)
         side_by_side = [{"station": row.station_name, "device_id": row.device_id, "sequence": row.sequence, "cast_minute": row.cast_minute}
                         for row in members]
         for row in members:
             found.append((row.id, "code_used_twice", {"code_hash": code_hash, "records": side_by_side}))
-    for row in db.session.execute(scoped(
-        sa.select(record.id, record.device_id, record.sequence, record.cast_minute, earlier.sequence.label("before_sequence"),
-                  earlier.cast_minute.label("before_minute"))
-        .join(earlier, sa.and_(earlier.device_id == record.device_id, earlier.sequence == record.sequence - 1))
-        .where(record.cast_minute < earlier.cast_minute), record)
-    ):
-        found.append((row.id, "earlier_than_predecessor", {"sequence": row.sequence, "cast_minute": row.cast_minute,
-                                                         "predecessor": {"sequence": row.before_sequence, "cast_minute": row.before_minute}}))
-    for reason, column in (("before_zero_report", Device.zero_report_at), ("before_package_load", Device.package_loaded_at)):
-        query = sa.select(Record.id, Record.sequence, Record.cast_minute, column.label("reported")).join(Device, Device.device_id == Record.device_id)
-        for row in db.session.execute(
-            (query.where(Record.device_id == device_id) if device_id is not None else query).where(column.is_not(None), Record.cast_minute < column)
-        ):
-            found.append((row.id, reason, {"sequence": row.sequence, "cast_minute": row.cast_minute, "station_reported": row.reported}))
-    opens, closes = _minute(package.opens), _minute(package.closes)
-    for row in db.session.execute(scoped(
-        sa.select(Record.id, Record.sequence, Record.cast_minute).where(sa.or_(Record.cast_minute < opens, Record.cast_minute > closes)))
-    ):
-        if _is_minute(row.cast_minute):  # a minute that is no minute is counted invalid, not held
-            found.append((row.id, "outside_window", {"sequence": row.sequence, "cast_minute": row.cast_minute, "opens": opens, "closes": closes}))
-    compromised = sa.select(Device).where(Device.compromised_at.is_not(None))
-    for device in db.session.scalars(compromised.where(Device.device_id == device_id) if device_id is not None else compromised):
-        since = as_utc(device.compromised_at)
-        for row in db.session.execute(
-            sa.select(Record.id, Record.sequence, Record.cast_minute, Bundle.received_at)
-            .join(Bundle, Bundle.id == Record.bundle_id)
-            .where(Record.device_id == device.device_id, sa.or_(Record.cast_minute >= _minute(since), Bundle.received_at >= since))
-        ):
-            found.append((row.id, "after_compromise", {"sequence": row.sequence, "cast_minute": row.cast_minute,
-                                                      "received_at": as_utc(row.received_at).isoformat(), "compromised_at": since.isoformat()}))
-    if not found:
-        return 0
-    known = {tuple(row) for row in db.session.execute(sa.select(HeldRecord.record_id, HeldRecord.reason))}
     new = {(record_id, reason): evidence for record_id, reason, evidence in found if (record_id, reason) not in known}
     if new:
         db.session.execute(sa.insert(HeldRecord), [
@@ -821,6 +888,16 @@ def _is_minute(value: str) -> bool:
     except fields.FieldError:
         return False
     return True
+
+
+def _hold_in_savepoint(package: packages.ElectionPackage, device_id: str, since_sequence: int) -> None:
+    """Hold what a merge made suspicious, in the merge's own transaction (one commit a bundle); a clash with a
+    parallel merge over the same holds only undoes this savepoint, and the next merge or count finds them."""
+    try:
+        with db.session.begin_nested():
+            find_holds(package, device_id, since_sequence)
+    except IntegrityError:
+        pass
 
 
 def hold_new_suspicious(device_id: str | None = None, since_sequence: int = 0) -> None:
@@ -899,8 +976,9 @@ def count_inputs(package: packages.ElectionPackage) -> CountInputs:
     """Hold what is suspicious, then read what the count opens: records by hash order, paper and imported ballots.
 
     A record with any undecided hold, or one the board left out, is not read.
-    A voting code used twice at one station keeps the audit's rule (the first
-    cast counts); used at two stations, the board decides.
+    A voting code used twice at one station, none of its records held, keeps
+    the rule that the first cast counts; otherwise the board decides (see
+    `code_duplicates`).
     """
     verify_pending()
     with writing(db.session):
@@ -914,7 +992,6 @@ def count_inputs(package: packages.ElectionPackage) -> CountInputs:
     one_station = sorted(
         row.ballot_id
         for group in code_duplicates()
-        if {row.device_id for row in group["not_counted"]} == {group["counted"].device_id}
         for row in group["not_counted"]
         if row.ballot_id not in kept_from_the_count  # a held record is counted once, as held
     )

@@ -9,7 +9,10 @@ import os
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from hypothesis import given, settings, strategies as st
 from vallokal.election import crockford, envelope, keys
+from vallokal.election.envelope import BallotRecord
+from vallokal.election.package import canonical_json
 
 CHOICES = {"selected": ["belysning", "utegym"]}
 
@@ -140,3 +143,16 @@ def test_codes_use_only_symbols_a_person_can_read_aloud():
     for _ in range(300):
         code = envelope.tracking_code(os.urandom(32).hex())
         assert set(code) <= set(crockford.ALPHABET + "-")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(st.text(max_size=40) | st.text(alphabet="0123456789abcdef", min_size=1, max_size=64), min_size=6, max_size=6),
+    sequence=st.integers(min_value=1, max_value=2**53 - 1),
+    code_hash=st.none() | st.text(max_size=64),
+)
+def test_a_records_canonical_bytes_written_directly_are_those_of_canonical_json(texts, sequence, code_hash):
+    """The record hash's fast path (ingest) gives the very bytes the general canonical JSON gives, escapes or not."""
+    election_id, device_id, ballot_id, sealed, previous_hash, minute = texts
+    record = BallotRecord(election_id, device_id, sequence, ballot_id, sealed, previous_hash, minute, code_hash)
+    assert record.canonical() == canonical_json(record.body(), checked=False)

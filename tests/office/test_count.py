@@ -126,6 +126,7 @@ def test_an_empty_election_funds_nothing(election, sealing_key):
     assert result["winners"] == [] and result["valid"] == 0 and result["spent"] == 0
 
 
+@pytest.mark.parametrize("election_options", [{"check_in": "code", "code_hashes": ["c" * 64]}])
 def test_a_voting_code_used_at_two_stations_is_held_until_the_board_decides_and_then_counts_once(election, sealing_key):
     code_hash = "c" * 64
     first, second = election.station("Tensta"), election.station("Rinkeby")

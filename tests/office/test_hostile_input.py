@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from syncing import PASSWORD, bundle_of, cast, log_in, now, post_bundle
 from vallokal.election import envelope
 from vallokal.election.package import canonical_json
 from vallokal.kiosk import outbox, store as station_store
-from vallokal.sync.office import counting, store as office_store
+from vallokal.sync.office import counting, presentation, store as office_store
 from vallokal.sync.office.models import Bundle, Record, RecordCheck
 
 
@@ -206,3 +207,51 @@ def test_revoking_a_device_id_with_a_nul_is_not_found(staff):
     log_in(staff)
     response = staff.post("/stations/dev%00x/revoke", data={"csrf_token": token(staff, "/"), "reason": "stolen\x00"})
     assert response.status_code == 404
+
+
+PACKAGE_CODE = hashlib.sha256(b"KOD-1").hexdigest()
+FOREIGN_CODE = hashlib.sha256(b"NOT A CODE OF THIS ELECTION").hexdigest()
+
+
+@pytest.mark.parametrize(
+    "election_options, codes",
+    [({"check_in": "code", "code_hashes": [PACKAGE_CODE]}, [PACKAGE_CODE, FOREIGN_CODE, None]), ({}, [None, FOREIGN_CODE, None])],
+    ids=["code check-in: an unknown code and none", "open check-in: a code where the package uses none"],
+)
+def test_a_record_whose_voting_code_is_not_the_packages_is_held_not_counted(election, sealing_key, staff, election_options, codes):
+    """Issue 13 "Codes" at the office: held for the board with an alert, the bundle stored, so the station's later ballots still arrive."""
+    station = election.station()
+    rows = [good_row(station, sequence) for sequence in (1, 2, 3)]
+    for row, code in zip(rows, codes):
+        row[4] = code
+    response = post_bundle(election, signed_bundle(station, rows))
+    assert response.status_code == 200, response.get_json()
+    assert stored(election) == (3, 1)
+    with election.office.app_context():
+        held = sorted((item["sequence"], item["hold"].reason) for item in office_store.held_records())
+        (alert,) = [alert for alert in office_store.alerts() if alert.kind == "held_record"]
+    foreign = [sequence for sequence, code in zip((1, 2, 3), codes) if (code != PACKAGE_CODE if election_options else code)]
+    assert held == [(sequence, "code_not_in_package") for sequence in foreign]
+    assert f'"count": {len(foreign)}' in alert.detail
+    with election.office.app_context():
+        result = counting.outcome(counting.run(sealing_key, "test", now()))
+    assert result["valid"] == 3 - len(foreign) and result["held"]["undecided"] == len(foreign)
+    with election.office.test_request_context():
+        said = presentation.alert_detail(alert.kind, alert.detail)
+    log_in(staff)
+    page = staff.get("/alerts").get_data(as_text=True)
+    assert said in page and "code_not_in_package" not in said, "the reason in words, not its machine name"
+
+
+def test_a_ballot_id_stored_from_another_station_is_a_conflict_with_an_alert_and_nothing_of_the_bundle_is_stored(election):
+    """The unique constraint meets it first (no query on ingest's hot path); the answer is still 409 with the reason."""
+    first, thief = election.station("Tensta"), election.station("Rinkeby")
+    genuine = good_row(first)
+    assert post_bundle(election, signed_bundle(first, [genuine])).status_code == 200
+    copied = good_row(thief)
+    copied[1] = genuine[1]
+    response = post_bundle(election, signed_bundle(thief, [good_row(thief, 1), [2, *copied[1:]]]))
+    assert response.status_code == 409 and "already stored with other content" in response.get_json()["error"]
+    assert stored(election) == (1, 1)
+    with election.office.app_context():
+        assert [alert.kind for alert in office_store.alerts()] == ["conflict"]
