@@ -261,7 +261,8 @@ def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
                 outcome = _merge(bundle, certificate, package, channel, now, check_ballot_ids=attempt > 0)
                 if outcome.new_rows or bundle.status:
                     status_changed = bundle.status is not None and outcome.status_changed
-                    _hold_in_savepoint(package, outcome.device_id, 0 if status_changed or not outcome.new_rows else min(row["sequence"] for row in outcome.new_rows) - 1)
+                    first_new = min((row["sequence"] for row in outcome.new_rows), default=1)
+                    _hold_in_savepoint(package, outcome.device_id, 0 if status_changed or not outcome.new_rows else first_new - 1)
             if outcome.new_rows:
                 _flag_after_merge(outcome.device_id, package, outcome.new_rows)
             return outcome
