@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import package as packages, spreadsheet
 from .rules import COUNTING_RULES, RULE_KINDS as BALLOT_RULES
@@ -36,14 +37,81 @@ LARGEST_NUMBER = 10**LARGEST_DIGITS
 ASSET_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
+def N_(message: str) -> str:
+    """Marks an English sentence for the translators' catalogue; the pure core itself never translates."""
+    return message
+
+
+PROBLEMS = {
+    "not_utf8": N_("is not UTF-8 text; save it as UTF-8"),
+    "toml_invalid": N_("is not valid TOML at line %(line)s, column %(column)s: look there for a missing quote, bracket or '='"),
+    "toml_unusable": N_("is not usable TOML: it is nested too deeply or holds a number of more than %(digits)s digits"),
+    "unknown_setting": N_("unknown setting %(key)s; the settings are %(known)s"),
+    "unknown_table_setting": N_("unknown setting %(table)s.%(key)s; [%(table)s] has %(known)s"),
+    "languages_not_list": N_("languages: give a list such as [\"sv\", \"en\"]"),
+    "languages_unknown": N_("languages: %(unknown)s is not a language Vallokal offers (%(offered)s)"),
+    "text_missing": N_("%(name)s: missing; give it in %(language)s at least ([%(name)s] %(language)s = \"…\")"),
+    "text_not_per_language": N_("%(name)s: give one text per language, such as %(language)s = \"…\""),
+    "text_language_not_in_package": N_("%(name)s: %(unknown)s is not among the package's languages (%(languages)s)"),
+    "text_missing_first_language": N_("%(name)s: has no text in %(language)s, the package's first language"),
+    "moment_without_offset": N_("%(name)s: give a date and time with its offset, such as 2027-03-01T08:00:00+01:00"),
+    "moment_missing": N_("%(name)s: missing; give a date and time such as 2027-03-01T08:00:00+01:00"),
+    "number_not_whole": N_("%(name)s: give a whole number"),
+    "number_missing": N_("%(name)s: give a whole number (it is missing)"),
+    "number_too_small": N_("%(name)s: must be at least %(minimum)s"),
+    "number_too_large": N_("%(name)s: must be at most %(maximum)s"),
+    "id_invalid": N_("id: give a short name for this vote of letters, digits, '-', '.', '_' or '/', such as \"tensta-2027\""),
+    "municipality_missing": N_("municipality: missing; give the municipality's name"),
+    "currency_invalid": N_("currency: give a three-letter code such as SEK"),
+    "check_in_unknown": N_("check_in: %(value)s is not a way to check in; use open, code or staff"),
+    "closes_before_opens": N_("voting.closes: the vote closes (%(closes)s) before it opens (%(opens)s); give a closing time after the opening"),
+    "timezone_unknown": N_("voting.timezone: %(value)s is not a time zone; give one such as Europe/Stockholm"),
+    "ballot_rule_unknown": N_("ballot.rule: %(value)s is not a ballot rule; use %(rules)s"),
+    "counting_rule_unknown": N_("counting.rule: %(value)s is not a counting rule; use %(rules)s"),
+    "spreadsheet_empty": N_("is empty; it needs a header row and one row per project"),
+    "csv_unreadable": N_("cannot be read as CSV: save it again from the spreadsheet as CSV (a cell holds at most %(kib)s KiB)"),
+    "unknown_column": N_("unknown column; the columns are id, cost, image and title_<language>, summary_<language>, …"),
+    "unknown_column_language": N_("unknown column; its language is not in the settings' languages (%(languages)s); the columns are id, cost, "
+        "image and title_<language>, summary_<language>, …"),
+    "column_missing": N_("this column is missing from the header row"),
+    "row_too_many_cells": N_("has %(cells)s cells but the header has %(columns)s columns; check for an extra separator"),
+    "project_id_missing": N_("the project has no id; give each project a short unique id such as 'lekplats'"),
+    "project_id_invalid": N_("%(value)s is not a usable id: use letters, digits, '-', '.', '_' (at most 64, no '/' and no '..')"),
+    "project_id_repeated": N_("the id %(value)s is already used in row %(row)s; each project needs its own id"),
+    "cost_missing": N_("the cost is missing; give it in whole kronor"),
+    "cost_invalid": N_("%(value)s is not a cost in whole kronor, such as 180000"),
+    "cost_negative": N_("the cost %(cost)s is negative; a cost is zero or more"),
+    "project_text_missing": N_("the %(column)s is missing in %(language)s, the package's first language"),
+    "project_text_without_first_language": N_("there is a %(column)s in another language but not in %(language)s"),
+    "image_text_missing": N_("the image needs a description for people who cannot see it, in %(language)s"),
+    "no_projects": N_("has no projects; add one row per project under the header"),
+    "image_type": N_("%(value)s is not an image type a tablet shows; use SVG, PNG, JPEG or WebP"),
+    "image_not_given": N_("the image %(value)s is not among the images given; add it to the images folder"),
+    "image_too_large": N_("the image %(value)s is larger than %(megabytes)s MB; make it smaller"),
+    "codes_needed": N_("check_in: check-in by code needs voting codes; make them first (Voting codes)"),
+    "package_check": N_("%(path)s: the package's final check refused this value; see the rules for it in provisioning/README.md"),
+}
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in the material, where staff will look for it."""
+    """One thing wrong in the material, where staff will look for it.
+
+    `code` names the problem and `values` fill its sentence (`PROBLEMS`), so the office's pages can
+    say it in the page's language; `detail` is a technical addition for the command line and the log.
+    """
 
     file: str
-    message: str
+    code: str
+    values: Mapping[str, Any] = field(default_factory=dict)
     row: int | None = None
     column: str | None = None
+    detail: str = ""
+
+    @property
+    def message(self) -> str:
+        """The problem in English, as the command line prints it."""
+        return PROBLEMS[self.code] % dict(self.values) + (f" ({self.detail})" if self.detail else "")
 
     def __str__(self) -> str:
         where = self.file
@@ -91,46 +159,63 @@ def read_settings(data: bytes, file: str = "settings.toml") -> tuple[dict[str, A
     try:
         settings = tomllib.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        return {}, [Problem(file, "is not UTF-8 text; save it as UTF-8")]
+        return {}, [Problem(file, "not_utf8")]
     except tomllib.TOMLDecodeError as error:
-        return {}, [Problem(file, f"is not valid TOML: {error}")]
+        return {}, [Problem(file, "toml_invalid", _toml_position(str(error), data), detail=str(error))]
     except (RecursionError, ValueError):
-        return {}, [Problem(file, f"is not usable TOML: it is nested too deeply or holds a number of more than {LARGEST_DIGITS} digits")]
-    problems = [Problem(file, f"unknown setting {key!r}; the settings are {', '.join(sorted(SETTINGS_KEYS))}") for key in settings if key not in SETTINGS_KEYS]
+        return {}, [Problem(file, "toml_unusable", {"digits": LARGEST_DIGITS})]
+    problems = [Problem(file, "unknown_setting", {"key": repr(key), "known": ", ".join(sorted(SETTINGS_KEYS))}) for key in settings if key not in SETTINGS_KEYS]
     for table, known in TABLE_KEYS.items():
         if isinstance(settings.get(table), dict):
-            problems += [Problem(file, f"unknown setting {table}.{key}; [{table}] has {', '.join(known)}") for key in settings[table] if key not in known]
+            problems += [Problem(file, "unknown_table_setting", {"table": table, "key": key, "known": ", ".join(known)})
+                         for key in settings[table] if key not in known]
     return settings, problems
 
 
 def _languages(settings: Mapping[str, Any], file: str, problems: list[Problem]) -> list[str]:
     languages = settings.get("languages", ["sv"])
     if not isinstance(languages, list) or not languages or not all(isinstance(item, str) for item in languages):
-        problems.append(Problem(file, "languages: give a list such as [\"sv\", \"en\"]"))
+        problems.append(Problem(file, "languages_not_list"))
         return ["sv"]
     unknown = [language for language in languages if language not in LANGUAGES]
     if unknown:
-        problems.append(Problem(file, f"languages: {', '.join(unknown)} is not a language Vallokal offers ({', '.join(LANGUAGES)})"))
+        problems.append(Problem(file, "languages_unknown", {"unknown": ", ".join(unknown), "offered": ", ".join(LANGUAGES)}))
     return [language for language in languages if language in LANGUAGES] or ["sv"]
 
 
 def _text(value: Any, file: str, name: str, languages: list[str], problems: list[Problem], required: bool = True) -> dict[str, str] | None:
     if value is None:
         if required:
-            problems.append(Problem(file, f"{name}: missing; give it in {languages[0]} at least ([{name}] {languages[0]} = \"…\")"))
+            problems.append(Problem(file, "text_missing", {"name": name, "language": languages[0]}))
         return None
     if isinstance(value, str):
         value = {languages[0]: value}
     if not isinstance(value, dict) or not all(isinstance(text, str) for text in value.values()):
-        problems.append(Problem(file, f"{name}: give one text per language, such as {languages[0]} = \"…\""))
+        problems.append(Problem(file, "text_not_per_language", {"name": name, "language": languages[0]}))
         return None
     text = {language: item.strip() for language, item in value.items() if item.strip()}
     unknown = [language for language in text if language not in languages]
     if unknown:
-        problems.append(Problem(file, f"{name}: {', '.join(unknown)} is not among the package's languages ({', '.join(languages)})"))
+        problems.append(Problem(file, "text_language_not_in_package", {"name": name, "unknown": ", ".join(unknown), "languages": ", ".join(languages)}))
     if not text.get(languages[0]):
-        problems.append(Problem(file, f"{name}: has no text in {languages[0]}, the package's first language"))
+        problems.append(Problem(file, "text_missing_first_language", {"name": name, "language": languages[0]}))
     return text
+
+
+def _toml_position(message: str, data: bytes) -> dict[str, int]:
+    """Where tomllib stopped reading, as line and column (the end of the text when it ran out)."""
+    found = re.search(r"at line (\d+), column (\d+)", message)
+    if found:
+        return {"line": int(found.group(1)), "column": int(found.group(2))}
+    lines = data.decode("utf-8-sig", "replace").split("\n")
+    return {"line": len(lines), "column": len(lines[-1]) + 1}
+
+
+def _is_time_zone(name: Any) -> bool:
+    try:
+        return isinstance(name, str) and bool(name) and ZoneInfo(name) is not None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
 
 
 def _moment(value: Any, file: str, name: str, problems: list[Problem]) -> str | None:
@@ -144,21 +229,21 @@ def _moment(value: Any, file: str, name: str, problems: list[Problem]) -> str | 
         except ValueError:
             pass
     if isinstance(value, (date, datetime, str)):
-        problems.append(Problem(file, f"{name}: give a date and time with its offset, such as 2027-03-01T08:00:00+01:00"))
+        problems.append(Problem(file, "moment_without_offset", {"name": name}))
     else:
-        problems.append(Problem(file, f"{name}: missing; give a date and time such as 2027-03-01T08:00:00+01:00"))
+        problems.append(Problem(file, "moment_missing", {"name": name}))
     return None
 
 
 def _whole_number(value: Any, file: str, name: str, problems: list[Problem], minimum: int = 0) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
-        problems.append(Problem(file, f"{name}: give a whole number" + ("" if value is not None else " (it is missing)")))
+        problems.append(Problem(file, "number_not_whole" if value is not None else "number_missing", {"name": name}))
         return None
     if value < minimum:
-        problems.append(Problem(file, f"{name}: must be at least {minimum}"))
+        problems.append(Problem(file, "number_too_small", {"name": name, "minimum": minimum}))
         return None
     if value > LARGEST_NUMBER:
-        problems.append(Problem(file, f"{name}: must be at most {LARGEST_NUMBER}"))
+        problems.append(Problem(file, "number_too_large", {"name": name, "maximum": LARGEST_NUMBER}))
         return None
     return value
 
@@ -169,34 +254,36 @@ def settings_document(settings: Mapping[str, Any], file: str = "settings.toml") 
     languages = _languages(settings, file, problems)
     election_id = settings.get("id")
     if not isinstance(election_id, str) or not IDENTIFIER.match(election_id):
-        problems.append(Problem(file, "id: give a short name for this vote of letters, digits, '-', '.', '_' or '/', such as \"tensta-2027\""))
+        problems.append(Problem(file, "id_invalid"))
     municipality = settings.get("municipality")
     if not isinstance(municipality, str) or not municipality.strip():
-        problems.append(Problem(file, "municipality: missing; give the municipality's name"))
+        problems.append(Problem(file, "municipality_missing"))
     budget = _whole_number(settings.get("budget"), file, "budget", problems, minimum=1)
     currency = settings.get("currency", "SEK")
     if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
-        problems.append(Problem(file, "currency: give a three-letter code such as SEK"))
+        problems.append(Problem(file, "currency_invalid"))
     check_in = settings.get("check_in", "open")
     if check_in not in ("open", "code", "staff"):
-        problems.append(Problem(file, f"check_in: {check_in!r} is not a way to check in; use open, code or staff"))
+        problems.append(Problem(file, "check_in_unknown", {"value": repr(check_in)}))
     minimum_age = _whole_number(settings.get("minimum_age", 0), file, "minimum_age", problems)
 
     voting = settings.get("voting") if isinstance(settings.get("voting"), dict) else {}
     opens = _moment(voting.get("opens"), file, "voting.opens", problems)
     closes = _moment(voting.get("closes"), file, "voting.closes", problems)
     if opens and closes and datetime.fromisoformat(closes) <= datetime.fromisoformat(opens):
-        problems.append(Problem(file, f"voting.closes: the vote closes ({closes}) before it opens ({opens}); give a closing time after the opening"))
+        problems.append(Problem(file, "closes_before_opens", {"opens": opens, "closes": closes}))
     zone = voting.get("timezone", "Europe/Stockholm")
+    if not _is_time_zone(zone):
+        problems.append(Problem(file, "timezone_unknown", {"value": repr(zone)}))
 
     ballot = settings.get("ballot") if isinstance(settings.get("ballot"), dict) else {}
     rule = ballot.get("rule")
     if rule not in BALLOT_RULES:
-        problems.append(Problem(file, f"ballot.rule: {rule!r} is not a ballot rule; use {', '.join(BALLOT_RULES)}"))
+        problems.append(Problem(file, "ballot_rule_unknown", {"value": repr(rule), "rules": ", ".join(BALLOT_RULES)}))
     counting = settings.get("counting") if isinstance(settings.get("counting"), dict) else {}
     counting_rule = counting.get("rule", "greedy")
     if counting_rule not in COUNTING_RULES:
-        problems.append(Problem(file, f"counting.rule: {counting_rule!r} is not a counting rule; use {', '.join(COUNTING_RULES)}"))
+        problems.append(Problem(file, "counting_rule_unknown", {"value": repr(counting_rule), "rules": ", ".join(COUNTING_RULES)}))
 
     document: dict[str, Any] = {
         "schema_version": packages.SCHEMA_VERSION,
@@ -236,11 +323,11 @@ def read_projects(
     problems: list[Problem] = []
     text = decode_spreadsheet(data)
     if not text.strip():
-        return [], {}, [Problem(file, "is empty; it needs a header row and one row per project")]
+        return [], {}, [Problem(file, "spreadsheet_empty")]
     try:
         return _read_projects(spreadsheet.rows(text), languages, images, file, problems)
     except csv.Error as error:
-        return [], {}, [Problem(file, f"cannot be read as CSV: {error} (a cell holds at most {csv.field_size_limit() // 1024} KiB)")]
+        return [], {}, [Problem(file, "csv_unreadable", {"kib": csv.field_size_limit() // 1024}, detail=str(error))]
 
 
 def _read_projects(
@@ -250,14 +337,14 @@ def _read_projects(
     known = {"id", "cost", "image"} | {f"{column}_{language}" for column in TEXT_COLUMNS for language in languages}
     for name in header:
         if name and name not in known:
-            hint = ""
             if any(name == f"{column}_{language}" for column in TEXT_COLUMNS for language in LANGUAGES):
-                hint = f"; its language is not in the settings' languages ({', '.join(languages)})"
-            problems.append(Problem(file, f"unknown column{hint}; the columns are id, cost, image and title_<language>, summary_<language>, …", 1, name))
+                problems.append(Problem(file, "unknown_column_language", {"languages": ", ".join(languages)}, 1, name))
+            else:
+                problems.append(Problem(file, "unknown_column", {}, 1, name))
     for needed in ["id", "cost"] + [f"{column}_{languages[0]}" for column in REQUIRED_TEXTS]:
         if needed not in header:
-            problems.append(Problem(file, "this column is missing from the header row", 1, needed))
-    if problems and any(problem.row == 1 and "missing" in problem.message for problem in problems):
+            problems.append(Problem(file, "column_missing", {}, 1, needed))
+    if any(problem.code == "column_missing" for problem in problems):
         return [], {}, problems
 
     projects: list[dict[str, Any]] = []
@@ -267,20 +354,17 @@ def _read_projects(
         if not any(cell.strip() for cell in cells):
             continue
         if len(cells) > len(header):
-            problems.append(Problem(file, f"has {len(cells)} cells but the header has {len(header)} columns; check for an extra separator", row_number))
+            problems.append(Problem(file, "row_too_many_cells", {"cells": len(cells), "columns": len(header)}, row_number))
             continue
         row = {name: (cells[index].strip() if index < len(cells) else "") for index, name in enumerate(header) if name in known}
         project: dict[str, Any] = {}
         project_id = row.get("id", "")
         if not project_id:
-            problems.append(Problem(file, "the project has no id; give each project a short unique id such as 'lekplats'", row_number, "id"))
+            problems.append(Problem(file, "project_id_missing", {}, row_number, "id"))
         elif not PROJECT_ID.match(project_id):
-            problems.append(
-                Problem(file, f"{project_id[:70]!r} is not a usable id: use letters, digits, '-', '.', '_' (at most 64, no '/' and no '..')", row_number, "id")
-            )
+            problems.append(Problem(file, "project_id_invalid", {"value": repr(project_id[:70])}, row_number, "id"))
         elif project_id in first_row:
-            message = f"the id {project_id!r} is already used in row {first_row[project_id]}; each project needs its own id"
-            problems.append(Problem(file, message, row_number, "id"))
+            problems.append(Problem(file, "project_id_repeated", {"value": repr(project_id), "row": first_row[project_id]}, row_number, "id"))
         else:
             first_row[project_id] = row_number
         project["id"] = project_id
@@ -288,23 +372,23 @@ def _read_projects(
         raw_cost = row.get("cost", "")
         cost = _cost(raw_cost)
         if not raw_cost:
-            problems.append(Problem(file, "the cost is missing; give it in whole kronor", row_number, "cost"))
+            problems.append(Problem(file, "cost_missing", {}, row_number, "cost"))
         elif cost is None:
-            problems.append(Problem(file, f"{raw_cost!r} is not a cost in whole kronor, such as 180000", row_number, "cost"))
+            problems.append(Problem(file, "cost_invalid", {"value": repr(raw_cost)}, row_number, "cost"))
         elif cost < 0:
-            problems.append(Problem(file, f"the cost {cost} is negative; a cost is zero or more", row_number, "cost"))
+            problems.append(Problem(file, "cost_negative", {"cost": cost}, row_number, "cost"))
         project["cost"] = cost
 
         for column in TEXT_COLUMNS:
             texts = {language: row[f"{column}_{language}"] for language in languages if row.get(f"{column}_{language}")}
             if column in REQUIRED_TEXTS and not texts.get(languages[0]):
-                message = f"the {column} is missing in {languages[0]}, the package's first language"
-                problems.append(Problem(file, message, row_number, f"{column}_{languages[0]}"))
+                problems.append(Problem(file, "project_text_missing", {"column": column, "language": languages[0]}, row_number, f"{column}_{languages[0]}"))
             if texts:
                 if texts.get(languages[0]) or column in REQUIRED_TEXTS:
                     project[column] = texts
                 else:
-                    problems.append(Problem(file, f"there is a {column} in another language but not in {languages[0]}", row_number, f"{column}_{languages[0]}"))
+                    problems.append(Problem(file, "project_text_without_first_language", {"column": column, "language": languages[0]}, row_number,
+                                            f"{column}_{languages[0]}"))
         image = row.get("image", "")
         if image:
             asset = _image(image, images, file, row_number, problems)
@@ -313,11 +397,10 @@ def _read_projects(
                 assets[name] = asset
                 project["image"] = name
                 if "image_text" not in project:
-                    message = f"the image needs a description for people who cannot see it, in {languages[0]}"
-                    problems.append(Problem(file, message, row_number, f"image_text_{languages[0]}"))
+                    problems.append(Problem(file, "image_text_missing", {"language": languages[0]}, row_number, f"image_text_{languages[0]}"))
         projects.append(project)
     if not projects and not problems:
-        problems.append(Problem(file, "has no projects; add one row per project under the header"))
+        problems.append(Problem(file, "no_projects"))
     return projects, assets, problems
 
 
@@ -325,14 +408,14 @@ def _image(name: str, images: Mapping[str, bytes], file: str, row_number: int, p
     base = name.rsplit("/", 1)[-1]
     suffix = "." + base.rsplit(".", 1)[-1].lower() if "." in base else ""
     if suffix not in IMAGE_TYPES:
-        problems.append(Problem(file, f"{name!r} is not an image type a tablet shows; use SVG, PNG, JPEG or WebP", row_number, "image"))
+        problems.append(Problem(file, "image_type", {"value": repr(name)}, row_number, "image"))
         return None
     data = images.get(base)
     if data is None:
-        problems.append(Problem(file, f"the image {name!r} is not among the images given; add it to the images folder", row_number, "image"))
+        problems.append(Problem(file, "image_not_given", {"value": repr(name)}, row_number, "image"))
         return None
     if len(data) > MAX_IMAGE_BYTES:
-        problems.append(Problem(file, f"the image {name!r} is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB; make it smaller", row_number, "image"))
+        problems.append(Problem(file, "image_too_large", {"value": repr(name), "megabytes": MAX_IMAGE_BYTES // (1024 * 1024)}, row_number, "image"))
         return None
     return data
 
@@ -353,7 +436,7 @@ def build(
     projects, assets, project_problems = read_projects(projects_csv, languages, images, projects_name)
     problems += project_problems
     if document["check_in"] == "code" and not code_hashes:
-        problems.append(Problem(settings_name, "check_in: check-in by code needs voting codes; make them first (vallokal office codes)"))
+        problems.append(Problem(settings_name, "codes_needed"))
     if problems:
         raise MaterialError(problems)
     document["projects"] = projects
@@ -383,5 +466,5 @@ def _located(message: str, projects_name: str, settings_name: str) -> Problem:
     path, _, detail = message.partition(": ")
     match = re.match(r"\$\.projects\[(\d+)\](?:\.(\w+))?", path)
     if match:
-        return Problem(projects_name, detail, int(match.group(1)) + 2, match.group(2))
-    return Problem(settings_name, f"{path.removeprefix('$.')}: {detail}")
+        return Problem(projects_name, "package_check", {"path": match.group(2) or "project"}, int(match.group(1)) + 2, match.group(2), detail)
+    return Problem(settings_name, "package_check", {"path": path.removeprefix("$.")}, detail=detail)

@@ -26,6 +26,7 @@ from flask import Flask
 from ..election import keys, package as packages
 from ..election.certificate import CertificateError
 from ..election.package import PackageError
+from ..web import commands
 from ..web.clock import now
 from ..web.qr import qr_svg
 from . import create_app, hotspot, outbox, pairing, prepare, server, store, tls as certificates
@@ -33,27 +34,20 @@ from .pin import valid_pin
 
 MAX_PACKAGE_DOWNLOAD = 64 * 1024 * 1024
 
-data_option = click.option(
-    "--data",
-    "data_dir",
-    envvar="VALLOKAL_DATA",
-    default="instance",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The station's data folder (database, device key, station.toml).",
-)
+data_option = commands.data_option("VALLOKAL_DATA", "instance", "The station's data folder (database, device key, station.toml).")
 
 
 def station_app(data_dir: Path, needs_authority: bool = True) -> Flask:
-    """The station in `data_dir`, its database brought up to date."""
-    app = create_app(data_dir=data_dir)
-    if needs_authority and not app.config["AUTHORITY_KEY"]:
-        raise click.ClickException(
-            f"AUTHORITY_KEY is not set (in {data_dir / 'station.toml'} or VALLOKAL_AUTHORITY_KEY), "
-            "so no package can be trusted"
-        )
-    prepare(app)
-    return app
+    """The station in `data_dir`, its database brought up to date; refused without an authority key unless told."""
+
+    def trusts_an_authority(app: Flask) -> None:
+        if needs_authority and not app.config["AUTHORITY_KEY"]:
+            raise click.ClickException(
+                f"AUTHORITY_KEY is not set (in {data_dir / 'station.toml'} or VALLOKAL_AUTHORITY_KEY), "
+                "so no package can be trusted"
+            )
+
+    return commands.open_app(data_dir, create_app, prepare, trusts_an_authority)
 
 
 @click.group("station")

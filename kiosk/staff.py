@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from datetime import timezone
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext, lazy_gettext
 
 from ..web import i18n
+from ..web.access import guarded
 from ..web.qr import qr_svg
 from . import lockout, outbox, presence, sessions, store
 from .voter import end_voter_session, now, pin_error
@@ -46,18 +45,18 @@ def event_name(kind: str) -> str:
     return str(EVENT_NAMES.get(kind, kind))
 
 
-def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        state = sessions.staff_state()
-        if state == "none":
-            return redirect(url_for("staff.login"))
-        if state == "revoked":
-            message = gettext("Your staff session has ended. Log in again.")
-            return render_template("kiosk/staff/login.html", error=message), 403
-        return view(*args, **kwargs)
+def _not_staff() -> Any | None:
+    """No staff session: to the login; one ended on the server (a copied cookie): 403."""
+    state = sessions.staff_state()
+    if state == "none":
+        return redirect(url_for("staff.login"))
+    if state == "revoked":
+        message = gettext("Your staff session has ended. Log in again.")
+        return render_template("kiosk/staff/login.html", error=message), 403
+    return None
 
-    return wrapper
+
+staff_required = guarded(_not_staff)
 
 
 @blueprint.route("/login", methods=["GET", "POST"])

@@ -18,6 +18,9 @@ from vallokal.kiosk import create_app, prepare, store
 
 from vallokal.demo import demo_document
 
+# The office fixtures (an office on SQLite and PostgreSQL, a live office server) serve tests/office, tests/sync and the browser tests.
+pytest_plugins = ["office_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def authority_key() -> Ed25519PrivateKey:

@@ -86,3 +86,49 @@ def test_the_tally_command_starts_without_the_apps() -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+# Each app's store owns every query -------------------------------------------------------
+
+STORES = {"kiosk": "kiosk/store.py", "sync/office": "sync/office/store.py"}
+DATABASE_PLUMBING = {"models.py", "extensions.py"}  # the tables and the db object the store uses
+SESSION_WORK = {"execute", "scalar", "scalars", "get", "add", "add_all", "flush", "delete", "merge", "query", "commit"}
+
+
+def queries_in(source: str) -> list[str]:
+    """What in a module's source builds or runs a query: SQLAlchemy imported, the session or engine used for work, a transaction opened."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import) and any(alias.name.split(".")[0] == "sqlalchemy" for alias in node.names):
+            found.append(f"line {node.lineno}: imports sqlalchemy")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sqlalchemy":
+            found.append(f"line {node.lineno}: imports from sqlalchemy")
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
+            owner = node.value.attr
+            if (owner == "session" and node.attr in SESSION_WORK) or (owner == "engine" and node.attr in {"begin", "connect"}):
+                found.append(f"line {node.lineno}: {owner}.{node.attr}")
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "writing" and node.args:
+            found.append(f"line {node.lineno}: opens a transaction on the session (writing)")  # the station's store.writing() is the store's own
+    return found
+
+
+def modules_outside_the_stores() -> list[Path]:
+    folders = [REPOSITORY / folder for folder in STORES] + [REPOSITORY / "vallokal"]
+    return [path for folder in folders for path in python_files(folder)
+            if str(path.relative_to(REPOSITORY)) not in STORES.values() and path.name not in DATABASE_PLUMBING and "migrations" not in path.parts]
+
+
+def test_the_stores_own_every_query() -> None:
+    """Counting, channels, the publication, the dashboard, the job runner and the commands ask the store; none builds a query."""
+    assert len(modules_outside_the_stores()) > 30
+    offenders = {str(path.relative_to(REPOSITORY)): found for path in modules_outside_the_stores() if (found := queries_in(path.read_text(encoding="utf-8")))}
+    assert offenders == {}, "modules outside the store that query the database (move the query into the store): " + "; ".join(
+        f"{module}: {', '.join(found)}" for module, found in sorted(offenders.items()))
+
+
+def test_the_query_check_names_a_module_that_queries() -> None:
+    assert queries_in("import sqlalchemy as sa\nrows = db.session.execute(sa.select(Count))\n") == [
+        "line 1: imports sqlalchemy", "line 2: session.execute"]
+    assert queries_in("from sqlalchemy import select\nwith writing(db.session):\n    db.session.add(row)\n") == [
+        "line 1: imports from sqlalchemy", "line 2: opens a transaction on the session (writing)", "line 3: session.add"]
+    assert queries_in("db.session.remove()\nsession.clear()\nwith store.writing():\n    store.log('x')\n") == []

@@ -50,3 +50,31 @@ def test_every_python_folder_is_installed():
             root_package = next(name for name, folder in setuptools["package-dir"].items() if folder == root_folder)
             package = ".".join([root_package, *relative.parts])
             assert package in installed, f"{init.relative_to(ROOT)} is in {package}, which pyproject.toml does not install"
+
+
+TESTS = ROOT / "tests"
+NOT_PARTS_OF_THEIR_OWN = {"vallokal", "vallokal.templates", "vallokal.static"}
+
+
+def parts() -> dict[str, str]:
+    """Each installed part (a package that is not migrations, templates or static) by the name of its test folder."""
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]
+    return {package.rsplit(".", 1)[1]: package for package in packages
+            if package not in NOT_PARTS_OF_THEIR_OWN and ".migrations" not in package}
+
+
+def test_every_part_has_its_own_test_folder():
+    """Tests mirror the house: election, tally, kiosk, sync, office and web each have tests/<part>/ with tests in it."""
+    assert set(parts()) >= {"election", "tally", "kiosk", "sync", "office", "web"}
+    for folder, package in parts().items():
+        assert (TESTS / folder).is_dir(), f"{package} has no test folder tests/{folder}/"
+        assert any((TESTS / folder).glob("test_*.py")), f"tests/{folder}/ (for {package}) holds no test_*.py"
+
+
+def test_every_test_folder_is_a_part_or_the_browser_and_the_docs_name_it():
+    folders = {path.name for path in TESTS.iterdir() if path.is_dir() and path.name != "__pycache__"}
+    assert folders == set(parts()) | {"browser"}
+    for document in (ROOT / "README.md", ROOT / "docs" / "architecture.md"):
+        row = next(line for line in document.read_text(encoding="utf-8").splitlines() if line.startswith("| `tests/` |"))
+        for folder in folders:
+            assert f"`{folder}/`" in row or f"`tests/{folder}/`" in row, f"{document.name}'s tests row does not name tests/{folder}/"

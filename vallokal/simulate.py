@@ -177,14 +177,12 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
     # Spawned voter processes import this module to run _vote_at; they need none of the apps, so these load here.
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-    from sqlalchemy import func, select
 
     from .demo import demo_document
     from .election import keys, package as packages
     from .kiosk import create_app as create_station, outbox, prepare as prepare_station, store as station_store
     from .sync.faults import FaultyProxy
     from .sync.office import create_app as create_office, prepare as prepare_office, signing_key, store as office_store
-    from .sync.office.models import Record
 
     now = datetime.now(timezone.utc)
     vallokal = [sys.executable, "-m", "vallokal"]
@@ -256,8 +254,7 @@ def run(stations: int, voters: int, faults: float, folder: Path, seed: int, sync
             for row in office_store.stations():
                 device = row["device"]
                 summary_stations[device.station_name] = {"cast": health[device.device_id]["ballots_cast"], "received": device.received}
-            stored = office_store.db.session.scalar(select(func.count()).select_from(Record))
-            distinct = office_store.db.session.scalar(select(func.count(func.distinct(Record.ballot_id))))
+            stored, distinct = office_store.stored_and_distinct_ballots()
             office_store.db.engine.dispose()
         cast = sum(item["cast"] for item in summary_stations.values())
         received = sum(item["received"] for item in summary_stations.values())
@@ -277,20 +274,15 @@ REHEARSAL_BOARD = ["rehearsal member 1", "rehearsal member 2", "rehearsal member
 
 def _close_count_publish(office: Any, station_apps: list[Any], sealing: Any, folder: Path, deadline: float) -> dict[str, Any]:
     """Close the polls, wait for every closing report, count with the rehearsal board's shares, publish into `folder`."""
-    from sqlalchemy import func, select
-
     from .kiosk import store as station_store
     from .sync.office import counting, key_shares, publication, store as office_store
-    from .sync.office.models import Device
 
     for station in station_apps:
         with station.app_context():
             station_store.close_polls(datetime.now(timezone.utc))
     with office.app_context():
         while True:
-            office_store_session = counting.db.session
-            missing = office_store_session.scalar(select(func.count()).select_from(Device).where(Device.closing_report.is_(None)))
-            office_store_session.rollback()
+            missing = office_store.missing_closing_reports()
             if not missing:
                 break
             if time.monotonic() > deadline:
@@ -308,7 +300,7 @@ def _close_count_publish(office: Any, station_apps: list[Any], sealing: Any, fol
         folder.mkdir(parents=True)
         for name, data in publication.files(made).items():
             (folder / name).write_bytes(data)
-        counting.db.session.remove()
+        office_store.db.session.remove()
     return {"folder": str(folder), "count": count.id, "valid": result["valid"], "winners": result["winners"], "opened_by": holders}
 
 

@@ -20,7 +20,7 @@ def tally(pb_file: Path, rule: str, as_json: bool) -> None:
     """Count a Pabulib .pb file with one rule; ties go to the smallest project id as text."""
     started = time.perf_counter()
     try:
-        election = pabulib.read(pb_file.read_bytes())
+        election = pabulib.read(pb_file.read_bytes(), merge=True)
         winners = sorted(methods.winners(election, rule))
     except (pabulib.PabulibError, profiles.ProfileError) as error:
         raise click.ClickException(f"{pb_file}: {error}") from None

@@ -16,7 +16,12 @@ UNCLEAR = -1
 
 @njit(cache=True)
 def _price(project, indptr, indices, weights, budgets, costs, support):
-    """What each supporter pays who can pay in full (the poorer pay all they have), and the money they hold; price is inf if unaffordable."""
+    """What each supporter pays who can pay in full (the poorer pay all they have), and the money they hold; price is inf if unaffordable.
+
+    Water-filling without sorting: those who hold less than the even price pay all
+    they have, which raises the price for the rest; repeat until no one else falls
+    short. A few passes over the supporters, where sorting them cost far more.
+    """
     start, end = indptr[project], indptr[project + 1]
     cost = costs[project]
     even = cost / support[project]
@@ -31,6 +36,35 @@ def _price(project, indptr, indices, weights, budgets, costs, support):
         return even, money
     if money < cost:
         return np.inf, money
+    offer = even
+    for _ in range(16):
+        paid = 0.0
+        counted = 0.0
+        shortest = np.inf
+        for position in range(start, end):
+            row = indices[position]
+            budget = budgets[row]
+            if budget < offer:
+                paid += weights[row] * budget
+                counted += weights[row]
+            elif budget < shortest:
+                shortest = budget
+        if counted >= support[project]:
+            return np.inf, money
+        raised = (cost - paid) / (support[project] - counted)
+        if raised <= offer:
+            return offer, money
+        offer = raised
+        if raised <= shortest:
+            return raised, money
+    return _price_sorted(project, indptr, indices, weights, budgets, costs, support), money
+
+
+@njit(cache=True)
+def _price_sorted(project, indptr, indices, weights, budgets, costs, support):
+    """The same price by sorting the supporters' budgets: for the rare project where water-filling needs many passes."""
+    start, end = indptr[project], indptr[project + 1]
+    cost = costs[project]
     rows = indices[start:end]
     held = budgets[rows]
     order = np.argsort(held)
@@ -39,10 +73,10 @@ def _price(project, indptr, indices, weights, budgets, costs, support):
     for place in order:
         offer = (cost - paid) / (support[project] - counted)
         if offer <= held[place]:
-            return offer, money
+            return offer
         paid += weights[rows[place]] * held[place]
         counted += weights[rows[place]]
-    return np.inf, money
+    return np.inf
 
 
 @njit(cache=True)

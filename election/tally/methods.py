@@ -32,8 +32,9 @@ PABULIB_NAMES = {
 
 def winners(election: Election, rule: str) -> list[str]:
     """A Pabulib election counted with `rule`. Greedy rules rank by the vote type's own score
-    (approvals, points, Borda points); equal shares reads every vote as approval of the projects in it."""
-    if rule in SCORE_RULES and election.vote_type not in ("approval", "choose-1"):
+    (approvals, points, Borda points), straight from the votes without the ballot matrix;
+    equal shares reads every vote as approval of the projects in it."""
+    if rule in SCORE_RULES:
         per_project = scores(election)
         project_ids = sorted(election.projects)
         return greedy.by_scores(

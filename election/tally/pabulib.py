@@ -6,6 +6,12 @@ separated by `;` with CSV quoting. Real files bring CRLF line ends, a byte-order
 mark, costs written as `4000.0` or `969245.38`, string project ids, optional
 columns, rows shorter than the header and repeated projects in one vote; all are
 read. A file that cannot be read gets a PabulibError naming the line.
+
+For counting, `read(data, merge=True)` keeps one vote per distinct ballot with how
+many voters cast it (`Election.weights`): a hundred thousand voters become the few
+tens of thousands of ballots a rule has to look at, without an object per voter.
+A file without quotes is split on `;` directly, which is several times quicker
+than the csv module and reads the same cells.
 """
 
 from __future__ import annotations
@@ -40,6 +46,11 @@ class Election:
     meta_order: list[str] = field(default_factory=list)
     project_columns: list[str] = field(default_factory=list)
     vote_columns: list[str] = field(default_factory=list)
+    # With `read(..., merge=True)`: how many voters cast each of `votes` (its voter_id is the first of them).
+    weights: list[int] | None = None
+
+    def weight(self, position: int) -> int:
+        return 1 if self.weights is None else self.weights[position]
 
     @property
     def vote_type(self) -> str:
@@ -67,15 +78,24 @@ def parse_money(text: str, what: str) -> Fraction:
     return value
 
 
-def read(data: bytes | str) -> Election:
-    """Parse a Pabulib file; raises PabulibError with the line number for anything malformed."""
+# Characters on which the csv module and str.splitlines() could cut a file differently, or quoting:
+# a file with any of them is read by the csv module.
+_NOT_PLAIN = re.compile('["\x0b\x0c\x1c-\x1e\x85\u2028\u2029]')
+
+
+def read(data: bytes | str, merge: bool = False) -> Election:
+    """Parse a Pabulib file; raises PabulibError with the line number for anything malformed.
+
+    With `merge`, identical votes (same projects in the same order, same points) become one
+    vote with a weight, and extra vote columns are dropped: the form for counting.
+    """
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise PabulibError(f"line ?: the file is not UTF-8 ({error.reason} at byte {error.start})") from None
     data = data.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(data, newline=""), delimiter=";", quotechar='"')
+    rows = _rows(data)
     section: str | None = None
     header: list[str] | None = None
     meta: dict[str, str] = {}
@@ -85,10 +105,11 @@ def read(data: bytes | str) -> Election:
     votes: list[Vote] = []
     vote_columns: list[str] = []
     seen_voters: set[str] = set()
+    merged: dict[tuple[str, str], list] = {}
+    line = 0
     try:
-        for row in reader:
-            line = reader.line_num
-            if not row or all(not cell.strip() for cell in row):
+        for line, row in rows:
+            if not "".join(row).strip():
                 continue
             first = row[0].strip()
             if first.lower() in SECTIONS and (len(row) == 1 or all(not cell.strip() for cell in row[1:])):
@@ -106,10 +127,15 @@ def read(data: bytes | str) -> Election:
                     if "voter_id" not in header or "vote" not in header:
                         raise PabulibError(f"line {line}: the VOTES header needs voter_id and vote")
                     vote_columns = header
+                    voter_column, vote_column = header.index("voter_id"), header.index("vote")
+                    points_column = header.index("points") if "points" in header else None
                 continue
-            cells = dict(zip(header, (cell.strip() for cell in row)))
             if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
                 raise PabulibError(f"line {line}: more cells than the header has columns")
+            if merge and section == "votes":
+                _merge(row, line, voter_column, vote_column, points_column, seen_voters, merged)
+                continue
+            cells = dict(zip(header, (cell.strip() for cell in row)))
             if section == "meta":
                 if len(row) < 2:
                     raise PabulibError(f"line {line}: a META row is key;value")
@@ -127,7 +153,14 @@ def read(data: bytes | str) -> Election:
             else:
                 votes.append(_vote(cells, line, projects, seen_voters))
     except csv.Error as error:
-        raise PabulibError(f"line {reader.line_num}: {error}") from None
+        raise PabulibError(f"line {line + 1}: {error}") from None
+    weights = None
+    if merge:
+        votes, weights = [], []
+        for (vote, points), (count, voter_line, voter_id) in merged.items():
+            cells = {"voter_id": voter_id, "vote": vote, "points": points}
+            votes.append(_vote(cells, voter_line, projects, set(), extra=False))
+            weights.append(count)
     if "budget" not in meta:
         raise PabulibError("line ?: META has no budget")
     parse_money(meta["budget"], "META budget")
@@ -136,37 +169,84 @@ def read(data: bytes | str) -> Election:
     vote_type = meta.get("vote_type", "approval")
     if vote_type not in VOTE_TYPES:
         raise PabulibError(f"line ?: unknown vote_type {vote_type!r}")
-    return Election(meta, projects, votes, meta_order, project_columns, vote_columns)
+    return Election(meta, projects, votes, meta_order, project_columns, vote_columns, weights)
 
 
-def _vote(cells: dict[str, str], line: int, projects: dict[str, dict[str, str]], seen: set[str]) -> Vote:
+_VOTES_LINE = re.compile(r"^[ \t]*votes[ \t;\r]*$", re.MULTILINE | re.IGNORECASE)
+
+
+def _rows(data: str):
+    """(line number, cells) of every row: by the csv module where quoting may occur, else by splitting on `;`.
+
+    Quotes in project names are common, in the VOTES section rare: when the last VOTES line
+    is outside any quoted field (an even number of quote marks before it) and nothing after
+    it needs the csv module, only the part before it is read with the csv module.
+    """
+    if not _NOT_PLAIN.search(data):
+        yield from enumerate((line.split(";") for line in data.splitlines()), start=1)
+        return
+    votes = next(reversed(list(_VOTES_LINE.finditer(data))), None)
+    head, tail = (data[: votes.start()], data[votes.start() :]) if votes else (data, "")
+    if not tail or head.count('"') % 2 or _NOT_PLAIN.search(tail):
+        head, tail = data, ""
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=";", quotechar='"')
+    for row in reader:
+        yield reader.line_num, row
+    yield from enumerate((line.split(";") for line in tail.splitlines()), start=reader.line_num + 1)
+
+
+def _merge(row: list[str], line: int, voter_column: int, vote_column: int, points_column: int | None, seen: set[str], merged: dict) -> None:
+    """Count one vote row into `merged` (by its vote and points cells); the checks of `_vote` run once per distinct ballot."""
+    width = len(row)
+    voter_id = row[voter_column].strip() if voter_column < width else ""
+    if not voter_id or voter_id in seen:
+        raise PabulibError(f"line {line}: voter {voter_id!r} appears twice" if voter_id else f"line {line}: a vote without voter_id")
+    seen.add(voter_id)
+    key = (row[vote_column] if vote_column < width else "", row[points_column] if points_column is not None and points_column < width else "")
+    entry = merged.get(key)
+    if entry is None:
+        merged[key] = [1, line, voter_id]
+    else:
+        entry[0] += 1
+
+
+def _vote(cells: dict[str, str], line: int, projects: dict[str, dict[str, str]], seen: set[str], extra: bool = True) -> Vote:
     voter_id = cells.get("voter_id", "")
     if not voter_id:
         raise PabulibError(f"line {line}: a vote without voter_id")
     if voter_id in seen:
         raise PabulibError(f"line {line}: voter {voter_id!r} appears twice")
     seen.add(voter_id)
-    chosen = tuple(item.strip() for item in cells.get("vote", "").split(",") if item.strip())
-    unknown = [project for project in chosen if project not in projects]
-    if unknown:
-        raise PabulibError(f"line {line}: voter {voter_id} votes for unknown project {unknown[0]!r}")
+    chosen = tuple(item for item in map(str.strip, cells.get("vote", "").split(",")) if item)
+    if not projects.keys() >= set(chosen):
+        unknown = next(project for project in chosen if project not in projects)
+        raise PabulibError(f"line {line}: voter {voter_id} votes for unknown project {unknown!r}")
     points = None
     if cells.get("points", "").strip():
         try:
-            items = [item.strip() for item in cells["points"].split(",") if item.strip()]
-            if not all(NUMBER.fullmatch(item) for item in items):
-                raise ValueError("not a number")
-            points = tuple(int(Fraction(item)) for item in items)
+            points = tuple(map(_points, (item for item in map(str.strip, cells["points"].split(",")) if item)))
         except (ValueError, ZeroDivisionError):
             raise PabulibError(f"line {line}: points of voter {voter_id} are not numbers") from None
         if len(points) != len(chosen):
             raise PabulibError(f"line {line}: voter {voter_id} has {len(chosen)} projects but {len(points)} points")
-    extra = {key: value for key, value in cells.items() if key not in ("voter_id", "vote", "points")}
-    return Vote(voter_id, chosen, points, extra)
+    if not extra:
+        return Vote(voter_id, chosen, points)
+    return Vote(voter_id, chosen, points, {key: value for key, value in cells.items() if key not in ("voter_id", "vote", "points")})
+
+
+def _points(item: str) -> int:
+    """A vote's points, `3` or `3.0`; whole digits take the quick way."""
+    if item.isascii() and item.isdigit() and len(item) <= NUMBER_DIGITS:
+        return int(item)
+    if not NUMBER.fullmatch(item):
+        raise ValueError("not a number")
+    return int(Fraction(item))
 
 
 def write(election: Election) -> str:
     """The election as a Pabulib file (LF line ends, `;`, CSV quoting where needed)."""
+    if election.weights is not None:
+        raise ValueError("a merged election (read with merge=True) has lost its voters: write the one read without merging")
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", quotechar='"', lineterminator="\n")
     writer.writerow(["META"])

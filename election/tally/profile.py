@@ -36,12 +36,10 @@ class ApprovalProfile:
         return weighted_counts(self.approvals, self.weights)
 
 
-def weighted_counts(rows: np.ndarray, weights: np.ndarray, chunk: int = 65_536) -> np.ndarray:
-    """Σ weight × row, in chunks, so a million ballots never need a wide integer copy of the matrix."""
-    total = np.zeros(rows.shape[1], dtype=np.int64)
-    for start in range(0, len(rows), chunk):
-        total += weights[start : start + chunk] @ rows[start : start + chunk].astype(np.int64)
-    return total
+def weighted_counts(rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Σ weight × row, from the rows' nonzero entries: no wide integer copy of the matrix."""
+    ballots, projects = np.nonzero(rows)
+    return np.bincount(projects, weights=weights[ballots], minlength=rows.shape[1]).round().astype(np.int64)
 
 
 def approval_profile(project_ids: list[str], costs: list[Fraction], budget: Fraction, rows: np.ndarray, weights: np.ndarray | None = None) -> ApprovalProfile:
@@ -69,13 +67,21 @@ def from_pabulib(election: Election) -> ApprovalProfile:
     """The votes as approvals: for approval and choose-1 votes, what the voter chose; for
     cumulative, scoring and ordinal votes, every project the voter gave points or a place
     (as the reference's cost and cardinality satisfactions read them). A repeated project counts once."""
-    project_ids = list(election.projects)
+    project_ids = sorted(election.projects)
     column = {project_id: index for index, project_id in enumerate(project_ids)}
-    rows = np.zeros((len(election.votes), len(project_ids)), dtype=bool)
-    for row, vote in enumerate(election.votes):
-        for project_id in vote.projects:
-            rows[row, column[project_id]] = True
-    return approval_profile(project_ids, [election.cost(project_id) for project_id in project_ids], election.budget, rows)
+    merged: dict[tuple[int, ...], int] = {}
+    for position, vote in enumerate(election.votes):
+        key = tuple(sorted({column[project_id] for project_id in vote.projects}))
+        merged[key] = merged.get(key, 0) + election.weight(position)
+    rows = np.zeros((len(merged), len(project_ids)), dtype=bool)
+    rows[[row for row, key in enumerate(merged) for _ in key], [index for key in merged for index in key]] = True
+    return ApprovalProfile(
+        project_ids=tuple(project_ids),
+        costs=tuple(election.cost(project_id) for project_id in project_ids),
+        budget=election.budget,
+        approvals=rows,
+        weights=np.fromiter(merged.values(), dtype=np.int64, count=len(merged)),
+    )
 
 
 def scores(election: Election) -> dict[str, int]:
@@ -89,16 +95,17 @@ def scores(election: Election) -> dict[str, int]:
     total = dict.fromkeys(election.projects, 0)
     kind = election.vote_type
     places = int(election.meta.get("max_length") or max((len(vote.projects) for vote in election.votes), default=0))
-    for vote in election.votes:
+    for position, vote in enumerate(election.votes):
+        weight = election.weight(position)
         if kind in ("cumulative", "scoring"):
             if vote.points is None:
                 raise ProfileError(f"voter {vote.voter_id}: a {kind} vote needs points")
             for project_id, points in zip(vote.projects, vote.points):
-                total[project_id] += points
+                total[project_id] += points * weight
         elif kind == "ordinal":
             for place, project_id in enumerate(vote.projects):
-                total[project_id] += max(places - place, 0)
+                total[project_id] += max(places - place, 0) * weight
         else:
             for project_id in set(vote.projects):
-                total[project_id] += 1
+                total[project_id] += weight
     return total

@@ -15,7 +15,7 @@ from ...web import clock as clocks, headers, i18n, paper
 from ...web.instance import secret_key
 from ...web.settings import configured_app
 from ...web.sqlite import configure as configure_sqlite
-from . import admin, api, counting, followup, jobs, packaging, presentation, results, store
+from . import admin, api, counting, followup, jobs, packaging, presentation, results, setup, store
 from .authority import AuthorityError, public_keys
 from .extensions import babel, csrf, db, limiter, migrate
 from .settings import SETTINGS
@@ -70,12 +70,14 @@ def create_app(
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(results.blueprint)
     app.register_blueprint(packaging.blueprint)
+    app.register_blueprint(setup.blueprint)
     app.register_blueprint(followup.blueprint)
     app.register_blueprint(followup.public)
     app.register_blueprint(paper.blueprint)
     admin.init_app(app)
     jobs.handler(app, jobs.COUNT, counting.count_job)
     jobs.handler(app, store.VERIFY, store.verify_job)
+    jobs.handler(app, jobs.SPEECH, packaging.speech_job)
     return app
 
 

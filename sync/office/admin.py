@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ...election import certificate as certificates, keys
+from ...web.access import guarded
 from ...web.ballot_form import ballot_from_form
 from ...web.clock import now
 from .. import fields
@@ -24,16 +23,16 @@ from .extensions import limiter
 blueprint = Blueprint("office", __name__)
 
 
-def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        until = session.get("office_until")
-        if not session.get("office_user") or not until or datetime.fromisoformat(until) < now():
-            session.clear()
-            return redirect(url_for("office.login"))
-        return view(*args, **kwargs)
+def _not_logged_in() -> Any | None:
+    """No clerk, or the clerk's session is over: to the login."""
+    until = session.get("office_until")
+    if not session.get("office_user") or not until or datetime.fromisoformat(until) < now():
+        session.clear()
+        return redirect(url_for("office.login"))
+    return None
 
-    return wrapper
+
+login_required = guarded(_not_logged_in)
 
 
 def _login_limit() -> str:
@@ -48,7 +47,10 @@ def login() -> Any:
         username = request.form.get("username", "")[:100]
         result = store.try_login(username, request.form.get("password", "")[:200], now())
         if result.accepted:
+            language = session.get("language")
             session.clear()
+            if language:
+                session["language"] = language
             session["office_user"] = username
             session["office_until"] = (now() + timedelta(minutes=current_app.config["STAFF_SESSION_MINUTES"])).isoformat()
             return redirect(url_for("office.stations"))

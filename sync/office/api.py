@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from ...web.clock import now
 from .. import bundle as bundles, fields
-from . import store
+from . import jobs, store
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -35,6 +35,7 @@ def receive_bundle() -> Any:
         return error(f"send a bundle as {bundles.CONTENT_TYPE}", 415)
     data = request.get_data(cache=False)
     outcome = store.ingest(data, "network", now())
+    jobs.verify_later(outcome)
     package = store.election()
     acknowledgement = bundles.make_ack(
         outcome.bundle_sha256, package.id, outcome.device_id, outcome.results, outcome.high_water, current_app.extensions["vallokal_office_key"]

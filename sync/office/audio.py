@@ -33,6 +33,8 @@ SPEAK_SECONDS = 60
 class AudioError(RuntimeError):
     """Speech could not be made; the message says what to install or fix."""
 
+    for_staff = True
+
 
 def tools_missing() -> list[str]:
     return [tool for tool in ("espeak-ng", "opusenc") if shutil.which(tool) is None]
@@ -110,8 +112,18 @@ def texts(document: dict[str, Any], language: str) -> dict[str, str]:
     return spoken
 
 
-def add_audio(draft: material.Draft, report: Callable[[str], None] = lambda line: None) -> material.Draft:
-    """The draft with speech for every language that has a voice; the others listed as missing."""
+def clip_plan(document: dict[str, Any]) -> list[tuple[str, int]]:
+    """The languages that get speech, in the order they are spoken, each with its number of clips."""
+    return [(language, len(texts(document, language))) for language in document["languages"] if voice_for(language)]
+
+
+def add_audio(
+    draft: material.Draft, report: Callable[[str], None] = lambda line: None, progress: Callable[[str, int, int], None] = lambda *_: None,
+) -> material.Draft:
+    """The draft with speech for every language that has a voice; the others listed as missing.
+
+    `progress(language, clips done, clips in all)` is called after each clip, for a page's bar.
+    """
     missing_tools = tools_missing()
     if missing_tools:
         raise AudioError(f"{' and '.join(missing_tools)} not installed (Debian: apt install espeak-ng opus-tools); build with --no-audio to leave speech out")
@@ -119,6 +131,7 @@ def add_audio(draft: material.Draft, report: Callable[[str], None] = lambda line
     assets = dict(draft.assets)
     audio: dict[str, dict[str, str]] = {}
     missing: list[str] = []
+    total, done = sum(count for _, count in clip_plan(document)), 0
     for language in document["languages"]:
         voice = voice_for(language)
         if voice is None:
@@ -131,6 +144,8 @@ def add_audio(draft: material.Draft, report: Callable[[str], None] = lambda line
             name = f"assets/speech-{language}-{hashlib.sha256(f'{key}:{text}'.encode()).hexdigest()[:16]}.opus"
             assets[name] = data
             clips[key] = name
+            done += 1
+            progress(language, done, total)
         audio[language] = clips
         report(f"audio: {language} ({voice}), {len(clips)} clips, {sum(len(assets[name]) for name in clips.values()) // 1024} KiB")
     document["audio"] = audio

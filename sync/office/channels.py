@@ -17,16 +17,12 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from ...election import spreadsheet
 from ...election.package import ElectionPackage, canonical_json
 from ...election.rules import Ballot
 from ...election.tally import pabulib
-from ...web.sqlite import writing
 from . import store
-from .extensions import db
-from .models import ImportedBallot, ImportedFile, PaperEntry
+from .models import ImportedFile, PaperEntry
 
 SHEET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/-]{0,39}$")
 SHAPES = {"approval": "selected", "knapsack": "selected", "ranking": "ranked", "points": "points"}
@@ -60,13 +56,8 @@ def enter_paper(sheet: str, choices: dict[str, Any], entered_by: str, now: datet
     if not SHEET.match(sheet):
         raise ChannelError("the sheet number is 1–40 letters, digits, spaces or . _ / - and starts with a letter or digit")
     text = _stored_choices(package, choices)
-    with writing(db.session):
-        typed_before = db.session.scalar(
-            sa.select(sa.func.count()).select_from(PaperEntry).where(PaperEntry.sheet == sheet, PaperEntry.entered_by == entered_by)
-        )
-        if typed_before:
-            raise ChannelError(f"you have already typed sheet {sheet}; another person must type it the second time", 409)
-        db.session.add(PaperEntry(sheet=sheet, entered_by=entered_by, at=now, choices=text))
+    if not store.add_paper_entry(sheet, text, entered_by, now):
+        raise ChannelError(f"you have already typed sheet {sheet}; another person must type it the second time", 409)
 
 
 def paper_sheets() -> list[dict[str, Any]]:
@@ -102,23 +93,13 @@ def import_votes(data: bytes, filename: str, source: str, imported_by: str, now:
     if not source:
         raise ChannelError("say where the votes come from (for example, the name of the digital platform)")
     digest = hashlib.sha256(data).hexdigest()
-    if db.session.scalar(sa.select(ImportedFile.id).where(ImportedFile.sha256 == digest)) is not None:
+    if store.imported_file_exists(digest):
         raise ChannelError(f"{filename} was imported before; its votes are already here", 409)
     ballots = _read_votes(data, package)
-    with writing(db.session):
-        record = ImportedFile(sha256=digest, source=source, filename=filename[:300], imported_by=imported_by, at=now, ballots=len(ballots))
-        db.session.add(record)
-        db.session.flush()
-        store.audit("import_votes", imported_by, approved_by, now, file=filename[:300], sha256=digest, source=source, ballots=len(ballots))
-        for start in range(0, len(ballots), 5_000):
-            db.session.execute(sa.insert(ImportedBallot), [{"file_id": record.id, "choices": text} for text in ballots[start : start + 5_000]])
-    return record
+    return store.add_imported_file(digest, source, filename[:300], ballots, imported_by, approved_by, now)
 
 
-def imported_files() -> list[ImportedFile]:
-    return list(db.session.scalars(sa.select(ImportedFile).order_by(ImportedFile.id)))
-
-
+imported_files = store.imported_files
 imported_ballots = store.imported_ballots
 
 

@@ -6,6 +6,7 @@ import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import click
 import waitress
@@ -13,32 +14,32 @@ from flask import Flask
 
 from ...election import certificate as certificates, keys, material, participation as participations
 from ...election.package import PackageError
+from ...web import commands
 from ...web.clock import now
-from . import audio as speech, authority, channels, counting, create_app, followup, jobs, key_shares, prepare, publication, signing_key as signing_key_of, store
-from .extensions import db
+from . import (
+    audio as speech,
+    authority,
+    channels,
+    counting,
+    create_app,
+    followup,
+    jobs,
+    key_shares,
+    prepare,
+    publication,
+    setup,
+    signing_key as signing_key_of,
+    store,
+)
 
-data_option = click.option(
-    "--data",
-    "data_dir",
-    envvar="VALLOKAL_OFFICE_DATA",
-    default="office-data",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The office's data folder (office.toml, keys, and the SQLite database unless DATABASE_URL is set).",
+data_option = commands.data_option(
+    "VALLOKAL_OFFICE_DATA", "office-data", "The office's data folder (office.toml, keys, and the SQLite database unless DATABASE_URL is set)."
 )
 
 
 def office_app(data_dir: Path) -> Flask:
     """The office in `data_dir`, its database brought up to date; closed when the command ends."""
-    app = create_app(data_dir=data_dir)
-    prepare(app)
-    click.get_current_context().call_on_close(lambda: close(app))
-    return app
-
-
-def close(app: Flask) -> None:
-    with app.app_context():
-        db.engine.dispose()
+    return commands.open_app(data_dir, create_app, prepare)
 
 
 def four_eyes(command):
@@ -86,6 +87,10 @@ def serve(data_dir: Path, host: str, port: int, threads: int) -> None:
     if interrupted:
         click.echo(f"{interrupted} job(s) were interrupted when the office stopped; a count starts again once its sealing key's passphrase is "
             "entered on its page.")
+    token = setup.ensure_token(app)
+    if token:
+        click.echo(f"This office needs its first two clerks: open http://{host}:{port}/setup and give the setup token {token}")
+        click.echo(f"(it is also in {setup.token_path(data_dir.resolve())}; it stops working once both clerks exist).")
     click.echo(f"Office serving on http://{host}:{port}/ (API at /api/v1, data in {data_dir.resolve()})")
     waitress.serve(app, host=host, port=port, threads=threads, ident="vallokal-office")
 
@@ -343,7 +348,7 @@ def revoke(data_dir: Path, device_id: str, reason: str, compromised_since: datet
 def import_bundles(data_dir: Path, bundle_files: tuple[Path, ...]) -> None:
     """Import bundles written by `vallokal station export` (from a USB stick)."""
     app = office_app(data_dir)
-    failed = 0
+    failed = new = 0
     with app.app_context():
         for path in bundle_files:
             try:
@@ -353,12 +358,30 @@ def import_bundles(data_dir: Path, bundle_files: tuple[Path, ...]) -> None:
                 click.echo(f"{path}: refused: {refusal.reason}", err=True)
                 continue
             accepted = sum(1 for result in outcome.results if result["status"] == "accepted")
+            new += len(outcome.new_rows)
             click.echo(
                 f"{path}: {accepted} new records, {len(outcome.results) - accepted} already here; "
                 f"device {outcome.device_id} complete up to {outcome.high_water}."
             )
+        if new and not app.config["VERIFY_RECORDS_AT_INGEST"]:
+            check_signatures_here()
     if failed:
         raise click.ClickException(f"{failed} of {len(bundle_files)} files were refused")
+
+
+def check_signatures_here() -> None:
+    """Check the imported records' own signatures before the command ends, rather than in a thread the command's end would cut off."""
+    found: dict[str, int] = {}
+
+    def check(progress: Any) -> None:
+        found["checked"], found["failed"] = store.verify_pending(progress)
+
+    try:
+        jobs.run_here(store.VERIFY, "office", check)
+    except jobs.Busy:
+        click.echo("The office's background verifier is running; it checks these records too.")
+        return
+    click.echo(f"Checked {found['checked']} records' own signatures: {found['failed']} failed (held for the board).")
 
 
 @office.command("import-votes")
@@ -556,8 +579,7 @@ def held(data_dir: Path) -> None:
     with app.app_context():
         package = store.election()
         if package is not None:
-            with store.writing(store.db.session):
-                store.find_holds(package)
+            store.refresh_holds(package)
         for item in store.held_records():
             hold = item["hold"]
             state = f"{hold.decision} (by {hold.decided_by} and {hold.approved_by}: {hold.decision_reason})" if hold.decision else "UNDECIDED"

@@ -21,22 +21,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from flask import current_app
 
 from ...election import keys, opening
 from ...election.package import canonical_json
 from ...web.clock import now
-from ...web.sqlite import writing
 from .. import fields
 from . import store
-from .extensions import db
-from .models import Count, CountedBallot, CountedCode
+from .models import Count
 
 UNOPENABLE = opening.UNOPENABLE
 CHANNELS = opening.CHANNELS
-BATCH = 5_000
 Progress = opening.Progress
 
 
@@ -59,8 +55,7 @@ def count_job(job: Any, opened: OpenedKey | X25519PrivateKey, progress: Progress
     if not isinstance(opened, OpenedKey):
         opened = OpenedKey(opened)
     count = run(opened.key, job.requested_by, now(), progress)
-    with writing(db.session):
-        count.key_holders = json.dumps(opened.holders or [], ensure_ascii=False)
+    store.note_key_holders(count, opened.holders)
     return count.id
 
 
@@ -176,28 +171,11 @@ def opening_pool() -> ProcessPoolExecutor | None:
 def save(result: dict[str, Any], counted: opening.Counted, counted_by: str, counting_rule: str, input_hash: str, now: datetime) -> Count:
     """Store the outcome, its ballots and its tracking codes in one transaction: a count is whole or absent."""
     outcome_hash = hashlib.sha256(canonical_json(result)).hexdigest()
-    earlier = db.session.scalars(
-        sa.select(Count).where(Count.input_hash == input_hash, Count.outcome_hash != outcome_hash).order_by(Count.id)
-    ).first()
-    opened, codes = counted.opened, sorted(counted.codes)
-    with writing(db.session):
-        count = Count(
-            at=now, counted_by=counted_by, counting_rule=counting_rule, input_hash=input_hash, outcome_hash=outcome_hash,
-            outcome=json.dumps(result, ensure_ascii=False, sort_keys=True), differs_from=earlier.id if earlier else None,
-        )
-        db.session.add(count)
-        db.session.flush()
-        for start in range(0, len(opened), BATCH):
-            db.session.execute(
-                sa.insert(CountedBallot),
-                [
-                    {"count_id": count.id, "position": start + offset, "channel": channel, "choices": choices, "invalid_reason": reason}
-                    for offset, (channel, choices, reason) in enumerate(opened[start : start + BATCH])
-                ],
-            )
-        for start in range(0, len(codes), BATCH):
-            db.session.execute(sa.insert(CountedCode), [{"count_id": count.id, "code": code} for code in codes[start : start + BATCH]])
-    return count
+    count = Count(
+        at=now, counted_by=counted_by, counting_rule=counting_rule, input_hash=input_hash, outcome_hash=outcome_hash,
+        outcome=json.dumps(result, ensure_ascii=False, sort_keys=True),
+    )
+    return store.save_count(count, counted.opened, sorted(counted.codes))
 
 
 def _local_day(minute: str, zone: Any) -> str:
@@ -211,16 +189,9 @@ def _local_day(minute: str, zone: Any) -> str:
 # Reading counts back -----------------------------------------------------------------
 
 
-def get(count_id: int) -> Count | None:
-    return db.session.get(Count, count_id)
-
-
-def latest_published() -> Count | None:
-    return db.session.scalars(sa.select(Count).where(Count.published_at.is_not(None)).order_by(Count.published_at.desc(), Count.id.desc())).first()
-
-
-def all_counts() -> list[Count]:
-    return list(db.session.scalars(sa.select(Count).order_by(Count.id.desc())))
+get = store.get_count
+latest_published = store.latest_published_count
+all_counts = store.all_counts
 
 
 def publish(count_id: int, now: datetime, *, published_by: str, approved_by: str, with_undecided: bool = False) -> Count:
@@ -229,7 +200,7 @@ def publish(count_id: int, now: datetime, *, published_by: str, approved_by: str
     With `with_undecided` the board publishes anyway, and the protocol lists
     the held records as undecided.
     """
-    count = db.session.get(Count, count_id)
+    count = store.get_count(count_id)
     if count is None:
         raise LookupError(f"there is no count {count_id}")
     if not approved_by or approved_by == published_by:
@@ -242,10 +213,7 @@ def publish(count_id: int, now: datetime, *, published_by: str, approved_by: str
             f"count {count_id} leaves out {undecided} held record(s) the board has not decided; decide them and count again, "
             "or publish explicitly with them listed as undecided"
         )
-    with writing(db.session):
-        count.published_at = now
-        store.audit("publish", published_by, approved_by, now, count=count_id, undecided=undecided, with_undecided=with_undecided)
-    return count
+    return store.mark_published(count, now, published_by, approved_by, undecided=undecided, with_undecided=with_undecided)
 
 
 def held(count: Count) -> dict[str, int]:
@@ -259,17 +227,8 @@ def outcome(count: Count) -> dict[str, Any]:
 
 def counted_ballots(count: Count) -> list[tuple[str, dict[str, Any]]]:
     """The valid ballots of a count in their shuffled order, as (channel, choices)."""
-    rows = db.session.execute(
-        sa.select(CountedBallot.channel, CountedBallot.choices)
-        .where(CountedBallot.count_id == count.id, CountedBallot.choices.is_not(None))
-        .order_by(CountedBallot.position)
-    )
-    return [(channel, json.loads(choices)) for channel, choices in rows]
+    return [(channel, json.loads(choices)) for channel, choices in store.counted_choices(count)]
 
 
-def tracking_codes(count: Count) -> list[str]:
-    return list(db.session.scalars(sa.select(CountedCode.code).where(CountedCode.count_id == count.id).order_by(CountedCode.code)))
-
-
-def was_counted(count: Count, code: str) -> bool:
-    return db.session.get(CountedCode, (count.id, code)) is not None
+tracking_codes = store.tracking_codes
+was_counted = store.was_counted

@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext, ngettext
 from markupsafe import Markup, escape
 
 from ...web.local_time import local_time, zone
-from .extensions import db
-from .models import Record
+from . import store
 
 MOST_HOURS = 48
 CHART_WIDTH, CHART_HEIGHT, AXIS = 720, 200, 28
@@ -28,11 +26,8 @@ class Hour:
 
 def ballots_per_hour() -> list[Hour]:
     """Ballots by the hour they were cast (from each record's cast minute), every hour from the first
-    to the last, at most the latest 48; read-only, so it sits here beside the page that shows it."""
-    rows = db.session.execute(
-        sa.select(sa.func.substr(Record.cast_minute, 1, 13).label("hour"), sa.func.count()).group_by("hour").order_by("hour")
-    ).all()
-    counted = {datetime.fromisoformat(hour + ":00+00:00"): number for hour, number in rows if hour and len(hour) == 13}
+    to the last, at most the latest 48."""
+    counted = {datetime.fromisoformat(hour + ":00+00:00"): number for hour, number in store.ballots_by_hour() if hour and len(hour) == 13}
     if not counted:
         return []
     last = max(counted)

@@ -12,7 +12,7 @@ import json
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext, lazy_gettext
 
 from ...election import participation as participations
@@ -21,6 +21,7 @@ from ...web.charts import bar_chart
 from ...web.clock import now
 from . import channels, counting, store
 from .admin import login_required
+from .suppression import threshold
 
 blueprint = Blueprint("followup", __name__)
 
@@ -52,10 +53,6 @@ def current_figures() -> participations.Participation:
         other[imported.source] = other.get(imported.source, 0) + imported.ballots
     eligible = sum(store.eligible_population().values()) or None
     return participations.figures(store.station_cast_minutes(), other, package.timezone, eligible)
-
-
-def threshold() -> int:
-    return int(current_app.config["SUPPRESSION_THRESHOLD"])
 
 
 def channel_label(name: str) -> str:

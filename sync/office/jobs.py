@@ -16,27 +16,21 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask, current_app
 
-from ...web.clock import now
-from ...web.sqlite import writing
+from . import store
 from .extensions import db
 from .models import Job
 
 COUNT = "count"
+SPEECH = "speech"
 PROGRESS_EVERY = 0.3
 WAITING_FOR_KEY = "waiting for the sealing key: enter its passphrase again to go on"
 
 Handler = Callable[[Job, Any, Callable[[str, int, int], None]], int | None]
 
 
-class Busy(Exception):
-    """A job of this kind is already queued or running; its id is `job_id`."""
-
-    def __init__(self, job_id: int) -> None:
-        super().__init__(f"job {job_id} is already queued or running")
-        self.job_id = job_id
+Busy = store.JobBusy
 
 
 def _state(app: Flask) -> dict[str, Any]:
@@ -48,32 +42,31 @@ def handler(app: Flask, kind: str, run: Handler) -> None:
     _state(app)["handlers"][kind] = run
 
 
-def get(job_id: int) -> Job | None:
-    return db.session.get(Job, job_id)
+get = store.job
+active = store.active_job
+recent = store.recent_jobs
 
 
-def active(kind: str) -> Job | None:
-    return db.session.scalars(sa.select(Job).where(Job.kind == kind, Job.state.in_(("queued", "running"))).order_by(Job.id)).first()
+def submit(kind: str, requested_by: str, secret: Any = None, one_of_kind: bool = True) -> Job:
+    """Queue a job and wake the worker; `secret` stays in memory only.
 
-
-def recent(limit: int = 20) -> list[Job]:
-    return list(db.session.scalars(sa.select(Job).order_by(Job.id.desc()).limit(limit)))
-
-
-def submit(kind: str, requested_by: str, secret: Any = None) -> Job:
-    """Queue a job (one of each kind at a time) and wake the worker; `secret` stays in memory only."""
-    with writing(db.session):
-        running = active(kind)
-        if running is not None:
-            raise Busy(running.id)
-        job = Job(kind=kind, state="queued", phase="", done=0, total=0, message="", requested_by=requested_by, queued_at=now())
-        db.session.add(job)
-        db.session.flush()
-        job_id = job.id
+    One of each kind at a time unless `one_of_kind` is false (speech: the caller keeps one per draft).
+    """
+    job_id = store.add_job(kind, requested_by, one_of_kind=one_of_kind)
     if secret is not None:
         _state(current_app._get_current_object())["keys"][job_id] = secret
     wake(current_app._get_current_object())
-    return db.session.get(Job, job_id)
+    return store.job(job_id)
+
+
+def verify_later(outcome: store.Outcome) -> None:
+    """After a delivery whose records were not checked at ingest, queue the background verifier or wake it (VERIFY_IN_BACKGROUND)."""
+    if not outcome.new_rows or current_app.config["VERIFY_RECORDS_AT_INGEST"] or not current_app.config["VERIFY_IN_BACKGROUND"]:
+        return
+    try:
+        submit(store.VERIFY, "office")
+    except Busy:
+        wake(current_app._get_current_object())
 
 
 def supply(job_id: int, secret: Any) -> None:
@@ -90,10 +83,7 @@ def needs_secret(job: Job) -> bool:
 def recover(app: Flask) -> int:
     """At start-up: a job left running was interrupted; queue it again to start from its inputs. How many."""
     with app.app_context():
-        with writing(db.session):
-            interrupted = db.session.execute(
-                sa.update(Job).where(Job.state == "running").values(state="queued", phase="", done=0, message=WAITING_FOR_KEY)
-            ).rowcount
+        interrupted = store.requeue_running_jobs(COUNT, WAITING_FOR_KEY)
         db.session.remove()
     wake(app)
     return interrupted
@@ -140,17 +130,13 @@ def _work(app: Flask) -> None:
 def run_next(app: Flask) -> bool:
     """Run the oldest queued job that can run now (in this thread); whether one ran."""
     state = _state(app)
-    for job in db.session.scalars(sa.select(Job).where(Job.state == "queued").order_by(Job.id)).all():
+    for job in store.queued_jobs():
         if job.kind == COUNT and job.id not in state["keys"]:
             continue
         run = state["handlers"].get(job.kind)
         if run is None:
             continue
-        with writing(db.session):
-            claimed = db.session.execute(
-                sa.update(Job).where(Job.id == job.id, Job.state == "queued").values(state="running", started_at=now(), message="")
-            ).rowcount
-        if not claimed:
+        if not store.claim_job(job.id):
             continue
         _execute(app, job.id, run)
         return True
@@ -165,10 +151,9 @@ def _execute(app: Flask, job_id: int, run: Handler) -> None:
         if phase == "checking" and done < total and moment - last[0] < PROGRESS_EVERY:
             return
         last[0] = moment
-        with db.engine.begin() as connection:
-            connection.execute(sa.update(Job).where(Job.id == job_id).values(phase=phase, done=done, total=total))
+        store.job_progress(job_id, phase, done, total)
 
-    job = db.session.get(Job, job_id)
+    job = store.job(job_id)
     try:
         result_id = run(job, _state(app)["keys"].get(job_id), progress)
     except Exception as error:  # the job fails with its reason; the office goes on
@@ -177,40 +162,25 @@ def _execute(app: Flask, job_id: int, run: Handler) -> None:
         if not known:
             app.logger.exception("job %s failed", job_id)
         message = str(error) if known else f"unexpected error ({type(error).__name__}); see the office's log"
-        _finish(job_id, "failed", message, None)
+        store.finish_job(job_id, "failed", message, None)
         return
     finally:
         _state(app)["keys"].pop(job_id, None)
-    _finish(job_id, "done", "", result_id)
-
-
-def _finish(job_id: int, state: str, message: str, result_id: int | None) -> None:
-    with writing(db.session):
-        db.session.execute(
-            sa.update(Job).where(Job.id == job_id).values(state=state, message=message, result_id=result_id, finished_at=now())
-        )
+    store.finish_job(job_id, "done", "", result_id)
 
 
 def run_here(kind: str, requested_by: str, run: Callable[[Callable[[str, int, int], None]], int | None]) -> int | None:
     """Run a job in the foreground (a command), registered like the others so only one count runs at a time."""
-    with writing(db.session):
-        running = active(kind)
-        if running is not None:
-            raise Busy(running.id)
-        job = Job(kind=kind, state="running", phase="", done=0, total=0, message="", requested_by=requested_by, queued_at=now(), started_at=now())
-        db.session.add(job)
-        db.session.flush()
-        job_id = job.id
+    job_id = store.add_job(kind, requested_by, running=True)
 
     def progress(phase: str, done: int, total: int) -> None:
-        with db.engine.begin() as connection:
-            connection.execute(sa.update(Job).where(Job.id == job_id).values(phase=phase, done=done, total=total))
+        store.job_progress(job_id, phase, done, total)
 
     try:
         result_id = run(progress)
     except BaseException as error:
         db.session.rollback()
-        _finish(job_id, "failed", str(error)[:2000], None)
+        store.finish_job(job_id, "failed", str(error)[:2000], None)
         raise
-    _finish(job_id, "done", "", result_id)
+    store.finish_job(job_id, "done", "", result_id)
     return result_id

@@ -21,10 +21,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ...election import keys, shares as sharing
 from ...web import TEMPLATES
 from ...web.qr import qr_svg
-from ...web.sqlite import writing
 from . import authority, store
 from .counting import CountError
-from .extensions import db
 from .models import Count
 
 SHARED_KEY_FILE = "office-sealing-shares.json"
@@ -133,10 +131,7 @@ def open_sealing_key(folder: Path, typed: list[str]) -> tuple[X25519PrivateKey, 
     return key, [of.holders[index] for index in taken]
 
 
-def note_key_holders(count: Count, holders: list[str] | None) -> None:
-    """Record on the count who opened the key: board members' names, or None for the trial passphrase."""
-    with writing(db.session):
-        count.key_holders = json.dumps(holders if holders is not None else [], ensure_ascii=False)
+note_key_holders = store.note_key_holders
 
 
 def key_holders(count: Count) -> list[str] | None:

@@ -12,23 +12,28 @@ import io
 import json
 import re
 import secrets
+import shutil
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, render_template, request, send_file, session
+from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext
 
-from ...election import material
+from ...election import material, package as packages
 from ...web import preview as ballot_preview
-from . import audio, authority
+from . import audio, authority, jobs, store
 from .admin import login_required
+from .models import Job
 
 blueprint = Blueprint("packaging", __name__, url_prefix="/package")
 DRAFTS = "package-drafts"
 DRAFT_NAME = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
+SPEECH = "speech"
+SPEECH_JOB = "speech-job"
 _preview_lock = threading.Lock()
+_speech_lock = threading.Lock()
 
 
 def data_folder() -> Path:
@@ -55,7 +60,10 @@ def save_draft(built: material.Draft) -> str:
 
 
 def load_draft(name: str) -> material.Draft:
-    folder = draft_folder(name)
+    return _read_draft(draft_folder(name))
+
+
+def _read_draft(folder: Path) -> material.Draft:
     document = json.loads((folder / "document.json").read_text(encoding="utf-8"))
     assets = {f"assets/{path.name}": path.read_bytes() for path in sorted((folder / "assets").iterdir())}
     return material.Draft(document, assets)
@@ -79,6 +87,8 @@ def upload() -> Any:
                 problems, status = refused.problems, 422
             except authority.AuthorityError as refused:
                 error, status = str(refused), 409
+                if not authority.key_files(data_folder()).public.exists():
+                    error = gettext("This office has no keys yet, so no package can be built. Make them first on the Keys page.")
             else:
                 return render_draft(save_draft(built))
     return render_template("office/package.html", problems=problems, error=error), status
@@ -87,10 +97,11 @@ def upload() -> Any:
 def render_draft(name: str, error: str | None = None, status: int = 200) -> Any:
     built = load_draft(name)
     package = built.package
+    folder = draft_folder(name)
     page = render_template(
         "office/package_draft.html", name=name, summary=authority.describe(built), package=package,
         images=sorted(built.assets), error=error, warnings=material.window_warnings(package, datetime.now(timezone.utc)),
-        speech=speech_facts(package.languages),
+        speech=speech_facts(package.languages), speech_job=speech_job_of(folder), spoken=spoken_clips(folder),
     )
     return page, status
 
@@ -122,17 +133,22 @@ def sign(name: str) -> Any:
     except authority.AuthorityError:
         return render_draft(name, gettext("The passphrase is wrong, or the signing key cannot be read. Nothing was signed."), 422)
     if request.form.get("speech") == "yes":
-        try:
-            built = audio.add_audio(built)
-        except audio.AudioError as error:
-            current_app.logger.warning("speech refused: %s", error)
-            return render_draft(name, gettext("Speech could not be made, so nothing was signed: %(reason)s. Untick speech to sign without "
-                "it.", reason=str(error)), 422)
+        spoken = with_speech(built, draft_folder(name))
+        if spoken is None:
+            return render_draft(name, gettext("There is no speech for this draft yet, so nothing was signed. Make the speech first, or untick "
+                "speech to sign without it."), 422)
+        built = spoken
     try:
         signed = authority.sign(data_folder(), built, passphrase)
     except authority.AuthorityError:
         return render_draft(name, gettext("The passphrase is wrong, or the signing key cannot be read. Nothing was signed."), 422)
     current_app.logger.info("package %s signed by %s", built.document["id"], session.get("office_user"))
+    try:
+        store.load_package(signed)
+    except packages.PackageError as kept:
+        current_app.logger.warning("package %s signed but not loaded at this office: %s", built.document["id"], kept)
+    else:
+        current_app.logger.info("package %s loaded: this office now runs its vote", built.document["id"])
     return send_file(io.BytesIO(signed), mimetype="application/zip", as_attachment=True, download_name=f"{built.document['id'].replace('/', '-')}.zip")
 
 
@@ -158,3 +174,103 @@ def preview_app() -> Flask:
 
 def preview_page(package: Any, language: str) -> str:
     return ballot_preview.ballot_page(preview_app(), package, language)
+
+
+@blueprint.post("/<name>/speech")
+@login_required
+def start_speech(name: str) -> Any:
+    """Start making the draft's speech in the background; a second click while it runs shows the same job."""
+    folder = draft_folder(name)
+    missing_tools = audio.tools_missing()
+    if missing_tools:
+        return render_draft(name, gettext("Speech cannot be made on this computer: %(tools)s is not installed.", tools=", ".join(missing_tools)), 409)
+    with _speech_lock:
+        running = speech_job_of(folder)
+        if running is None or running.state not in ("queued", "running"):
+            job = jobs.submit(jobs.SPEECH, session["office_user"], one_of_kind=False)
+            (folder / SPEECH_JOB).write_text(str(job.id), encoding="utf-8")
+    return redirect(url_for("packaging.speech", name=name), 303)
+
+
+@blueprint.get("/<name>/speech")
+@login_required
+def speech(name: str) -> Any:
+    """How far the speech is: clips done of all, per language, and the languages that have no voice."""
+    folder = draft_folder(name)
+    built = load_draft(name)
+    job = speech_job_of(folder)
+    if job is None:
+        return redirect(url_for("packaging.draft", name=name), 303)
+    return render_template("office/package_speech.html", name=name, package=built.package, job=job,
+                           languages=speech_progress(built.document, job), speech=speech_facts(built.package.languages))
+
+
+def speech_job_of(folder: Path) -> Job | None:
+    """The latest speech job started for the draft in `folder`."""
+    try:
+        return jobs.get(int((folder / SPEECH_JOB).read_text(encoding="utf-8")))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def speech_progress(document: dict[str, Any], job: Job) -> list[dict[str, Any]]:
+    """Per voiced language, its clips done of its clips: the job counts clips over all languages, spoken in order."""
+    rows, before = [], 0
+    finished = job.state == "done"
+    for language, count in audio.clip_plan(document):
+        done = count if finished else max(0, min(count, job.done - before))
+        rows.append({"language": language, "done": done, "total": count})
+        before += count
+    return rows
+
+
+class SpeechError(RuntimeError):
+    for_staff = True
+
+
+def speech_job(job: Job, secret: Any, progress: Any) -> None:
+    """Make the speech of the draft whose folder names this job; kept only when every clip is made."""
+    with _speech_lock:
+        folder = next((path.parent for path in (data_folder() / DRAFTS).glob(f"*/{SPEECH_JOB}")
+                       if path.read_text(encoding="utf-8").strip() == str(job.id)), None)
+    if folder is None:
+        raise SpeechError("the draft was removed")
+    spoken = audio.add_audio(_read_draft(folder), progress=progress)
+    staging = folder / f"{SPEECH}.{secrets.token_hex(6)}"
+    (staging / "assets").mkdir(parents=True)
+    new = {name: data for name, data in spoken.assets.items() if name.startswith("assets/speech-")}
+    for asset, data in new.items():
+        (staging / asset).write_bytes(data)
+    facts = {"audio": spoken.document["audio"], "audio_missing": spoken.document.get("audio_missing", [])}
+    (staging / "speech.json").write_text(json.dumps(facts, sort_keys=True), encoding="utf-8")
+    old = folder / SPEECH
+    if old.exists():
+        old.rename(folder / f"{SPEECH}.old-{secrets.token_hex(6)}")
+    staging.rename(old)
+    for leftover in folder.glob(f"{SPEECH}.*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    return None
+
+
+def spoken_clips(folder: Path) -> dict[str, int]:
+    """The clips made for the draft, per language; empty when its speech is not made."""
+    try:
+        facts = json.loads((folder / SPEECH / "speech.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    return {language: len(clips) for language, clips in facts["audio"].items()}
+
+
+def with_speech(built: material.Draft, folder: Path) -> material.Draft | None:
+    """The draft with the speech its job made, or None when there is none."""
+    try:
+        facts = json.loads((folder / SPEECH / "speech.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    document = dict(built.document, audio=facts["audio"])
+    if facts["audio_missing"]:
+        document["audio_missing"] = facts["audio_missing"]
+    assets = dict(built.assets)
+    for path in sorted((folder / SPEECH / "assets").iterdir()):
+        assets[f"assets/{path.name}"] = path.read_bytes()
+    return material.Draft(document, assets)

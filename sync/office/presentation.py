@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 from flask import Flask
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 
+from ...election import material
 from ...web.i18n import LANGUAGES
 
 ALERT_NAMES = {
@@ -58,6 +59,11 @@ def counted_by(who: str) -> str:
     return str(lazy_gettext("the command line")) if who == COMMAND_LINE else who
 
 
+def problem_text(problem: material.Problem) -> str:
+    """A package problem in the page's language: its sentence from the catalogue, filled with its values."""
+    return gettext(material.PROBLEMS[problem.code]) % dict(problem.values)
+
+
 def language_name(code: str) -> str:
     return LANGUAGES.get(code, code)
 
@@ -72,4 +78,5 @@ def init_app(app: Flask) -> None:
             "check_in_name": lambda mode: str(CHECK_IN_NAMES.get(mode, mode)),
             "ballot_rule_name": lambda rule: str(BALLOT_RULE_NAMES.get(rule, rule)),
             "counted_by": counted_by,
+            "problem_text": problem_text,
         }

@@ -17,24 +17,19 @@ import zipfile
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app, has_request_context
 
 from ...election import closing, envelope
 from ...election.package import canonical_json
 from ...election.tally import parameters
-from ...web.sqlite import writing
-from . import counting, exports, key_shares, store
-from .extensions import db
-from .models import Count, Device, Election, Publication, Record
+from . import counting, exports, key_shares, store, suppression
+from .models import Count, Publication
 from .protocol import render_protocol
 
-SUPPRESSION_THRESHOLD = 10
 FOLDED = "other channels"
 
 
-def publication(count: Count) -> Publication | None:
-    return db.session.get(Publication, count.id)
+publication = store.publication_of
 
 
 def make(count: Count, now: datetime) -> Publication:
@@ -48,10 +43,7 @@ def make(count: Count, now: datetime) -> Publication:
         for name, data in sorted(files.items()):
             bundle.writestr(zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
     data = archive.getvalue()
-    with writing(db.session):
-        made = Publication(count_id=count.id, at=now, sha256=hashlib.sha256(data).hexdigest(), archive=data)
-        db.session.add(made)
-    return made
+    return store.add_publication(count, now, hashlib.sha256(data).hexdigest(), data)
 
 
 def files(made: Publication) -> dict[str, bytes]:
@@ -63,14 +55,14 @@ def build(count: Count) -> dict[str, bytes]:
     """The publication's files by name, with a manifest of their hashes."""
     package = store.require_election()
     result = counting.outcome(count)
-    stored = db.session.scalar(sa.select(sa.func.count()).select_from(Record)) or 0
+    stored = store.record_count()
     if stored != result["received"]:
         raise counting.CountError(f"{stored - result['received']} records arrived after count {count.id}; count again before publishing")
     left_out_ids = {row.ballot_id for group in store.code_duplicates() for row in group["not_counted"]}
     stations, left_out, counted_codes = [], [], []
-    for device in db.session.scalars(sa.select(Device).order_by(Device.station_name, Device.device_id)):
+    for device in store.devices_by_station():
         hashes = []
-        for record_hash, ballot_id in db.session.execute(sa.select(Record.record_hash, Record.ballot_id).where(Record.device_id == device.device_id)):
+        for record_hash, ballot_id in store.record_hashes(device.device_id):
             hashes.append(record_hash)
             if ballot_id in left_out_ids:
                 left_out.append(record_hash)
@@ -83,7 +75,7 @@ def build(count: Count) -> dict[str, bytes]:
             "record_hashes": sorted(hashes),
         })
     ballots = exports.ballots_pb(package, count).encode("utf-8")
-    threshold = int(current_app.config["SUPPRESSION_THRESHOLD"])
+    threshold = suppression.threshold()
     published = dict(result)
     channels = suppressed_channels(result, threshold)
     published["channels"] = {
@@ -91,8 +83,8 @@ def build(count: Count) -> dict[str, bytes]:
     }
     holders = key_shares.key_holders(count)
     files = {
-        "package.zip": db.session.scalar(sa.select(Election.file)),
-        "certificates.json": _json([json.loads(device.certificate) for device in db.session.scalars(sa.select(Device).order_by(Device.device_id))]),
+        "package.zip": store.package_file(),
+        "certificates.json": _json([json.loads(device.certificate) for device in store.devices_by_id()]),
         "stations.json": _json(stations),
         "ballots.pb": ballots,
         "tracking-codes.txt": "".join(code + "\n" for code in sorted(counted_codes)).encode("ascii"),

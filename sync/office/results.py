@@ -125,6 +125,9 @@ def language() -> Any:
     chosen = request.form.get("language", "")
     if chosen in i18n.LANGUAGES:
         session["language"] = chosen
+    back = request.form.get("back", "")
+    if back == url_for("office.login"):
+        return redirect(back, 303)
     return redirect(url_for("results.results"), 303)
 
 

@@ -1,4 +1,4 @@
-"""Every query and transaction of the office: ingest and merge, devices, alerts, staff.
+"""Every query and transaction of the office: ingest and merge, devices, alerts, staff, counts, other channels, the publication, jobs.
 
 Ingest checks a bundle whole before anything is stored: the certificate, the
 device's standing, the bundle's and every record's signature, the election, and
@@ -34,21 +34,25 @@ from ...web import clock, passwords
 from ...web.clock import now
 from ...web.sqlite import writing
 from .. import bundle as bundles, fields
-from . import jobs
 from .extensions import db
 from .models import (
     Alert,
     AuditEntry,
     Bundle,
+    Count,
+    CountedBallot,
+    CountedCode,
     Device,
     Election,
     EligiblePopulation,
     HeldRecord,
     ImportedBallot,
     ImportedFile,
+    Job,
     OfficeUser,
     PaperEntry,
     ProjectUpdate,
+    Publication,
     Record,
     RecordCheck,
 )
@@ -254,8 +258,6 @@ def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
             if outcome.new_rows or bundle.status:
                 status_changed = bundle.status is not None and outcome.status_changed
                 hold_new_suspicious(outcome.device_id, 0 if status_changed or not outcome.new_rows else min(row["sequence"] for row in outcome.new_rows) - 1)
-            if outcome.new_rows and not current_app.config["VERIFY_RECORDS_AT_INGEST"]:
-                _start_verifier()
             return outcome
         except IntegrityError:
             db.session.rollback()
@@ -417,16 +419,6 @@ def _flag_after_merge(device_id: str, package: packages.ElectionPackage, rows: l
 
 VERIFY_BATCH = 5_000
 VERIFY = "verify"
-
-
-def _start_verifier() -> None:
-    """Queue the background verifier unless it is queued or running already (setting VERIFY_IN_BACKGROUND)."""
-    if not current_app.config["VERIFY_IN_BACKGROUND"]:
-        return
-    try:
-        jobs.submit(VERIFY, "office")
-    except jobs.Busy:
-        jobs.wake(current_app._get_current_object())
 
 
 def unchecked_count() -> int:
@@ -1004,3 +996,246 @@ def project_updates() -> list[ProjectUpdate]:
     """Every entry of every project's history, newest first."""
     return list(db.session.scalars(sa.select(ProjectUpdate).order_by(ProjectUpdate.at.desc(), ProjectUpdate.id.desc())))
     return LoginResult(False)
+
+
+# Paper and vote files from other platforms ------------------------------------------
+
+
+def add_paper_entry(sheet: str, choices: str, entered_by: str, now: datetime) -> bool:
+    """Store one person's typing of a sheet; False (nothing stored) when this person typed the sheet before."""
+    with writing(db.session):
+        typed_before = db.session.scalar(
+            sa.select(sa.func.count()).select_from(PaperEntry).where(PaperEntry.sheet == sheet, PaperEntry.entered_by == entered_by)
+        )
+        if typed_before:
+            return False
+        db.session.add(PaperEntry(sheet=sheet, entered_by=entered_by, at=now, choices=choices))
+    return True
+
+
+def imported_file_exists(sha256: str) -> bool:
+    return db.session.scalar(sa.select(ImportedFile.id).where(ImportedFile.sha256 == sha256)) is not None
+
+
+def add_imported_file(sha256: str, source: str, filename: str, ballots: list[str], imported_by: str, approved_by: str, now: datetime) -> ImportedFile:
+    """A file of votes, its ballots and the audit entry of both clerks, in one transaction."""
+    with writing(db.session):
+        record = ImportedFile(sha256=sha256, source=source, filename=filename, imported_by=imported_by, at=now, ballots=len(ballots))
+        db.session.add(record)
+        db.session.flush()
+        audit("import_votes", imported_by, approved_by, now, file=filename, sha256=sha256, source=source, ballots=len(ballots))
+        for start in range(0, len(ballots), INSERT_BATCH):
+            db.session.execute(sa.insert(ImportedBallot), [{"file_id": record.id, "choices": text} for text in ballots[start : start + INSERT_BATCH]])
+    return record
+
+
+def imported_files() -> list[ImportedFile]:
+    return list(db.session.scalars(sa.select(ImportedFile).order_by(ImportedFile.id)))
+
+
+# Counts --------------------------------------------------------------------------------
+
+
+def refresh_holds(package: packages.ElectionPackage) -> int:
+    """Hold, in a transaction of its own, whatever the rules hold now (before a clerk lists the held records)."""
+    with writing(db.session):
+        return find_holds(package)
+
+
+def stored_and_distinct_ballots() -> tuple[int, int]:
+    """Records stored and distinct ballot ids among them: the difference is a duplicate that got through."""
+    stored = db.session.scalar(sa.select(sa.func.count()).select_from(Record)) or 0
+    distinct = db.session.scalar(sa.select(sa.func.count(sa.func.distinct(Record.ballot_id)))) or 0
+    return stored, distinct
+
+
+def missing_closing_reports() -> int:
+    """Stations whose closing report has not arrived, read afresh each time (the session's snapshot ends here)."""
+    missing = db.session.scalar(sa.select(sa.func.count()).select_from(Device).where(Device.closing_report.is_(None))) or 0
+    db.session.rollback()
+    return missing
+
+
+INSERT_BATCH = 5_000
+
+
+def save_count(count: Count, opened: list[tuple[str, str | None, str | None]], codes: list[str]) -> Count:
+    """Store a count, its ballots (channel, choices, invalid reason) and its tracking codes in one transaction: whole or absent.
+
+    A count of the same inputs with another outcome is named in `differs_from`.
+    """
+    earlier = db.session.scalars(
+        sa.select(Count).where(Count.input_hash == count.input_hash, Count.outcome_hash != count.outcome_hash).order_by(Count.id)
+    ).first()
+    with writing(db.session):
+        count.differs_from = earlier.id if earlier else None
+        db.session.add(count)
+        db.session.flush()
+        for start in range(0, len(opened), INSERT_BATCH):
+            db.session.execute(
+                sa.insert(CountedBallot),
+                [
+                    {"count_id": count.id, "position": start + offset, "channel": channel, "choices": choices, "invalid_reason": reason}
+                    for offset, (channel, choices, reason) in enumerate(opened[start : start + INSERT_BATCH])
+                ],
+            )
+        for start in range(0, len(codes), INSERT_BATCH):
+            db.session.execute(sa.insert(CountedCode), [{"count_id": count.id, "code": code} for code in codes[start : start + INSERT_BATCH]])
+    return count
+
+
+def note_key_holders(count: Count, holders: list[str] | None) -> None:
+    """Record on the count who opened the key: board members' names, or none for one passphrase."""
+    with writing(db.session):
+        count.key_holders = json.dumps(holders or [], ensure_ascii=False)
+
+
+def get_count(count_id: int) -> Count | None:
+    return db.session.get(Count, count_id)
+
+
+def latest_published_count() -> Count | None:
+    return db.session.scalars(sa.select(Count).where(Count.published_at.is_not(None)).order_by(Count.published_at.desc(), Count.id.desc())).first()
+
+
+def all_counts() -> list[Count]:
+    return list(db.session.scalars(sa.select(Count).order_by(Count.id.desc())))
+
+
+def mark_published(count: Count, now: datetime, published_by: str, approved_by: str, **detail: Any) -> Count:
+    """Publish the count and record both clerks in the audit log, in one transaction."""
+    with writing(db.session):
+        count.published_at = now
+        audit("publish", published_by, approved_by, now, count=count.id, **detail)
+    return count
+
+
+def counted_choices(count: Count) -> list[tuple[str, str]]:
+    """(channel, choices as stored) of the count's valid ballots, in their shuffled order."""
+    rows = db.session.execute(
+        sa.select(CountedBallot.channel, CountedBallot.choices)
+        .where(CountedBallot.count_id == count.id, CountedBallot.choices.is_not(None))
+        .order_by(CountedBallot.position)
+    )
+    return [(channel, choices) for channel, choices in rows]
+
+
+def tracking_codes(count: Count) -> list[str]:
+    return list(db.session.scalars(sa.select(CountedCode.code).where(CountedCode.count_id == count.id).order_by(CountedCode.code)))
+
+
+def was_counted(count: Count, code: str) -> bool:
+    return db.session.get(CountedCode, (count.id, code)) is not None
+
+
+# The publication -----------------------------------------------------------------------
+
+
+def publication_of(count: Count) -> Publication | None:
+    return db.session.get(Publication, count.id)
+
+
+def add_publication(count: Count, now: datetime, sha256: str, archive: bytes) -> Publication:
+    with writing(db.session):
+        made = Publication(count_id=count.id, at=now, sha256=sha256, archive=archive)
+        db.session.add(made)
+    return made
+
+
+def record_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Record)) or 0
+
+
+def devices_by_station() -> list[Device]:
+    return list(db.session.scalars(sa.select(Device).order_by(Device.station_name, Device.device_id)))
+
+
+def devices_by_id() -> list[Device]:
+    return list(db.session.scalars(sa.select(Device).order_by(Device.device_id)))
+
+
+def record_hashes(device_id: str) -> list[tuple[str, str]]:
+    """(record hash, ballot id) of every record a device sent."""
+    return [(record_hash, ballot_id) for record_hash, ballot_id in db.session.execute(
+        sa.select(Record.record_hash, Record.ballot_id).where(Record.device_id == device_id))]
+
+
+def package_file() -> bytes | None:
+    return db.session.scalar(sa.select(Election.file))
+
+
+# The dashboard -------------------------------------------------------------------------
+
+
+def ballots_by_hour() -> list[tuple[str, int]]:
+    """(UTC hour as YYYY-MM-DDTHH, ballots cast in it) from each record's cast minute, oldest first."""
+    rows = db.session.execute(
+        sa.select(sa.func.substr(Record.cast_minute, 1, 13).label("hour"), sa.func.count()).group_by("hour").order_by("hour")
+    ).all()
+    return [(hour, number) for hour, number in rows]
+
+
+# Background jobs (the runner, its thread and its secrets are in jobs.py) -------------------
+
+
+class JobBusy(Exception):
+    """A job of this kind is already queued or running; its id is `job_id`."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"job {job_id} is already queued or running")
+        self.job_id = job_id
+
+
+def job(job_id: int) -> Job | None:
+    return db.session.get(Job, job_id)
+
+
+def active_job(kind: str) -> Job | None:
+    return db.session.scalars(sa.select(Job).where(Job.kind == kind, Job.state.in_(("queued", "running"))).order_by(Job.id)).first()
+
+
+def recent_jobs(limit: int = 20) -> list[Job]:
+    return list(db.session.scalars(sa.select(Job).order_by(Job.id.desc()).limit(limit)))
+
+
+def add_job(kind: str, requested_by: str, running: bool = False, one_of_kind: bool = True) -> int:
+    """Queue a job (or start it here, `running`), one of each kind at a time unless told otherwise; its id. Raises JobBusy."""
+    with writing(db.session):
+        busy = active_job(kind) if one_of_kind else None
+        if busy is not None:
+            raise JobBusy(busy.id)
+        job = Job(kind=kind, state="running" if running else "queued", phase="", done=0, total=0, message="", requested_by=requested_by,
+                  queued_at=now(), started_at=now() if running else None)
+        db.session.add(job)
+        db.session.flush()
+        return job.id
+
+
+def requeue_running_jobs(kind_needing_a_key: str, waiting_for_key: str) -> int:
+    """Jobs left running by an office that stopped go back to the queue, those of `kind_needing_a_key` saying they wait; how many."""
+    with writing(db.session):
+        return db.session.execute(sa.update(Job).where(Job.state == "running").values(
+            state="queued", phase="", done=0, message=sa.case((Job.kind == kind_needing_a_key, waiting_for_key), else_=""))).rowcount
+
+
+def queued_jobs() -> list[Job]:
+    return list(db.session.scalars(sa.select(Job).where(Job.state == "queued").order_by(Job.id)).all())
+
+
+def claim_job(job_id: int) -> bool:
+    """Mark a queued job running; False when another worker claimed it first."""
+    with writing(db.session):
+        return bool(db.session.execute(
+            sa.update(Job).where(Job.id == job_id, Job.state == "queued").values(state="running", started_at=now(), message="")
+        ).rowcount)
+
+
+def job_progress(job_id: int, phase: str, done: int, total: int) -> None:
+    """Write a job's progress on its own connection, so the page sees it while the job's transaction is open."""
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(Job).where(Job.id == job_id).values(phase=phase, done=done, total=total))
+
+
+def finish_job(job_id: int, state: str, message: str, result_id: int | None) -> None:
+    with writing(db.session):
+        db.session.execute(sa.update(Job).where(Job.id == job_id).values(state=state, message=message, result_id=result_id, finished_at=now()))

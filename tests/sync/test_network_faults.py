@@ -119,7 +119,11 @@ def test_the_offices_verifier_processes_end_when_the_office_is_killed(election):
         cast(station, 300)
         with station.app_context():
             outbox.push()
-        workers = [int(pid) for pid in subprocess.run(["pgrep", "-P", str(office.pid)], capture_output=True, text=True).stdout.split()]
+        deadline = time.monotonic() + 20  # the background verifier starts its processes after the push is acknowledged
+        workers = []
+        while not workers and time.monotonic() < deadline:
+            workers = [int(pid) for pid in subprocess.run(["pgrep", "-P", str(office.pid)], capture_output=True, text=True).stdout.split()]
+            time.sleep(0.2)
         assert workers, "the office checked a large bundle without its verifier processes"
     finally:
         office.send_signal(signal.SIGKILL)

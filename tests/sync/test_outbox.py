@@ -161,9 +161,10 @@ def test_backoff_grows_with_jitter_and_has_a_ceiling(election):
     assert len({round(sender.backoff(6), 6) for _ in range(20)}) > 1
 
 
-def test_station_and_office_commands_carry_records_on_a_stick(election, tmp_path):
+def on_a_stick(election, tmp_path, ballots: int) -> tuple[CliRunner, list[str]]:
+    """A station's records exported by its command to a stick, and the office's data folder ready for `office import`."""
     station = election.station()
-    cast(station, 5)
+    cast(station, ballots)
     settings = f'AUTHORITY_KEY = "{election.office.config["AUTHORITY_KEY"]}"\n'
     if election.office.config["DATABASE_URL"]:
         settings += f'DATABASE_URL = "{election.office.config["DATABASE_URL"]}"\n'
@@ -172,7 +173,11 @@ def test_station_and_office_commands_carry_records_on_a_stick(election, tmp_path
     runner = CliRunner()
     exported = runner.invoke(cli, ["station", "export", "--data", station.instance_path, "--out", str(tmp_path / "stick")])
     assert exported.exit_code == 0, exported.output
-    files = sorted(str(path) for path in (tmp_path / "stick").iterdir())
+    return runner, sorted(str(path) for path in (tmp_path / "stick").iterdir())
+
+
+def test_station_and_office_commands_carry_records_on_a_stick(election, tmp_path):
+    runner, files = on_a_stick(election, tmp_path, 5)
     imported = runner.invoke(cli, ["office", "import", "--data", str(tmp_path / "office"), *files])
     assert imported.exit_code == 0, imported.output
     assert "5 new records" in imported.output
@@ -182,6 +187,18 @@ def test_station_and_office_commands_carry_records_on_a_stick(election, tmp_path
     bad.write_bytes(b"junk")
     refused = runner.invoke(cli, ["office", "import", "--data", str(tmp_path / "office"), str(bad)])
     assert refused.exit_code == 1 and "refused" in refused.output and "Traceback" not in refused.output
+
+
+def test_office_import_checks_the_signatures_itself_and_leaves_no_thread_behind(election, tmp_path):
+    """The command used to start the background verifier in a thread and close the database under it as it ended
+    (on PostgreSQL a connection was left open, found by the garbage collector in a later test)."""
+    runner, files = on_a_stick(election, tmp_path, 3)
+    imported = runner.invoke(cli, ["office", "import", "--data", str(tmp_path / "office"), *files])
+    assert imported.exit_code == 0, imported.output
+    assert "Checked 3 records' own signatures: 0 failed" in imported.output
+    assert not [thread for thread in threading.enumerate() if thread.name == "vallokal-office-jobs"]
+    with election.office.app_context():
+        assert office_store.totals()["unchecked"] == 0
 
 
 def test_an_exported_bundle_holds_no_readable_choice(election, tmp_path):

@@ -101,9 +101,10 @@ def test_the_zip_and_its_address_verify_as_the_folder_does(election, published, 
 def test_the_publication_holds_no_minute_sequence_code_hash_or_sealed_content(election, published):
     with election.office.app_context():
         import sqlalchemy as sa
+        from vallokal.sync.office.extensions import db
         from vallokal.sync.office.models import Record
 
-        rows = counting.db.session.execute(sa.select(Record.sealed, Record.cast_minute, Record.ballot_id, Record.previous_hash)).all()
+        rows = db.session.execute(sa.select(Record.sealed, Record.cast_minute, Record.ballot_id, Record.previous_hash)).all()
     text = "\n".join(path.read_bytes().decode("utf-8", errors="replace") for path in published.iterdir() if path.name != "package.zip")
     for sealed, minute, ballot_id, _ in rows:
         for name, path in ((path.name, path) for path in published.iterdir() if path.name != "package.zip"):

@@ -59,3 +59,51 @@ def test_the_package_page_warns_of_a_window_in_the_past(tmp_path: Path, office_w
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="warning-closed"' in text, text
     assert "Varning" in text and "Röstsedel" in text and "knapsack" not in re.sub(r"<code>.*?</code>", "", text.split("<h2>")[0])
+
+
+def problems_page(office_dir: Path, language: str | None = None) -> str:
+    office = create_office({"SESSION_COOKIE_SECURE": False}, data_dir=office_dir)
+    prepare_office(office)
+    with office.app_context():
+        office_store.add_user("anna", PASSWORD)
+    client = office.test_client()
+    if language:
+        client.post("/results/language", data={"csrf_token": token(client, "/login"), "language": language})
+    log_in(client)
+    settings = settings_text(check_in="open").replace("budget = 1_000_000", 'budget = "lots"').replace(
+        "[voting]\nopens = ", "[voting]\nopens = 2027-03-01\nx = ").replace('timezone = "Europe/Stockholm"', 'timezone = "Europe/Tensta"')
+    projects = projects_text(3).replace("lekplats.svg", "").replace("image_text_en", "bild_sv").replace("projekt-2;120 000", "projekt-2;mycket")
+    page = client.post("/package/", data={
+        "csrf_token": token(client, "/package/"),
+        "projects": (io.BytesIO(projects.encode("utf-8")), "projekt.csv"),
+        "settings": (io.BytesIO(settings.encode("utf-8")), "settings.toml"),
+    }, content_type="multipart/form-data")
+    assert page.status_code == 422
+    with office.app_context():
+        office_store.db.engine.dispose()
+    return page.get_data(as_text=True)
+
+
+def problem_cells(page: str) -> list[str]:
+    return re.findall(r"<tr><td>[^<]*</td><td>[^<]*</td><td>[^<]*</td><td>(.*?)</td></tr>", page, re.S)
+
+
+def test_package_problems_are_in_the_page_s_language_with_no_english_sentence_on_a_swedish_page(tmp_path: Path, office_with_keys: Path) -> None:
+    from vallokal.election import material
+
+    swedish = problems_page(office_with_keys)
+    cells = problem_cells(swedish)
+    assert len(cells) >= 5, swedish
+    wanted = ["budget: ange ett heltal", "voting.opens: ange datum och tid med tidsförskjutning", "okänd inställning voting.x",
+              "voting.timezone: &#39;Europe/Tensta&#39; är ingen tidszon", "okänd kolumn", "är inte en kostnad i hela kronor"]
+    assert all(any(part in cell for cell in cells) for part in wanted), cells
+    english = [sentence.split("%(")[0].split(":")[-1].strip() for sentence in material.PROBLEMS.values()]
+    for cell in cells:
+        assert not any(len(start) > 8 and start in cell for start in english), cell
+        assert not re.search(r"\b(give|missing|is not|column|unknown)\b", cell), cell
+
+
+
+def test_an_english_clerk_sees_the_same_problems_in_english(tmp_path: Path, office_with_keys: Path) -> None:
+    cells = problem_cells(problems_page(office_with_keys, "en"))
+    assert any("budget: give a whole number" in cell for cell in cells) and any("unknown column" in cell for cell in cells), cells

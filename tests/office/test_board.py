@@ -66,7 +66,7 @@ def test_a_count_from_the_page_returns_at_once_shows_progress_and_then_the_resul
     progress = staff.get(started.headers["Location"])
     if progress.status_code == 200:
         page = progress.get_data(as_text=True)
-        assert '<meta http-equiv="refresh"' in page and "<progress" in page
+        assert 'data-poll="1"' in page and "<progress" in page and "http-equiv" not in page
     done = finished_job(staff, started.headers["Location"])
     assert done.status_code == 303, done.get_data(as_text=True)
     result = staff.get(done.headers["Location"]).get_data(as_text=True)

@@ -1,4 +1,7 @@
-"""An office on SQLite and on a real PostgreSQL, stations enrolled with it, and a live office server."""
+"""An office on SQLite and on a real PostgreSQL, stations enrolled with it, and a live office server.
+
+A plugin of tests/conftest.py, so the office's tests and the station-to-office chain's tests share them.
+"""
 
 from __future__ import annotations
 
