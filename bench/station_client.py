@@ -6,6 +6,7 @@ Shared by the station benchmarks; uses only the standard library on the client s
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,22 +20,34 @@ VALLOKAL = [str(Path(sys.executable).with_name("vallokal"))]
 
 
 @contextmanager
-def running_station(threads: int | None = None, tls: bool = False) -> Iterator[tuple[str, int, Path]]:
+def running_station(threads: int | None = None, tls: bool = False, swapped: tuple[str, ...] = ()) -> Iterator[tuple[str, int, Path]]:
     """Set up the demo in a temporary folder and serve its station; yields host, port, folder.
 
     With `tls`, Caddy terminates TLS in front of it (as `vallokal station tls` configures it)
     and the port yielded is Caddy's; `client_context(folder)` trusts the station's CA.
+    `swapped` names parts to replace by no-ops (serve_variant.py's options, bench only).
     """
     with tempfile.TemporaryDirectory(prefix="vallokal-bench-") as folder:
-        data = Path(folder)
-        subprocess.run([*VALLOKAL, "demo", "--data", str(data), "--no-serve"], check=True, capture_output=True)
+        data = Path(folder) / "demo"
+        shutil.copytree(demo_template(), data)
         port = free_port()
         if tls:
-            with terminated(data, port) as https_port, _serving(data, port, threads):
+            with terminated(data, port) as https_port, _serving(data, port, threads, swapped):
                 yield "127.0.0.1", https_port, data
             return
-        with _serving(data, port, threads):
+        with _serving(data, port, threads, swapped):
             yield "127.0.0.1", port, data
+
+
+_TEMPLATE: list[tempfile.TemporaryDirectory] = []
+
+
+def demo_template() -> Path:
+    """The demo's data, made once per process (it takes a while: keys, package, speech) and copied for each run."""
+    if not _TEMPLATE:
+        _TEMPLATE.append(tempfile.TemporaryDirectory(prefix="vallokal-bench-demo-"))
+        subprocess.run([*VALLOKAL, "demo", "--data", _TEMPLATE[0].name, "--no-serve"], check=True, capture_output=True)
+    return Path(_TEMPLATE[0].name)
 
 
 @contextmanager
@@ -68,11 +81,14 @@ def pairing_url(data: Path) -> str:
 
 
 @contextmanager
-def _serving(data: Path, port: int, threads: int | None) -> Iterator[None]:
+def _serving(data: Path, port: int, threads: int | None, swapped: tuple[str, ...] = ()) -> Iterator[None]:
     """The demo's station under waitress on loopback, as its own process."""
+    command = (
+        [sys.executable, str(Path(__file__).with_name("serve_variant.py")), str(data / "station"), str(port), *(f"--{part}" for part in swapped)]
+        if swapped else [*VALLOKAL, "station", "serve", "--data", str(data / "station"), "--port", str(port)]
+    )
     server = subprocess.Popen(
-        [*VALLOKAL, "station", "serve", "--data", str(data / "station"), "--port", str(port)]
-        + (["--threads", str(threads)] if threads else []),
+        command + (["--threads", str(threads)] if threads else []),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ},

@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -132,13 +132,13 @@ class ElectionPackage:
         """The key that signs the office's acknowledgements; without it a station cannot sync."""
         return self.document["keys"].get("office_signing")
 
-    @property
+    @cached_property
     def code_hashes(self) -> frozenset[str]:
         return frozenset(self.document.get("voting_codes", {}).get("hashes", ()))
 
-    @property
+    @cached_property
     def hash(self) -> str:
-        """SHA-256 of the canonical document: what reports quote to prove which package ran."""
+        """SHA-256 of the canonical document: what reports quote to prove which package ran (once per package, not per cast)."""
         return hashlib.sha256(canonical_json(self.document)).hexdigest()
 
     def audio(self, language: str, key: str) -> str | None:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import ipaddress
 import json
+import os
+import re
+import shlex
+import socket
+import subprocess
 import tomllib
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import click
 import qrcode
 import tomli_w
+from cryptography import x509
 from flask import Flask
 
 from ..election import keys, package as packages
@@ -20,7 +29,7 @@ from ..election.package import PackageError
 from ..web import commands
 from ..web.clock import now
 from ..web.qr import qr_svg
-from . import create_app, outbox, pairing, prepare, server, store, tls as certificates
+from . import create_app, hotspot, outbox, pairing, prepare, server, store, tls as certificates
 from .pin import valid_pin
 
 MAX_PACKAGE_DOWNLOAD = 64 * 1024 * 1024
@@ -96,15 +105,24 @@ def refuse_plain_http(host: str, tls_command: str) -> None:
 @click.option("--port", default=None, type=click.IntRange(1, 65535), help="Where waitress listens on loopback. Default: PORT in station.toml, else 8080.")
 def tls(data_dir: Path, names: tuple[str, ...], https_port: int, port: int | None) -> None:
     """Make the station its own small CA and certificate, and a Caddyfile that serves it in front of waitress."""
-    names = tuple(dict.fromkeys(name.strip().lower() for name in names if name.strip()))
-    if not names or any(not name.replace(".", "").replace("-", "").replace(":", "").isalnum() for name in names):
+    set_up_tls(data_dir, station_names(names), https_port, port)
+
+
+def station_names(names: tuple[str, ...] | list[str]) -> list[str]:
+    cleaned = list(dict.fromkeys(name.strip().lower() for name in names if name.strip()))
+    if not cleaned or any(not name.replace(".", "").replace("-", "").replace(":", "").isalnum() for name in cleaned):
         raise click.BadParameter("give names such as station.local (letters, digits, dots and dashes)", param_hint="--name")
+    return cleaned
+
+
+def set_up_tls(data_dir: Path, names: list[str], https_port: int, port: int | None) -> None:
+    """The certificate for `names` (the first one in PUBLIC_URL), the Caddyfile, and the Host allow-list in station.toml."""
     data_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(data_dir=data_dir)
     port = port or int(app.config["PORT"])
-    folder = certificates.make_certificates(data_dir.resolve(), list(names))
+    folder = certificates.make_certificates(data_dir.resolve(), names)
     caddyfile = folder / certificates.CADDYFILE
-    caddyfile.write_text(certificates.caddyfile(folder, list(names), https_port, port), encoding="utf-8")
+    caddyfile.write_text(certificates.caddyfile(folder, names, https_port, port), encoding="utf-8")
     certificate = certificates.load_certificate(data_dir)
     spki = certificates.spki_hash(certificate)
     (folder / "station.spki").write_text(spki + "\n", encoding="utf-8")
@@ -115,6 +133,189 @@ def tls(data_dir: Path, names: tuple[str, ...], https_port: int, port: int | Non
     click.echo(f"  SPKI pin    {spki}  (for the kiosk launcher: VALLOKAL_KIOSK_SPKI)")
     click.echo(f"  CA SHA-256  {certificates.fingerprint_for(app)}  (tablets that install the CA compare this)")
     click.echo(f"Tablets pair at {public_url}/pair/… (vallokal station pair --data {data_dir}).")
+
+
+@station.command("hotspot")
+@data_option
+@click.option("--ssid", default=None, help="The network's name (1 to 32 bytes). Default: \"Vallokal\" and the station's name.")
+@click.option("--interface", default="wlan0", show_default=True, help="The Wi-Fi interface that becomes the access point.")
+@click.option("--backend", type=click.Choice(["networkmanager", "hostapd"]), default=None,
+              help="Default: networkmanager where nmcli is installed, else hostapd with dnsmasq.")
+@click.option("--security", type=click.Choice(hotspot.SECURITIES), default="wpa2", show_default=True,
+              help="wpa2 suits every tablet; wpa3 (SAE) only newer ones; wpa2-wpa3 offers both (hostapd only).")
+@click.option("--band", type=click.Choice(list(hotspot.BANDS)), default="2.4", show_default=True, help="GHz.")
+@click.option("--channel", type=int, default=None, help="Default: 6 on 2.4 GHz, 36 on 5 GHz.")
+@click.option("--country", default="SE", show_default=True, help="The country whose radio rules apply (two letters).")
+@click.option("--address", default="10.42.0.1/24", show_default=True, help="The station's address and the network's size on the hotspot.")
+@click.option("--name", "names", multiple=True, help="A name for the station besides those it has (default: its TLS names, else <hostname>.local).")
+@click.option("--root", default="/", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Where /etc is: a temporary folder to look at the files first.")
+@click.option("--dry-run", is_flag=True, help="Print what would be written and run; change nothing.")
+@click.option("--start", is_flag=True, help="Also bring the network up now (as root, with --root /; install.sh --hotspot does).")
+def hotspot_command(
+    data_dir: Path, ssid: str | None, interface: str, backend: str | None, security: str, band: str, channel: int | None,
+    country: str, address: str, names: tuple[str, ...], root: Path, dry_run: bool, start: bool,
+) -> None:
+    """Make the station its own Wi-Fi access point (WPA2/WPA3) for its tablets, with a new random passphrase."""
+    if start and root.resolve() != Path("/"):
+        raise click.BadParameter("--start brings up this machine's network, so it goes only with --root /", param_hint="--start")
+    settings = read_settings(data_dir)
+    backend = backend or ("networkmanager" if (root / "usr/bin/nmcli").exists() else "hostapd")
+    if backend == "networkmanager" and security == "wpa2-wpa3":
+        raise click.BadParameter("NetworkManager's hotspot is either wpa2 or wpa3; for both at once use --backend hostapd", param_hint="--security")
+    spot = hotspot.Hotspot(
+        ssid=checked_ssid(ssid if ssid is not None else default_ssid(settings)),
+        passphrase=hotspot.new_passphrase(),
+        interface=checked_interface(interface),
+        security=security,
+        band=band,
+        channel=checked_channel(band, channel),
+        country=checked_country(country),
+        address=checked_address(address),
+    )
+    known = settings.get("STATION_NAMES") or []
+    known = [name for name in known.split(",")] if isinstance(known, str) else list(known)
+    dns_names = station_names([*known, *names] or [f"{socket.gethostname().lower()}.local"])
+    spot = dataclasses.replace(spot, names=tuple(name for name in dns_names if not is_address(name)))
+    all_names = list(dict.fromkeys([*dns_names, spot.station_address]))
+    https_port = urllib.parse.urlsplit(str(settings.get("PUBLIC_URL") or "https://x")).port or 443
+    written = hotspot.files(spot, backend)
+    commands = hotspot.start_commands(spot, backend) + ["systemctl try-restart vallokal-station vallokal-caddy"]
+    if dry_run:
+        click.echo(f"Dry run: nothing is written. With --backend {backend} this would write:")
+        for relative, (text, mode) in written.items():
+            click.echo(f"\n--- {root / relative} (mode {mode:o})\n{text}", nl=False)
+        click.echo(f"\nand in {data_dir}: a certificate for {', '.join(all_names)} (if the present one does not name them all), "
+                   "STATION_NAMES in station.toml, and the Wi-Fi QR code hotspot-wifi.svg. Then run, as root:")
+        for command in commands:
+            click.echo(f"  {command}")
+        return
+    for relative, (text, mode) in written.items():
+        write_private(root / relative, text, mode)
+    if certificate_names(data_dir) >= set(all_names):
+        write_settings(data_dir, {"STATION_NAMES": ",".join(list(dict.fromkeys([*known, *all_names])))})
+        click.echo(f"The station's certificate already names {', '.join(all_names)}; it is kept, and so is its SPKI pin.")
+    else:
+        set_up_tls(data_dir, all_names, https_port, None)
+        click.echo("A new certificate, so a new SPKI pin: give it to kiosk launchers that pin the old one.")
+    qr_file = data_dir / "hotspot-wifi.svg"
+    write_private(qr_file, str(qr_svg(hotspot.wifi_qr_text(spot))), 0o600)
+    hand_data_folder_back(data_dir)
+    click.echo(f"Wi-Fi network for the tablets ({backend}, {security.upper()}, {band} GHz channel {spot.channel}):")
+    click.echo(f"  network     {spot.ssid}")
+    click.echo(f"  passphrase  {spot.passphrase}")
+    click.echo(f"  station     https://{(dns_names or all_names)[0]} and https://{spot.station_address} on that network")
+    click.echo(f"Tablets join by scanning this code (also in {qr_file}):")
+    terminal_qr(hotspot.wifi_qr_text(spot))
+    click.echo("Files written:")
+    for relative in written:
+        click.echo(f"  {root / relative}")
+    if not start:
+        click.echo("Start the network (as root):")
+        for command in commands:
+            click.echo(f"  {command}")
+        return
+    for command in commands:
+        click.echo(f"+ {command}")
+        if subprocess.run(shlex.split(command), check=False).returncode != 0:
+            raise click.ClickException(f"`{command}` failed; the files are written, so fix what it says and run it again")
+
+
+def read_settings(data_dir: Path) -> dict[str, object]:
+    """station.toml as it is, read without creating anything (for a dry run)."""
+    path = data_dir / "station.toml"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"{path} cannot be read ({error}); fix or remove it first") from None
+
+
+def default_ssid(settings: dict[str, object]) -> str:
+    name = "".join(character for character in str(settings.get("STATION_NAME") or "") if character.isalnum() or character in " -")
+    ssid = " ".join(f"Vallokal {name}".split())
+    while len(ssid.encode("utf-8")) > 32:
+        ssid = ssid[:-1].rstrip()
+    return ssid
+
+
+SSID_PUNCTUATION = " -_.'()"
+
+
+def checked_ssid(ssid: str) -> str:
+    if not ssid or ssid != ssid.strip() or len(ssid.encode("utf-8")) > 32 or any(
+        not (character.isalnum() or character in SSID_PUNCTUATION) for character in ssid
+    ):
+        raise click.BadParameter("give 1 to 32 bytes of letters, digits, spaces and -_.'() with no space at either end", param_hint="--ssid")
+    return ssid
+
+
+def checked_interface(interface: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,15}", interface):
+        raise click.BadParameter("give a network interface's name, such as wlan0 (see `ip link`)", param_hint="--interface")
+    return interface
+
+
+def checked_channel(band: str, channel: int | None) -> int:
+    channels = hotspot.BANDS[band][2]
+    channel = hotspot.DEFAULT_CHANNEL[band] if channel is None else channel
+    if channel not in channels:
+        raise click.BadParameter(f"on {band} GHz the channel is one of {', '.join(map(str, channels))}", param_hint="--channel")
+    return channel
+
+
+def checked_country(country: str) -> str:
+    if not re.fullmatch(r"[A-Za-z]{2}", country):
+        raise click.BadParameter("give the two-letter country code, such as SE", param_hint="--country")
+    return country.upper()
+
+
+def checked_address(address: str) -> str:
+    try:
+        interface = ipaddress.IPv4Interface(address)
+    except ValueError:
+        interface = None
+    if (interface is None or "/" not in address or not interface.ip.is_private or not 16 <= interface.network.prefixlen <= 28
+            or interface.ip in (interface.network.network_address, interface.network.broadcast_address)):
+        raise click.BadParameter("give a private IPv4 address with its network size, such as 10.42.0.1/24", param_hint="--address")
+    return str(interface)
+
+
+def is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def certificate_names(data_dir: Path) -> set[str]:
+    """The names and addresses the station's present certificate covers (none without one)."""
+    path = data_dir / certificates.FOLDER / certificates.CERTIFICATE
+    if not path.exists():
+        return set()
+    certificate = certificates.load_certificate(data_dir)
+    alternatives = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    return {str(value) for value in alternatives.get_values_for_type(x509.DNSName) + alternatives.get_values_for_type(x509.IPAddress)}
+
+
+def write_private(path: Path, text: str, mode: int) -> None:
+    """Write `text` whole (a temporary file renamed over the old one), never readable by others even for a moment."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700 if mode == 0o600 else 0o755)
+    temporary = path.with_name(f".{path.name}.new")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), mode)
+        handle.write(text)
+    os.replace(temporary, path)
+
+
+def hand_data_folder_back(data_dir: Path) -> None:
+    """Run as root (it writes /etc), the command still leaves the data folder to the station's own user."""
+    owner = data_dir.stat()
+    if os.geteuid() != 0 or owner.st_uid == 0:
+        return
+    for path in [data_dir, *data_dir.rglob("*")]:
+        os.chown(path, owner.st_uid, owner.st_gid, follow_symlinks=False)
 
 
 @station.command("pair")

@@ -287,12 +287,15 @@ def voting_refusal(now: datetime) -> str | None:
 
 
 def clock_problem(now: datetime, executor: Any = None) -> str | None:
-    """Why this device's clock cannot be right: it is behind the last ballot or the package's loading."""
+    """Why this device's clock cannot be right: it is behind the last ballot or the package's loading (one query)."""
     executor = executor or db.session
-    last_minute = executor.scalar(sa.select(BallotRecord.cast_minute).order_by(BallotRecord.sequence.desc()).limit(1))
+    last_minute, loaded_at = executor.execute(sa.select(
+        sa.select(BallotRecord.cast_minute).order_by(BallotRecord.sequence.desc()).limit(1).scalar_subquery(),
+        sa.select(LoadedPackage.loaded_at).scalar_subquery(),
+    )).one()
     if last_minute and now + CLOCK_TOLERANCE < datetime.strptime(last_minute, "%Y-%m-%dT%H:%MZ").replace(tzinfo=timezone.utc):
         return "behind_last_ballot"
-    loaded_at = as_utc(executor.scalar(sa.select(LoadedPackage.loaded_at)))
+    loaded_at = as_utc(loaded_at)
     if loaded_at and now + CLOCK_TOLERANCE < loaded_at:
         return "behind_package_loading"
     return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 
 from . import store
 
@@ -16,4 +16,7 @@ def tablet_token() -> str | None:
 
 
 def named_tablet() -> store.Tablet | None:
-    return store.tablet(tablet_token())
+    """Looked up once per request: the pairing check, the session's owner and the page all ask."""
+    if "vallokal_tablet" not in g:
+        g.vallokal_tablet = store.tablet(tablet_token())
+    return g.vallokal_tablet

@@ -79,8 +79,12 @@ def offered_languages() -> dict[str, Any]:
     package = current_app.extensions["vallokal_current_package"]()
     if package is None:
         return {}
-    covered = coverage.covered_languages(package.document)
-    return {"languages": {code: name for code, name in i18n.LANGUAGES.items() if code in covered}}
+    known = current_app.extensions.setdefault("vallokal_covered_languages", {})
+    if package.hash not in known:  # walking every text of the package is the same for every page of one package
+        covered = coverage.covered_languages(package.document)
+        known.clear()
+        known[package.hash] = {code: name for code, name in i18n.LANGUAGES.items() if code in covered}
+    return {"languages": known[package.hash]}
 
 
 def project_titles(package: ElectionPackage) -> dict[str, str]:

@@ -6,6 +6,7 @@
 #   sudo provisioning/install.sh --kiosk desktop   # keep the desktop; open the kiosk when it starts
 #   sudo provisioning/install.sh --kiosk none      # a station server only, for tablets on the network
 #   sudo provisioning/install.sh --dry-run         # print what would be done, change nothing
+#   sudo provisioning/install.sh --hotspot         # and make the station its own Wi-Fi network for tablets
 #
 # Then set the station up with `vallokal station provision` (the script prints the command).
 set -euo pipefail
@@ -17,10 +18,14 @@ dry_run=0
 prefix="/opt/vallokal"
 data="/var/lib/vallokal"
 units="/etc/systemd/system"
+hotspot=0
+hotspot_backend=""
+wifi_interface="wlan0"
 
 usage() {
   sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-  echo "Options: --source DIR_OR_PIP_SPEC (default: this repository), --kiosk cage|desktop|none, --dry-run"
+  echo "Options: --source DIR_OR_PIP_SPEC (default: this repository), --kiosk cage|desktop|none, --dry-run,"
+  echo "         --hotspot [--hotspot-backend networkmanager|hostapd] [--wifi-interface wlan0]"
 }
 
 while [ $# -gt 0 ]; do
@@ -28,6 +33,9 @@ while [ $# -gt 0 ]; do
     --source) source_spec="${2:?--source needs a folder or a pip requirement}"; shift 2 ;;
     --kiosk) kiosk="${2:?--kiosk needs cage, desktop or none}"; shift 2 ;;
     --dry-run) dry_run=1; shift ;;
+    --hotspot) hotspot=1; shift ;;
+    --hotspot-backend) hotspot_backend="${2:?--hotspot-backend needs networkmanager or hostapd}"; shift 2 ;;
+    --wifi-interface) wifi_interface="${2:?--wifi-interface needs an interface name such as wlan0}"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "install.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -35,6 +43,13 @@ done
 case "$kiosk" in
   cage|desktop|none) ;;
   *) echo "install.sh: --kiosk must be cage, desktop or none, not '$kiosk'" >&2; exit 2 ;;
+esac
+if [ -z "$hotspot_backend" ]; then
+  if command -v nmcli >/dev/null 2>&1; then hotspot_backend="networkmanager"; else hotspot_backend="hostapd"; fi
+fi
+case "$hotspot_backend" in
+  networkmanager|hostapd) ;;
+  *) echo "install.sh: --hotspot-backend must be networkmanager or hostapd, not '$hotspot_backend'" >&2; exit 2 ;;
 esac
 
 run() {
@@ -67,6 +82,11 @@ if [ "$kiosk" != none ]; then
 fi
 if [ "$kiosk" = cage ]; then
   packages+=(cage)
+fi
+if [ "$hotspot" = 1 ] && [ "$hotspot_backend" = networkmanager ]; then
+  packages+=(network-manager dnsmasq-base)
+elif [ "$hotspot" = 1 ]; then
+  packages+=(hostapd dnsmasq rfkill)
 fi
 run apt-get update -q
 run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${packages[@]}"
@@ -108,6 +128,14 @@ if [ "$kiosk" = cage ]; then
   run systemctl set-default graphical.target
 fi
 
+if [ "$hotspot" = 1 ]; then
+  step "Own Wi-Fi network ($hotspot_backend)"
+  # Writes the access point's files, the station's certificate for its names and the hotspot's
+  # address, prints the passphrase and its QR code for staff, and brings the network up.
+  run "$prefix/venv/bin/vallokal" station hotspot --data "$data" --backend "$hotspot_backend" \
+    --interface "$wifi_interface" --start
+fi
+
 step "Next"
 cat <<NEXT
 Vallokal is installed. Now set this station up (as the vallokal user, with the office's key and package):
@@ -118,7 +146,7 @@ Vallokal is installed. Now set this station up (as the vallokal user, with the o
   sudo systemctl start vallokal-station$( [ "$kiosk" = cage ] && printf ' vallokal-kiosk' )
 
 For tablets on the network, give the station its certificate and start the TLS terminator
-(waitress stays on 127.0.0.1; it refuses to serve plain HTTP on the network):
+(waitress stays on 127.0.0.1; it refuses to serve plain HTTP on the network)$( [ "$hotspot" = 1 ] && printf '.\nThe hotspot step made the certificate already; run this only to rename the station, and then\nrun vallokal station hotspot again so that the certificate names the hotspot address too'):
 
   sudo -u vallokal $prefix/venv/bin/vallokal station tls --data $data --name "\$(hostname).local"
   sudo systemctl start vallokal-caddy
