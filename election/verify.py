@@ -183,9 +183,10 @@ class _State:
 
     def tracking_codes(self) -> str:
         left_out = set(self.count()["left_out_records"])
+        held = set(self.held_records())
         hashes = {value for station in self.stations() for value in station["record_hashes"] if isinstance(value, str)}
         expected = {}
-        for value in hashes - left_out:
+        for value in hashes - left_out - held:
             try:
                 expected[envelope.tracking_code(value)] = value
             except ValueError:
@@ -203,9 +204,21 @@ class _State:
             problems.append(f"{len(missing)} counted records have no tracking code in the list (for example {sorted(missing)[0]})")
         if left_out - hashes:
             problems.append(f"{len(left_out - hashes)} left-out records are in no station's signed set")
+        if held - hashes:
+            problems.append(f"{len(held - hashes)} held records are in no station's signed set")
+        if held & left_out:
+            problems.append(f"{len(held & left_out)} records are listed both as held and as left out")
         if problems:
             raise Failed("; ".join(problems))
-        return f"{len(published)} tracking codes, exactly those of the stations' signed records that were counted ({len(left_out)} left out)"
+        return (f"{len(published)} tracking codes, exactly those of the stations' signed records that were counted "
+                f"({len(left_out)} left out, {len(held)} held for the board)")
+
+    def held_records(self) -> list[str]:
+        """The records held for the board; a publication made before they were listed has none."""
+        held = self.count().get("held_records", [])
+        if not isinstance(held, list) or not all(isinstance(value, str) for value in held):
+            raise Failed("count.json: held_records is not a list of record hashes")
+        return held
 
     def totals(self) -> str:
         count = self.count()
@@ -224,6 +237,8 @@ class _State:
             problems.append(f"station: {station.get('received')} received, but the stations signed {hashes} records")
         if station.get("left_out") != len(count["left_out_records"]):
             problems.append(f"station: {station.get('left_out')} left out, but {len(count['left_out_records'])} left-out records are listed")
+        if "held_records" in count and station.get("held") != len(self.held_records()):
+            problems.append(f"station: {station.get('held')} held, but {len(self.held_records())} held records are listed")
         result = count["outcome"]
         valid = sum(int(figures.get("valid", 0)) for figures in count["channels"].values())
         invalid = sum(int(figures.get("invalid", 0)) for figures in count["channels"].values())

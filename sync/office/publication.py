@@ -58,13 +58,17 @@ def build(count: Count) -> dict[str, bytes]:
     stored = store.record_count()
     if stored != result["received"]:
         raise counting.CountError(f"{stored - result['received']} records arrived after count {count.id}; count again before publishing")
-    left_out_ids = {row.ballot_id for group in store.code_duplicates() for row in group["not_counted"]}
-    stations, left_out, counted_codes = [], [], []
+    held_ids, left_out_by_board = store.held_ballots()
+    duplicates = {row.ballot_id for group in store.code_duplicates() for row in group["not_counted"]}
+    left_out_ids = (duplicates - held_ids) | left_out_by_board
+    stations, left_out, held, counted_codes = [], [], [], []
     for device in store.devices_by_station():
         hashes = []
         for record_hash, ballot_id in store.record_hashes(device.device_id):
             hashes.append(record_hash)
-            if ballot_id in left_out_ids:
+            if ballot_id in held_ids:
+                held.append(record_hash)
+            elif ballot_id in left_out_ids:
                 left_out.append(record_hash)
             else:
                 counted_codes.append(envelope.tracking_code(record_hash))
@@ -105,6 +109,7 @@ def build(count: Count) -> dict[str, bytes]:
                 for name, figures in channels.items()
             },
             "left_out_records": sorted(left_out),
+            "held_records": sorted(held),
             "suppression_threshold": threshold,
             "sealing_key_opened_by": holders if holders else "one passphrase (trial)",
         }

@@ -913,6 +913,16 @@ def hold_new_suspicious(device_id: str | None = None, since_sequence: int = 0) -
         db.session.rollback()
 
 
+def held_ballots() -> tuple[set[str], set[str]]:
+    """Ballot ids of records held for the board: (still undecided, left out by the board), as the count keeps them out."""
+    def ballots(decided: Any) -> set[str]:
+        held = sa.select(Record.ballot_id).join(HeldRecord, HeldRecord.record_id == Record.id).where(decided)
+        return set(db.session.scalars(held))
+
+    undecided = ballots(HeldRecord.decision.is_(None))
+    return undecided, ballots(HeldRecord.decision == "leave_out") - undecided
+
+
 def held_records(undecided_only: bool = False) -> list[dict[str, Any]]:
     """Every hold with its record, its station and its evidence, for the board to compare side by side."""
     query = (

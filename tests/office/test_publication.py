@@ -362,3 +362,46 @@ def test_records_held_for_the_board_are_in_the_totals_and_the_publication_still_
     assert (station_figures["received"], station_figures["valid"], station_figures["held"]) == (7, 4, 3)
     result = verify(folder)
     assert result.exit_code == 0, result.output
+    assert published_codes(files) == counted_codes(files, "Tensta bibliotek") and len(json.loads(files["count.json"])["held_records"]) == 3
+
+
+def published_codes(files: dict[str, bytes]) -> set[str]:
+    return set(files["tracking-codes.txt"].decode().split())
+
+
+def counted_codes(files: dict[str, bytes], station_name: str) -> set[str]:
+    stations = json.loads(files["stations.json"])
+    return {envelope.tracking_code(value) for station in stations if station["station"] == station_name for value in station["record_hashes"]}
+
+
+def test_records_held_or_left_out_by_the_board_are_not_published_as_counted(election, sealing_key, tmp_path):
+    """A voter whose ballot is held, or left out by the board, must not find its tracking code among the counted ones."""
+    from datetime import timedelta
+
+    from vallokal.sync.office import store as office_store
+
+    tensta, rinkeby = election.station("Tensta bibliotek"), election.station("Rinkeby träffpunkt")
+    cast(tensta, 2, ("bankar",))
+    cast(rinkeby, 3, ("odling",))
+    for station in (tensta, rinkeby):
+        close_and_sync(election, station)
+    with rinkeby.app_context():
+        stolen = station_store.station().device_id
+    with election.office.app_context():
+        office_store.revoke(stolen, "the device was stolen", now(), now() - timedelta(hours=2))
+        counting.run(sealing_key, "test", now())
+        for item in office_store.held_records(undecided_only=True):
+            office_store.decide_hold(item["hold"].id, "leave_out", "cast after the theft", "anna", "bertil", now())
+        count = counting.run(sealing_key, "test", now())
+        made = publication.make(count, now())
+        counting.publish(count.id, now(), published_by="anna", approved_by="bertil")
+        files = publication.files(made)
+    document = json.loads(files["count.json"])
+    assert len(document["left_out_records"]) == 3 and document["held_records"] == []
+    assert published_codes(files) == counted_codes(files, "Tensta bibliotek") and len(published_codes(files)) == 2
+    folder = tmp_path / "left-out"
+    folder.mkdir()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    result = verify(folder)
+    assert result.exit_code == 0, result.output
