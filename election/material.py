@@ -93,6 +93,14 @@ PROBLEMS = {
     "image_not_given": N_("the image %(value)s is not among the images given; add it to the images folder"),
     "image_too_large": N_("the image %(value)s is larger than %(megabytes)s MB; make it smaller"),
     "codes_needed": N_("check_in: check-in by code needs voting codes; make them first (Voting codes)"),
+    "survey_not_tables": N_("survey: give each question as a table, such as %(example)s"),
+    "survey_too_many": N_("survey: at most %(most)s questions, so it stays quick to answer"),
+    "survey_unknown_setting": N_("%(name)s: unknown setting %(unknown)s; a question has id, question and answers"),
+    "survey_id_invalid": N_("%(name)s: id: give a short name of small letters, digits and _, such as \"age\""),
+    "survey_id_repeated": N_("%(name)s: id %(value)s is used by an earlier question"),
+    "survey_answers_invalid": N_("%(name)s: answers: give 2 to %(most)s answers, each such as %(example)s"),
+    "survey_answer_id_invalid": N_("%(name)s: answer %(place)s: id: give a short name of small letters, digits, _ or - (not \"none\")"),
+    "survey_answer_id_repeated": N_("%(name)s: answer %(place)s: id %(value)s is used by an earlier answer"),
     "package_check": N_("%(path)s: the package's final check refused this value; see the rules for it in provisioning/README.md"),
 }
 
@@ -321,36 +329,36 @@ def _survey(value: Any, file: str, languages: list[str], problems: list[Problem]
     each an inline table of an id and its text per language."""
     example = f'[[survey]] id = "age", question = {{ {languages[0]} = "…" }}, answers = [{{ id = "under_25", {languages[0]} = "…" }}, …]'
     if not isinstance(value, list) or not value or not all(isinstance(item, dict) for item in value):
-        problems.append(Problem(file, f"survey: give each question as a table, such as {example}"))
+        problems.append(Problem(file, "survey_not_tables", {"example": example}))
         return []
     if len(value) > MAX_QUESTIONS:
-        problems.append(Problem(file, f"survey: at most {MAX_QUESTIONS} questions, so it stays quick to answer"))
+        problems.append(Problem(file, "survey_too_many", {"most": MAX_QUESTIONS}))
     questions = []
     seen: set[str] = set()
     for number, item in enumerate(value[:MAX_QUESTIONS], start=1):
         name = f"survey question {number}"
         unknown = sorted(set(item) - {"id", "question", "answers"})
         if unknown:
-            problems.append(Problem(file, f"{name}: unknown setting {', '.join(unknown)}; a question has id, question and answers"))
+            problems.append(Problem(file, "survey_unknown_setting", {"name": name, "unknown": ", ".join(unknown)}))
         question_id = item.get("id")
         if not isinstance(question_id, str) or not SURVEY_ID.match(question_id):
-            problems.append(Problem(file, f"{name}: id: give a short name of small letters, digits and _, such as \"age\""))
+            problems.append(Problem(file, "survey_id_invalid", {"name": name}))
         elif question_id in seen:
-            problems.append(Problem(file, f"{name}: id {question_id!r} is used by an earlier question"))
+            problems.append(Problem(file, "survey_id_repeated", {"name": name, "value": repr(question_id)}))
         seen.add(str(question_id))
         text = _text(item.get("question"), file, f"{name}: question", languages, problems)
         answers = item.get("answers")
         if not isinstance(answers, list) or not 2 <= len(answers) <= MAX_ANSWERS or not all(isinstance(answer, dict) for answer in answers):
-            problems.append(Problem(file, f"{name}: answers: give 2 to {MAX_ANSWERS} answers, each such as {{ id = \"yes\", {languages[0]} = \"…\" }}"))
+            problems.append(Problem(file, "survey_answers_invalid", {"name": name, "most": MAX_ANSWERS, "example": f'{{ id = "yes", {languages[0]} = "…" }}'}))
             continue
         given = []
         for place, answer in enumerate(answers, start=1):
             answer = dict(answer)
             answer_id = answer.pop("id", None)
             if not isinstance(answer_id, str) or not ANSWER_ID.match(answer_id) or answer_id == "none":
-                problems.append(Problem(file, f"{name}: answer {place}: id: give a short name of small letters, digits, _ or - (not \"none\")"))
+                problems.append(Problem(file, "survey_answer_id_invalid", {"name": name, "place": place}))
             elif answer_id in [known["id"] for known in given]:
-                problems.append(Problem(file, f"{name}: answer {place}: id {answer_id!r} is used by an earlier answer"))
+                problems.append(Problem(file, "survey_answer_id_repeated", {"name": name, "place": place, "value": repr(answer_id)}))
             answer_text = _text(answer, file, f"{name}: answer {place}", languages, problems)
             given.append({"id": answer_id, "text": answer_text})
         questions.append({"id": question_id, "text": text, "answers": given})
