@@ -99,7 +99,9 @@ def photograph_voter_screens(browser: object, folder: Path, out: Path) -> None:
 
 
 OFFICE_PAGES = {"dashboard": "/", "alerts": "/alerts", "voting-codes": "/audit", "paper-ballots": "/paper", "imported-votes": "/imports",
-                "counts": "/counts", "package": "/package/", "count-results": "/counts/1/", "results": "/results/"}
+                "counts": "/counts", "package": "/package/", "count-results": "/counts/1/", "results": "/results/",
+                "keys": "/keys", "make-voting-codes": "/codes", "participation": "/participation/", "follow-up": "/follow-up/",
+                "held": "/held"}
 
 
 def photograph_office(browser: object, folder: Path, out: Path) -> None:
@@ -203,6 +205,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=HERE / "docs" / "screens")
     parser.add_argument("--voters", action="store_true", help="Only the voter's screens (voter-*.png).")
+    parser.add_argument("--office", action="store_true", help="Only the office's pages and paper (office-*.png).")
     arguments = parser.parse_args()
     arguments.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
@@ -215,6 +218,9 @@ def main() -> None:
         try:
             if arguments.voters:
                 photograph_voter_screens(browser, folder, arguments.out)
+                return
+            if arguments.office:
+                photograph_office(browser, folder, arguments.out)
                 return
             page = browser.new_page(viewport={"width": 900, "height": 1200})
             page.goto(sheet.as_uri())
