@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from syncing import bundle_of, cast, now, post_bundle
 from vallokal.election import envelope, merkle
 from vallokal.election.package import canonical_json
 from vallokal.kiosk import store as station_store
-from vallokal.sync.office import counting, publication
+from vallokal.sync.office import counting, publication, store as office_store
 
 from vallokal.cli import cli
 
@@ -26,6 +27,27 @@ def close_and_sync(election, station) -> None:
     with station.app_context():
         station_store.close_polls(now())
     assert post_bundle(election, bundle_of(station)).status_code == 200
+
+
+def unpacked(files: dict[str, bytes], folder: Path) -> Path:
+    """A publication's files written out as a resident who downloaded them has them."""
+    folder.mkdir(exist_ok=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def rinkeby_stolen(election, ballots_at_tensta: int) -> None:
+    """Ballots at Tensta and three at Rinkeby, both synced; then Rinkeby's device is revoked as stolen two hours before its last casts."""
+    tensta, rinkeby = election.station("Tensta bibliotek"), election.station("Rinkeby träffpunkt")
+    cast(tensta, ballots_at_tensta, ("bankar",))
+    cast(rinkeby, 3, ("odling",))
+    for station in (tensta, rinkeby):
+        close_and_sync(election, station)
+    with rinkeby.app_context():
+        stolen = station_store.station().device_id
+    with election.office.app_context():
+        office_store.revoke(stolen, "the device was stolen", now(), now() - timedelta(hours=2))
 
 
 @pytest.fixture
@@ -42,11 +64,7 @@ def published(election, sealing_key, tmp_path) -> Path:
         made = publication.make(count, now())
         counting.publish(count.id, now(), published_by="anna", approved_by="bertil")
         files = publication.files(made)
-    folder = tmp_path / "publication"
-    folder.mkdir()
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-    return folder
+    return unpacked(files, tmp_path / "publication")
 
 
 def verify(folder: Path):
@@ -225,9 +243,7 @@ def test_a_station_without_a_closing_report_is_a_named_failure(election, sealing
     close_and_sync(election, closed)
     with election.office.app_context():
         files = publication.files(publication.make(counting.run(sealing_key, "test", now()), now()))
-    for name, data in files.items():
-        (tmp_path / name).write_bytes(data)
-    result = verify(tmp_path)
+    result = verify(unpacked(files, tmp_path))
     assert result.exit_code == 1 and {"signatures", "station records"} <= failed_checks(result)
     assert "Husby gård: no closing report" in result.output and "Kista torg" not in result.output.split("FAIL")[1].split("\n")[0]
 
@@ -336,28 +352,14 @@ def test_a_publication_that_is_not_there_is_a_clear_error(tmp_path):
 
 
 def test_records_held_for_the_board_are_in_the_totals_and_the_publication_still_checks(election, sealing_key, tmp_path):
-    from datetime import timedelta
-
-    from vallokal.sync.office import store as office_store
-
-    tensta, rinkeby = election.station("Tensta bibliotek"), election.station("Rinkeby träffpunkt")
-    cast(tensta, 4, ("bankar",))
-    cast(rinkeby, 3, ("odling",))
-    for station in (tensta, rinkeby):
-        close_and_sync(election, station)
-    with rinkeby.app_context():
-        stolen = station_store.station().device_id
+    rinkeby_stolen(election, 4)
     with election.office.app_context():
-        office_store.revoke(stolen, "the device was stolen", now(), now() - timedelta(hours=2))
         count = counting.run(sealing_key, "test", now())
         assert counting.held(count)["undecided"] == 3
         made = publication.make(count, now())
         counting.publish(count.id, now(), published_by="anna", approved_by="bertil", with_undecided=True)
         files = publication.files(made)
-    folder = tmp_path / "held"
-    folder.mkdir()
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
+    folder = unpacked(files, tmp_path / "held")
     station_figures = json.loads((folder / "count.json").read_text())["channels"]["station"]
     assert (station_figures["received"], station_figures["valid"], station_figures["held"]) == (7, 4, 3)
     result = verify(folder)
@@ -376,19 +378,8 @@ def counted_codes(files: dict[str, bytes], station_name: str) -> set[str]:
 
 def test_records_held_or_left_out_by_the_board_are_not_published_as_counted(election, sealing_key, tmp_path):
     """A voter whose ballot is held, or left out by the board, must not find its tracking code among the counted ones."""
-    from datetime import timedelta
-
-    from vallokal.sync.office import store as office_store
-
-    tensta, rinkeby = election.station("Tensta bibliotek"), election.station("Rinkeby träffpunkt")
-    cast(tensta, 2, ("bankar",))
-    cast(rinkeby, 3, ("odling",))
-    for station in (tensta, rinkeby):
-        close_and_sync(election, station)
-    with rinkeby.app_context():
-        stolen = station_store.station().device_id
+    rinkeby_stolen(election, 2)
     with election.office.app_context():
-        office_store.revoke(stolen, "the device was stolen", now(), now() - timedelta(hours=2))
         counting.run(sealing_key, "test", now())
         for item in office_store.held_records(undecided_only=True):
             office_store.decide_hold(item["hold"].id, "leave_out", "cast after the theft", "anna", "bertil", now())
@@ -399,9 +390,5 @@ def test_records_held_or_left_out_by_the_board_are_not_published_as_counted(elec
     document = json.loads(files["count.json"])
     assert len(document["left_out_records"]) == 3 and document["held_records"] == []
     assert published_codes(files) == counted_codes(files, "Tensta bibliotek") and len(published_codes(files)) == 2
-    folder = tmp_path / "left-out"
-    folder.mkdir()
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-    result = verify(folder)
+    result = verify(unpacked(files, tmp_path / "left-out"))
     assert result.exit_code == 0, result.output
