@@ -542,10 +542,12 @@ def _count_up(connection: Any, package: packages.ElectionPackage, moment: dateti
     """Raise counters of the day; the day's every name is created first, together, at zero."""
     day = polling_day(package, moment)
     questions = package.document.get("survey", {}).get("questions", ())
-    connection.execute(
-        sqlite_insert(ParticipationCounter).on_conflict_do_nothing(),
-        [{"day": day, "name": name, "count": 0} for name in participation.every_counter(package.languages, questions)],
-    )
+    every = participation.every_counter(package.languages, questions)
+    created = connection.scalar(sa.select(sa.func.count()).select_from(ParticipationCounter).where(ParticipationCounter.day == day))
+    if created < len(every):
+        connection.execute(
+            sqlite_insert(ParticipationCounter).on_conflict_do_nothing(), [{"day": day, "name": name, "count": 0} for name in every]
+        )
     for name in sorted(set(names)):
         connection.execute(
             sqlite_insert(ParticipationCounter).values(day=day, name=name, count=1)
