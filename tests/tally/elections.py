@@ -7,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+import pytest
 from vallokal.election.tally import pabulib, profile as profiles
 
 
@@ -19,6 +20,15 @@ def pabulib_folder() -> Path:
         if (folder / "shared" / "pabulib").is_dir():
             return folder / "shared" / "pabulib"
     return repository.parent / "shared" / "pabulib"
+
+
+PABULIB = pabulib_folder()
+FILES = sorted(PABULIB.glob("*.pb"))
+NO_FILES = (
+    f"no Pabulib files in {PABULIB}: download .pb files from pabulib.org (the agreement tests use the 31 listed in "
+    "docs/benchmarks.md) into a folder and name it in VALLOKAL_PABULIB"
+)
+needs_files = pytest.mark.skipif(not FILES, reason=NO_FILES)
 
 
 def build(budget: int, costs: dict[str, int], ballots: list[set[str]]) -> profiles.ApprovalProfile:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from elections import pabulib_folder
+from elections import FILES, needs_files
 from vallokal.election.tally import methods, pabulib, profile as profiles
-
-FILES = sorted(pabulib_folder().glob("*.pb"))
-needs_files = pytest.mark.skipif(not FILES, reason=f"no Pabulib files in {pabulib_folder()} (set VALLOKAL_PABULIB)")
 
 PLAIN = (
     "META\nkey;value\nbudget;1000\nvote_type;cumulative\nPROJECTS\nproject_id;cost\n1;400\n2;300\n10;300\n"

@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from elections import pabulib_folder
+from elections import FILES, PABULIB, needs_files
 from hypothesis import given, settings, strategies as st
 from pabutools.election import AbstractOrdinalBallot, Additive_Cardinal_Sat, AdditiveSatisfaction, Cardinality_Sat, Cost_Sat, parse_pabulib
 from pabutools.election.satisfaction.positionalsatisfaction import borda_sat_func
@@ -17,13 +17,6 @@ from vallokal.election.tally import comparison, completion, greedy, mes, methods
 
 from vallokal.cli import cli
 
-PABULIB = pabulib_folder()
-FILES = sorted(PABULIB.glob("*.pb"))
-NO_FILES = (
-    f"no Pabulib files in {PABULIB}: download .pb files from pabulib.org (the agreement tests use the 31 listed in "
-    "docs/benchmarks.md) into a folder and name it in VALLOKAL_PABULIB"
-)
-needs_files = pytest.mark.skipif(not FILES, reason=NO_FILES)
 APPROVAL_FILES = [path for path in FILES if pabulib.read(path.read_bytes()).vote_type in ("approval", "choose-1")]
 
 OURS = {
