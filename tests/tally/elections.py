@@ -28,6 +28,8 @@ NO_FILES = (
     f"no Pabulib files in {PABULIB}: download .pb files from pabulib.org (the agreement tests use the 31 listed in "
     "docs/benchmarks.md) into a folder and name it in VALLOKAL_PABULIB"
 )
+if os.environ.get("VALLOKAL_REQUIRE_PABULIB") and not FILES:
+    raise pytest.UsageError(f"VALLOKAL_REQUIRE_PABULIB is set (as CI sets it), but there are {NO_FILES}")
 needs_files = pytest.mark.skipif(not FILES, reason=NO_FILES)
 
 
