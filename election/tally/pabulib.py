@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import partial
-from itertools import repeat
+from itertools import chain, repeat
 from operator import itemgetter, methodcaller
 
 SECTIONS = ("meta", "projects", "votes")
@@ -37,7 +37,7 @@ class PabulibError(ValueError):
     """A file that is not valid Pabulib; the message starts with the line number."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Vote:
     voter_id: str
     projects: tuple[str, ...]
@@ -115,7 +115,8 @@ def _read(data: bytes | str, merge: bool) -> Election:
             raise PabulibError(f"line ?: the file is not UTF-8 ({error.reason} at byte {error.start})") from None
     data = data.lstrip("\ufeff")
     merged: dict[tuple[str, str], list] = {}
-    rows = _rows(data, merged if merge else None)
+    bulk: list[tuple[list, ...]] = []
+    rows = _rows(data, bulk if merge else None)
     section: str | None = None
     header: list[str] | None = None
     meta: dict[str, str] = {}
@@ -175,8 +176,10 @@ def _read(data: bytes | str, merge: bool) -> Election:
         raise PabulibError(f"line {line + 1}: {error}") from None
     weights = None
     if merge:
-        votes = _distinct_votes(merged, projects)
-        weights = list(map(itemgetter(0), merged.values()))
+        vote_cells, point_cells, weights, first_lines, voter_ids = bulk[0] if bulk else (
+            [key[0] for key in merged], [key[1] for key in merged], *([entry[column] for entry in merged.values()] for column in range(3))
+        )
+        votes = _distinct_votes(vote_cells, point_cells, first_lines, voter_ids, projects)
     if "budget" not in meta:
         raise PabulibError("line ?: META has no budget")
     parse_money(meta["budget"], "META budget")
@@ -191,18 +194,17 @@ def _read(data: bytes | str, merge: bool) -> Election:
 _VOTES_LINE = re.compile(r"^[ \t]*votes[ \t;\r]*$", re.MULTILINE | re.IGNORECASE)
 _SPLIT_CELLS = methodcaller("split", ";")
 _SPLIT_ITEMS = methodcaller("split", ",")
-_WHOLE_POINTS = re.compile(r"[0-9]{1,18}(?:,[0-9]{1,18})*(?:;[0-9]{1,18}(?:,[0-9]{1,18})*)*")
 BULK_ROWS = 1 << 17
 
 
-def _rows(data: str, merged: dict | None = None):
+def _rows(data: str, bulk: list | None = None):
     """(line number, cells) of every row: by the csv module where quoting may occur, else by splitting on `;`.
 
     Quotes in project names are common, in the VOTES section rare: when the last VOTES line
     is outside any quoted field (an even number of quote marks before it) and nothing after
     it needs the csv module, only the part before it is read with the csv module.
-    With `merged` and one plain VOTES section, the rows after its header are merged in bulk
-    into `merged` instead of being yielded, unless a bulk check fails.
+    With `bulk` and one plain VOTES section, the rows after its header are merged in bulk
+    (`_merged_votes`, appended to `bulk`) instead of being yielded, unless a bulk check fails.
     """
     sections = list(_VOTES_LINE.finditer(data))
     head, tail = (data[: sections[-1].start()], data[sections[-1].start() :]) if sections else (data, "")
@@ -218,20 +220,22 @@ def _rows(data: str, merged: dict | None = None):
         yield from enumerate(map(_SPLIT_CELLS, head_lines), start=1)
         line = len(head_lines)
     lines = tail.splitlines()
-    if merged is not None and len(sections) == 1 and len(lines) > 2 and lines[1].replace(";", "").strip():
+    if bulk is not None and len(sections) == 1 and len(lines) > 2 and lines[1].replace(";", "").strip():
         yield line + 1, lines[0].split(";")
         yield line + 2, lines[1].split(";")
-        bulk = _merged_votes(lines[2:], line + 3, [cell.strip() for cell in lines[1].split(";")])
-        if bulk is not None:
-            merged.update(bulk)
+        merged = _merged_votes(lines[2:], line + 3, [cell.strip() for cell in lines[1].split(";")])
+        if merged is not None:
+            bulk.append(merged)
             return
         yield from enumerate(map(_SPLIT_CELLS, lines[2:]), start=line + 3)
         return
     yield from enumerate(map(_SPLIT_CELLS, lines), start=line + 1)
 
 
-def _merged_votes(lines: list[str], first_line: int, header: list[str]) -> dict | None:
-    """What `_merge` makes of these VOTES rows, counted in bulk; None if any row needs the row-by-row checks.
+def _merged_votes(lines: list[str], first_line: int, header: list[str]) -> tuple[list, ...] | None:
+    """What `_merge` makes of these VOTES rows, counted in bulk, as columns: vote cells, points
+    cells, voters per ballot, first line and first voter of each; None if any row needs the
+    row-by-row checks.
 
     Bulk means every row as wide as the header, voter ids present and distinct, and no row
     that could be a section name; the checks of each distinct ballot follow in `_distinct_votes`.
@@ -239,44 +243,47 @@ def _merged_votes(lines: list[str], first_line: int, header: list[str]) -> dict 
     width = len(header)
     voter, vote = itemgetter(header.index("voter_id")), itemgetter(header.index("vote"))
     points = itemgetter(header.index("points")) if "points" in header else None
-    counts: Counter = Counter()
-    first: dict[tuple[str, str], tuple[int, str]] = {}
-    voters: set[str] = set()
+    keys: list[str] = []
+    voter_ids: list[str] = []
     for start in range(0, len(lines), BULK_ROWS):
         cells = list(map(_SPLIT_CELLS, lines[start : start + BULK_ROWS]))
         if set(map(len, cells)) != {width} or not set(SECTIONS).isdisjoint(map(str.lower, map(str.strip, map(itemgetter(0), cells)))):
             return None
-        voter_ids = list(map(str.strip, map(voter, cells)))
-        voters.update(voter_ids)
-        if len(voters) < start + len(voter_ids) or "" in voters:
-            return None
-        keys = list(zip(map(vote, cells), map(points, cells) if points is not None else repeat("")))
-        counts.update(keys)
-        lines_of = range(first_line + start + len(keys) - 1, first_line + start - 1, -1)
-        earliest = dict(zip(reversed(keys), zip(lines_of, reversed(voter_ids))))
-        new = earliest.keys() - first.keys()
-        first.update(zip(new, map(earliest.__getitem__, new)))
-    return {key: [count, *first[key]] for key, count in counts.items()}
+        voter_ids += map(str.strip, map(voter, cells))
+        keys += map(vote, cells) if points is None else map("\n".join, zip(map(vote, cells), map(points, cells)))
+    distinct = set(voter_ids)
+    if len(distinct) < len(voter_ids) or "" in distinct:
+        return None
+    counts = Counter(keys)
+    first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
+    rows = list(map(first.__getitem__, counts))
+    vote_cells, point_cells = (list(counts), [""] * len(counts)) if points is None else (
+        list(map(list, zip(*map(methodcaller("split", "\n"), counts)))) or [[], []]
+    )
+    return vote_cells, point_cells, list(counts.values()), [first_line + row for row in rows], list(map(voter_ids.__getitem__, rows))
 
 
-def _distinct_votes(merged: dict[tuple[str, str], list], projects: dict[str, dict[str, str]]) -> list[Vote]:
+def _distinct_votes(
+    vote_cells: list[str], point_cells: list[str], first_lines: list[int], voter_ids: list[str], projects: dict[str, dict[str, str]],
+) -> list[Vote]:
     """The merged ballots as votes, checked in bulk when every cell is plain (ids without spaces,
     whole points); else one by one by `_vote`, whose errors name the ballot's first line."""
-    keys = list(merged)
-    vote_cells = list(map(itemgetter(0), keys))
-    point_cells = list(map(itemgetter(1), keys))
     chosen = list(map(tuple, map(_SPLIT_ITEMS, vote_cells)))
-    plain = set(",".join(vote_cells).split(",")) <= projects.keys() if keys else True
+    plain = projects.keys() >= set(chain.from_iterable(chosen))
     points: list | None = None
     if plain and any(point_cells):
-        plain = bool(_WHOLE_POINTS.fullmatch(";".join(point_cells)))
-        points = list(map(tuple, map(partial(map, int), map(_SPLIT_ITEMS, point_cells)))) if plain else None
+        items = ",".join(point_cells)
+        plain = items.isascii() and items.replace(",", "").isdigit() and max(map(len, items.split(","))) <= NUMBER_DIGITS
+        try:
+            points = list(map(tuple, map(partial(map, int), map(_SPLIT_ITEMS, point_cells)))) if plain else None
+        except ValueError:  # an empty item
+            plain = False
         plain = plain and list(map(len, points)) == list(map(len, chosen))
     if plain:
-        return list(map(Vote, map(itemgetter(2), merged.values()), chosen, points if points is not None else repeat(None)))
+        return list(map(Vote, voter_ids, chosen, points if points is not None else repeat(None)))
     return [
-        _vote({"voter_id": voter_id, "vote": vote, "points": points}, voter_line, projects, set(), extra=False)
-        for (vote, points), (_, voter_line, voter_id) in merged.items()
+        _vote({"voter_id": voter_id, "vote": vote, "points": points}, line, projects, set(), extra=False)
+        for vote, points, line, voter_id in zip(vote_cells, point_cells, first_lines, voter_ids)
     ]
 
 
