@@ -1,4 +1,5 @@
-"""Numba's compiled kernel is kept in the user's cache folder, so an install the user cannot write to compiles once, not on every count."""
+"""Loading what a count needs: Numba's compiled kernel is kept in the user's cache folder, so an install the user
+cannot write to compiles once, not on every count; and a greedy count loads neither Numba nor the exact arithmetic."""
 
 from __future__ import annotations
 
@@ -53,3 +54,18 @@ def test_the_second_count_loads_the_kernel_from_the_users_cache_instead_of_compi
     assert second["hits"] > 0 and second["misses"] == 0
     assert any((tmp_path / "vallokal" / "numba").rglob("kernel.run-*.nbi"))
     assert sorted(beside_kernel.glob("kernel.*.nb[ic]")) == before
+
+
+def test_a_greedy_count_loads_neither_numba_nor_the_equal_shares_code(tmp_path):
+    election = tmp_path / "small.pb"
+    election.write_text("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;60\n2;50\nVOTES\nvoter_id;vote\nv1;1\nv2;1,2\nv3;2\nv4;2\n")
+    probe = (
+        "import sys\nfrom click.testing import CliRunner\nfrom vallokal.cli import cli\n"
+        f"result = CliRunner().invoke(cli, ['tally', {str(election)!r}, '--rule', 'greedy', '--json'])\n"
+        "print(result.output.strip())\n"
+        "print(sorted(name for name in ('numba', 'gmpy2', 'vallokal.election.tally.completion', 'flask') if name in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    output, loaded = done.stdout.strip().splitlines()
+    assert json.loads(output)["winners"] == ["2"]
+    assert loaded == "[]"
