@@ -123,20 +123,21 @@ def scores(election: Election) -> dict[str, int]:
         missing = next((vote for vote in votes if vote.points is None), None)
         if missing is not None:
             raise ProfileError(f"voter {missing.voter_id}: a {kind} vote needs points")
-        points = list(chain.from_iterable(map(attrgetter("points"), votes)))
+        points = np.fromiter(chain.from_iterable(map(attrgetter("points"), votes)), dtype=np.int64, count=len(columns))
     elif kind == "ordinal":
         places = int(election.meta.get("max_length") or max(map(len, map(attrgetter("projects"), votes)), default=0))
         starts = np.searchsorted(ballots, ballots) if len(ballots) else ballots
-        points = np.maximum(places - (np.arange(len(ballots)) - starts), 0).tolist()
+        points = np.maximum(places - (np.arange(len(ballots)) - starts), 0)
     else:
         once = np.unique(ballots * max(len(project_ids), 1) + columns, return_index=True)[1]
-        ballots, columns, points = ballots[once], columns[once], [1] * len(once)
-    longest = max(map(len, map(attrgetter("projects"), votes)), default=0)
-    if max(map(abs, points), default=0) * int(weights.sum()) * longest < 2**62:
+        ballots, columns = ballots[once], columns[once]
+        points = np.ones(len(once), dtype=np.int64)
+    longest = int(np.bincount(ballots).max()) if len(ballots) else 0
+    if int(np.abs(points).max(initial=0)) * int(weights.sum()) * longest < 2**62:
         totals = np.zeros(len(project_ids), dtype=np.int64)
-        np.add.at(totals, columns, np.asarray(points, dtype=np.int64) * weights[ballots])
+        np.add.at(totals, columns, points * weights[ballots])
         return dict(zip(project_ids, totals.tolist()))
-    total = dict.fromkeys(range(len(project_ids)), 0)
-    for ballot, index, point in zip(ballots.tolist(), columns.tolist(), points):
+    total = [0] * len(project_ids)
+    for ballot, index, point in zip(ballots.tolist(), columns.tolist(), points.tolist()):
         total[index] += point * int(weights[ballot])
-    return dict(zip(project_ids, total.values()))
+    return dict(zip(project_ids, total))
