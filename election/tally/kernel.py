@@ -3,13 +3,17 @@
 This is the inner loop of `completion`: per-ballot budgets, lazy evaluation of
 prices (a project's price only rises within a run), and the record of how close
 every decision was, so that the caller trusts only clear runs. Compiled once
-and cached on disk next to this file.
+and cached on disk in the user's cache folder (`compiled_cache`).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from .compiled_cache import use_user_cache
+
+use_user_cache()
+from numba import njit  # noqa: E402
 
 UNCLEAR = -1
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import chain
+from operator import attrgetter
 
 import numpy as np
 
@@ -66,22 +68,41 @@ def approval_profile(project_ids: list[str], costs: list[Fraction], budget: Frac
 def from_pabulib(election: Election) -> ApprovalProfile:
     """The votes as approvals: for approval and choose-1 votes, what the voter chose; for
     cumulative, scoring and ordinal votes, every project the voter gave points or a place
-    (as the reference's cost and cardinality satisfactions read them). A repeated project counts once."""
+    (as the reference's cost and cardinality satisfactions read them). A repeated project counts once.
+
+    Built in numpy from the votes' project lists: each vote's set of columns as bits, identical
+    sets merged, in the order of each set's first vote."""
     project_ids = sorted(election.projects)
-    column = {project_id: index for index, project_id in enumerate(project_ids)}
-    merged: dict[tuple[int, ...], int] = {}
-    for position, vote in enumerate(election.votes):
-        key = tuple(sorted({column[project_id] for project_id in vote.projects}))
-        merged[key] = merged.get(key, 0) + election.weight(position)
-    rows = np.zeros((len(merged), len(project_ids)), dtype=bool)
-    rows[[row for row, key in enumerate(merged) for _ in key], [index for key in merged for index in key]] = True
+    ballots, columns = _entries(election, project_ids)
+    weights = np.asarray(election.weights if election.weights is not None else np.ones(len(election.votes)), dtype=np.int64)
+    packed = np.zeros((len(election.votes), (len(project_ids) + 7) // 8), dtype=np.uint8)
+    np.bitwise_or.at(packed, (ballots, columns >> 3), (128 >> (columns & 7)).astype(np.uint8))
+    if len(packed) and packed.shape[1]:
+        _, first, inverse = np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).reshape(-1), return_index=True, return_inverse=True)
+        by_first = np.argsort(first)
+        rank = np.empty_like(by_first)
+        rank[by_first] = np.arange(len(by_first))
+        merged = np.bincount(rank[inverse.reshape(-1)], weights=weights, minlength=len(first)).round().astype(np.int64)
+        rows = np.unpackbits(packed[first[by_first]], axis=1, count=len(project_ids)).astype(bool)
+    else:
+        merged = np.array([weights.sum()] if len(weights) else [], dtype=np.int64)
+        rows = np.zeros((len(merged), len(project_ids)), dtype=bool)
     return ApprovalProfile(
         project_ids=tuple(project_ids),
         costs=tuple(election.cost(project_id) for project_id in project_ids),
         budget=election.budget,
         approvals=rows,
-        weights=np.fromiter(merged.values(), dtype=np.int64, count=len(merged)),
+        weights=merged,
     )
+
+
+def _entries(election: Election, project_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Every (vote, project column) the votes name, in vote order, as two arrays."""
+    column = {project_id: index for index, project_id in enumerate(project_ids)}
+    chosen = list(map(attrgetter("projects"), election.votes))
+    lengths = np.fromiter(map(len, chosen), dtype=np.int64, count=len(chosen))
+    columns = np.fromiter(map(column.__getitem__, chain.from_iterable(chosen)), dtype=np.int64, count=int(lengths.sum()))
+    return np.repeat(np.arange(len(chosen)), lengths), columns
 
 
 def scores(election: Election) -> dict[str, int]:
@@ -91,21 +112,32 @@ def scores(election: Election) -> dict[str, int]:
     places (META, else the longest vote), the first gets `max_length` points, the next one
     less. pabutools' Borda satisfaction gives n − i − 1 in a vote of n projects instead,
     which funds other projects in Kraków 2023 (docs/counting.md).
+    Summed exactly in int64 (numpy), or as Python integers where that could overflow.
     """
-    total = dict.fromkeys(election.projects, 0)
+    project_ids = sorted(election.projects)
     kind = election.vote_type
-    places = int(election.meta.get("max_length") or max((len(vote.projects) for vote in election.votes), default=0))
-    for position, vote in enumerate(election.votes):
-        weight = election.weight(position)
-        if kind in ("cumulative", "scoring"):
-            if vote.points is None:
-                raise ProfileError(f"voter {vote.voter_id}: a {kind} vote needs points")
-            for project_id, points in zip(vote.projects, vote.points):
-                total[project_id] += points * weight
-        elif kind == "ordinal":
-            for place, project_id in enumerate(vote.projects):
-                total[project_id] += max(places - place, 0) * weight
-        else:
-            for project_id in set(vote.projects):
-                total[project_id] += weight
-    return total
+    votes = election.votes
+    weights = np.asarray(election.weights if election.weights is not None else np.ones(len(votes)), dtype=np.int64)
+    ballots, columns = _entries(election, project_ids)
+    if kind in ("cumulative", "scoring"):
+        missing = next((vote for vote in votes if vote.points is None), None)
+        if missing is not None:
+            raise ProfileError(f"voter {missing.voter_id}: a {kind} vote needs points")
+        points = np.fromiter(chain.from_iterable(map(attrgetter("points"), votes)), dtype=np.int64, count=len(columns))
+    elif kind == "ordinal":
+        places = int(election.meta.get("max_length") or max(map(len, map(attrgetter("projects"), votes)), default=0))
+        starts = np.searchsorted(ballots, ballots) if len(ballots) else ballots
+        points = np.maximum(places - (np.arange(len(ballots)) - starts), 0)
+    else:
+        once = np.unique(ballots * max(len(project_ids), 1) + columns, return_index=True)[1]
+        ballots, columns = ballots[once], columns[once]
+        points = np.ones(len(once), dtype=np.int64)
+    longest = int(np.bincount(ballots).max()) if len(ballots) else 0
+    if int(np.abs(points).max(initial=0)) * int(weights.sum()) * longest < 2**62:
+        totals = np.zeros(len(project_ids), dtype=np.int64)
+        np.add.at(totals, columns, points * weights[ballots])
+        return dict(zip(project_ids, totals.tolist()))
+    total = [0] * len(project_ids)
+    for ballot, index, point in zip(ballots.tolist(), columns.tolist(), points.tolist()):
+        total[index] += point * int(weights[ballot])
+    return dict(zip(project_ids, total))

@@ -75,3 +75,53 @@ def test_quotes_in_the_projects_only_leave_the_votes_to_the_quick_path_with_the_
         for text in (votes_only_plain, votes_quoted):
             with pytest.raises(pabulib.PabulibError, match="line 13: voter 'v1' appears twice"):
                 pabulib.read(text + "v1;2\r\n", merge=merge)
+
+
+def _many_votes(rows: int) -> str:
+    """A plain cumulative file whose VOTES section the bulk path takes: ballots repeat, some far apart."""
+    votes = [f"v{number};{number % 4 + 1},{number % 3 + 8};{number % 2 + 1},{4 - number % 2}" for number in range(rows)]
+    projects = "".join(f"{number};{100 * number}\n" for number in range(1, 13))
+    return "META\nkey;value\nbudget;2000\nvote_type;cumulative\nPROJECTS\nproject_id;cost\n" + projects + "VOTES\nvoter_id;vote;points\n" + "\n".join(votes) + "\n"
+
+
+@pytest.mark.parametrize("bulk_rows", [7, 1 << 17])
+def test_the_bulk_path_merges_as_the_row_by_row_reader_does(monkeypatch, bulk_rows):
+    monkeypatch.setattr(pabulib, "BULK_ROWS", bulk_rows)
+    text = _many_votes(60)
+    row_by_row = text.replace("\nv0;", '\n"v0";')  # a quote sends the whole file through the csv module and `_merge`
+    one, other = pabulib.read(text, merge=True), pabulib.read(row_by_row, merge=True)
+    assert (one.votes, one.weights) == (other.votes, other.weights)
+    assert len(one.votes) < 60 and sum(one.weights) == 60
+    assert profiles.scores(one) == profiles.scores(pabulib.read(text))
+    for rule in methods.RULES:
+        assert methods.winners(one, rule) == methods.winners(pabulib.read(text), rule), rule
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("v45;", "v3;"), "line 66: voter 'v3' appears twice"),
+        (("v50;", " ;"), "line 71: a vote without voter_id"),
+        (("v40;1,9;1,4", "v40;1,99;1,4"), "line 61: voter v40 votes for unknown project '99'"),
+        (("v40;1,9;1,4", "v40;1,9;1,x"), "line 61: points of voter v40 are not numbers"),
+        (("v40;1,9;1,4", "v40;1,9;1"), "line 61: voter v40 has 2 projects but 1 points"),
+        (("v40;1,9;1,4", "v40;1,9;1,4;extra"), "line 61: more cells than the header has columns"),
+    ],
+)
+def test_a_bad_row_deep_in_a_bulk_section_is_named_by_its_line(monkeypatch, change, message):
+    monkeypatch.setattr(pabulib, "BULK_ROWS", 16)
+    text = _many_votes(60)
+    assert change[0] in text
+    for merge in (True, False):
+        with pytest.raises(pabulib.PabulibError, match=message):
+            pabulib.read(text.replace(change[0], change[1]), merge=merge)
+
+
+def test_blank_rows_spaces_and_a_section_after_the_votes_leave_the_bulk_path_with_the_same_result():
+    text = _many_votes(30)
+    for changed in (text.replace("\nv9;", "\n\n;\nv9;"), text.replace("v12;", " v12 ;"), text.replace("\nv20;1,10;1,4", "\nv20; 1 ,10;1, 4")):
+        assert changed != text
+        one = pabulib.read(changed, merge=True)
+        assert sum(one.weights) == 30 and profiles.scores(one) == profiles.scores(pabulib.read(text))
+    after = pabulib.read(text + "META\nkey;value\nextra;1\n", merge=True)
+    assert after.meta["extra"] == "1" and sum(after.weights) == 30

@@ -1,0 +1,71 @@
+"""Loading what a count needs: Numba's compiled kernel is kept in the user's cache folder, so an install the user
+cannot write to compiles once, not on every count; and a greedy count loads neither Numba nor the exact arithmetic."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from vallokal.election.tally import compiled_cache
+
+COUNT_ONCE = """
+import json
+import numpy as np
+from fractions import Fraction
+from vallokal.election.tally import completion, kernel, profile
+rows = np.array([[1, 0, 1], [0, 1, 1], [1, 1, 0]], dtype=bool)
+ballots = profile.approval_profile(["a", "b", "c"], [Fraction(30), Fraction(40), Fraction(50)], Fraction(100), rows, [5, 3, 2])
+winners = completion.float_equal_shares(ballots)
+stats = kernel.run.stats
+print(json.dumps({"winners": winners, "path": stats.cache_path, "hits": sum(stats.cache_hits.values()), "misses": sum(stats.cache_misses.values())}))
+"""
+
+
+def test_the_cache_folder_follows_xdg_and_a_folder_the_user_chose_is_kept(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert compiled_cache.folder() == str(tmp_path / "vallokal" / "numba")
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
+    assert compiled_cache.folder() == str(Path.home() / ".cache" / "vallokal" / "numba")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "mine"))
+    compiled_cache.use_user_cache()
+    assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "mine")
+    monkeypatch.delenv("NUMBA_CACHE_DIR")
+    compiled_cache.use_user_cache()
+    assert os.environ["NUMBA_CACHE_DIR"] == compiled_cache.folder()
+
+
+@pytest.mark.slow
+def test_the_second_count_loads_the_kernel_from_the_users_cache_instead_of_compiling(tmp_path):
+    environment = {key: value for key, value in os.environ.items() if key != "NUMBA_CACHE_DIR"} | {"XDG_CACHE_HOME": str(tmp_path)}
+    beside_kernel = Path(compiled_cache.__file__).parent / "__pycache__"
+    before = sorted(beside_kernel.glob("kernel.*.nb[ic]"))
+
+    def count() -> dict:
+        done = subprocess.run([sys.executable, "-c", COUNT_ONCE], env=environment, capture_output=True, text=True, check=True, timeout=600)
+        return json.loads(done.stdout)
+
+    first, second = count(), count()
+    assert first["winners"] == second["winners"] == ["c", "a"]
+    assert first["misses"] > 0 and first["path"].startswith(str(tmp_path / "vallokal" / "numba"))
+    assert second["hits"] > 0 and second["misses"] == 0
+    assert any((tmp_path / "vallokal" / "numba").rglob("kernel.run-*.nbi"))
+    assert sorted(beside_kernel.glob("kernel.*.nb[ic]")) == before
+
+
+def test_a_greedy_count_loads_neither_numba_nor_the_equal_shares_code(tmp_path):
+    election = tmp_path / "small.pb"
+    election.write_text("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;60\n2;50\nVOTES\nvoter_id;vote\nv1;1\nv2;1,2\nv3;2\nv4;2\n")
+    probe = (
+        "import sys\nfrom click.testing import CliRunner\nfrom vallokal.cli import cli\n"
+        f"result = CliRunner().invoke(cli, ['tally', {str(election)!r}, '--rule', 'greedy', '--json'])\n"
+        "print(result.output.strip())\n"
+        "print(sorted(name for name in ('numba', 'gmpy2', 'vallokal.election.tally.completion', 'flask') if name in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    output, loaded = done.stdout.strip().splitlines()
+    assert json.loads(output)["winners"] == ["2"]
+    assert loaded == "[]"
