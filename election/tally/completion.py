@@ -200,7 +200,8 @@ def _by_ranges(arrays: Arrays, profile: ApprovalProfile, satisfaction: str, shar
 
     Only the set bought decides where the completion stops, not the order; a bounded
     run covers every order a range of raises may buy in, so a range whose every end
-    set fits is passed at once. The range doubles while that holds and halves when
+    set fits is passed at once. The range grows by a quarter while that holds (a
+    failed bounded run costs as much as one that passes) and halves when
     it does not; a single raise that cannot be decided in floats is run exactly.
     """
     from . import kernel
@@ -230,7 +231,7 @@ def _by_ranges(arrays: Arrays, profile: ApprovalProfile, satisfaction: str, shar
         found = verdict(low + 1, high)
         if found:
             low = high
-            stride *= 2
+            stride = max(stride + 1, stride * 5 // 4)
         elif high == low + 1:
             if found is False:
                 break
