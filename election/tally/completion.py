@@ -1,18 +1,18 @@
-"""Completed equal shares, fast: floating-point runs with exact fallbacks, and jumps that provably change nothing.
+"""Completed equal shares, fast: floating-point runs with exact fallbacks, and ranges of raises proved at once.
 
 The completion raises every voter's share one unit at a time and keeps the last
 outcome within the budget (see `mes.completed`, the exact reference
-implementation in this package). Two things make it fast here:
+implementation in this package). Three things make it fast here:
 
 * A run of the Method of Equal Shares in floating point, compiled (`kernel`).
   A decision whose two sides are closer than MARGIN (relative) is not
-  trusted: that raise is run again exactly (`mes`).
-* Jumps. With the order of purchases fixed, every voter's remaining budget can
-  only grow as the share grows, so every price can only fall. If, replayed at a
-  higher raise T, every competitor of each purchase is still dearer than that
-  purchase was at the lower raise, and what could not be afforded still cannot,
-  then every raise in between gives the same outcome. Such a raise range is
-  skipped; when the check fails, the range is halved, down to single steps.
+  trusted: that raise is run exactly (`mes`).
+* With few distinct ballots, jumps: each run reports how far the raise can grow
+  before any of its decisions could turn out differently.
+* With many, bounded runs (`kernel.bounded_run`): one run covers a whole range of
+  raises, following every order of purchases the range may take. Where the
+  completion stops depends only on the cost of the set bought, so a range whose
+  every end set fits the budget is passed at once.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ class Run(NamedTuple):
     sequence: list[int]
     rhos: list[float]
     clear: bool
-    floors: list[float] = []
 
 
 class Arrays:
@@ -67,37 +66,16 @@ def _overlap(approvals: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> 
     return np.unpackbits(merged, axis=1, count=projects).astype(bool)
 
 
-def run(arrays: Arrays, share: float, base: Run | None = None) -> Run:
-    """Equal shares with each voter's share `share`, in floating point (see `kernel`); `clear` is False if any decision was close.
-
-    With `base` (a run at a lower share) every round evaluates on until every
-    competitor is dearer than that run's purchase in the same round, so that
-    `floors` can prove the two runs agree on every share between them (see `agree`).
-    """
+def run(arrays: Arrays, share: float) -> Run:
+    """Equal shares with each voter's share `share`, in floating point (see `kernel`); `clear` is False if any decision was close."""
     from . import kernel  # Numba takes half a second to load; only the equal-shares rules need it
 
-    base_sequence = np.array(base.sequence if base is not None else [], dtype=np.int64)
-    base_rhos = np.array(base.rhos if base is not None else [], dtype=np.float64)
-    rounds, sequence, rhos, floors = kernel.run(
-        arrays.indptr, arrays.indices, arrays.weights, arrays.costs, arrays.utility, arrays.support, arrays.overlap,
-        share, base_sequence, base_rhos, MARGIN,
+    rounds, sequence, rhos = kernel.run(
+        arrays.indptr, arrays.indices, arrays.weights, arrays.costs, arrays.utility, arrays.support, arrays.overlap, share, MARGIN,
     )
     if rounds == kernel.UNCLEAR:
         return Run([], [], False)
-    return Run(sequence[:rounds].tolist(), rhos[:rounds].tolist(), True, floors[:rounds].tolist())
-
-
-def agree(lower: Run, higher: Run) -> bool:
-    """Do two clear runs prove that every share between theirs gives the same outcome?
-
-    With the purchases fixed, budgets only grow with the share and prices only
-    fall; so if in every round every competitor at the higher share is still
-    dearer than the purchase was at the lower share, nothing between can differ.
-    """
-    return (
-        lower.clear and higher.clear and lower.sequence == higher.sequence
-        and all(floor > rho * (1 + MARGIN) for floor, rho in zip(higher.floors, lower.rhos))
-    )
+    return Run(sequence[:rounds].tolist(), rhos[:rounds].tolist(), True)
 
 
 # Below these sizes the exact code (`mes`) is quicker than loading the compiled kernel (about 0.35 s of CPU):
@@ -126,25 +104,6 @@ def float_equal_shares(profile: ApprovalProfile, satisfaction: str = "cost") -> 
     return [profile.project_ids[index] for index in arrays.free] + [profile.project_ids[arrays.columns[index]] for index in done.sequence]
 
 
-def split(low: int, low_run: Run, high: int, high_run: Run) -> int:
-    """Where to look between two raises that `agree` could not join.
-
-    With the same purchases at both ends, the competitor that came too close most
-    likely closes in steadily: aim just short of where it would, by straight-line
-    interpolation between the two ends. Otherwise, halve.
-    """
-    middle = (low + high) // 2
-    if not (low_run.clear and high_run.clear and low_run.sequence == high_run.sequence):
-        return middle
-    reach = 1.0
-    for floor_low, floor_high, rho in zip(low_run.floors, high_run.floors, low_run.rhos):
-        limit = rho * (1 + MARGIN)
-        if floor_high <= limit < floor_low:
-            reach = min(reach, (floor_low - limit) / (floor_low - floor_high))
-    guess = low + int(reach * (high - low) * 0.9)
-    return min(max(guess, low + 1), high - 1)
-
-
 def tracked(arrays: Arrays, share: float) -> tuple[list[int] | None, float]:
     """A float run at one share and how far the share can rise with every decision unchanged; None if a decision was close."""
     from . import kernel
@@ -157,11 +116,9 @@ def tracked(arrays: Arrays, share: float) -> tuple[list[int] | None, float]:
     return sequence[:rounds].tolist(), distance
 
 
-# Up to this many distinct ballots, a raise the float run finds too close is run exactly with its
-# own exact jump; above it the exact run is too slow for that and the jump is left to the search.
+# Up to this many distinct ballots, completion jumps from raise to raise, a raise the float run finds
+# too close run exactly with its own exact jump; above it, ranges of raises are proved by bounded runs.
 EXACT_JUMPS_UP_TO = 400
-# Above this many, float jumps almost never reach past the next unit, and only cost time.
-FLOAT_JUMPS_UP_TO = 5_000
 
 
 def completed(profile: ApprovalProfile, satisfaction: str = "cost") -> list[str]:
@@ -171,20 +128,16 @@ def completed(profile: ApprovalProfile, satisfaction: str = "cost") -> list[str]
     return float_completed(profile, satisfaction)
 
 
-def float_completed(profile: ApprovalProfile, satisfaction: str = "cost") -> list[str]:
-    """The same outcome as `mes.completed` (raise one unit at a time, keep the last outcome within the budget), by jumps.
+def float_completed(profile: ApprovalProfile, satisfaction: str = "cost", by_ranges: bool | None = None) -> list[str]:
+    """The same outcome as `mes.completed` (raise one unit at a time, keep the last outcome within the budget), by jumps or ranges.
 
-    Two proofs that a range of raises changes nothing, used together:
-
-    * Jumps to where a decision could first change. Every budget in a run is an
-      affine function of the raise, so every decision the run makes holds until
-      its two sides cross; the run reports the nearest crossing (`kernel.run_tracked`,
-      rounding allowed for). With few voters there are few decisions and the jump
-      goes straight to the next raise at which the outcome can change, however
-      large budget ÷ voters is.
-    * With many voters, who pays in full changes at almost every unit, but the
-      outcome does not: there the search by `agree` (prices only fall as the raise
-      grows) joins long ranges. When jumps stop helping, they are tried less often.
+    * Jumps to where a decision could first change (few distinct ballots). Every
+      budget in a run is an affine function of the raise, so every decision the
+      run makes holds until its two sides cross; the run reports the nearest
+      crossing (`kernel.run_tracked`, rounding allowed for).
+    * Ranges (many distinct ballots, or `by_ranges`): there who pays in full, and
+      the order of purchases, change every few units, but the set bought does not;
+      `_by_ranges` proves whole ranges within the budget.
     """
     if profile.voters == 0:
         return []
@@ -194,24 +147,22 @@ def float_completed(profile: ApprovalProfile, satisfaction: str = "cost") -> lis
     last_raise = math.floor(budget)
     costs = dict(zip(names, (Fraction(cost) for cost in profile.costs)))
     free = [names[index] for index in arrays.free]
-    exact_jumps = len(profile.weights) <= EXACT_JUMPS_UP_TO
-    float_jumps = len(profile.weights) <= FLOAT_JUMPS_UP_TO
+    if by_ranges is None:
+        by_ranges = len(profile.weights) > EXACT_JUMPS_UP_TO
 
     def share(raise_by: int) -> float:
         return float((budget + profile.voters * raise_by) / profile.voters)
 
-    def probe(raise_by: int, base: Run | None) -> tuple[list[str], Run]:
-        done = run(arrays, share(raise_by), base)
+    def outcome_at(raise_by: int) -> list[str]:
+        done = run(arrays, share(raise_by))
         if done.clear:
-            return free + [names[arrays.columns[index]] for index in done.sequence], done
-        return mes._run(profile, satisfaction, None, mpq(raise_by), False)[0], done
+            return free + [names[arrays.columns[index]] for index in done.sequence]
+        return mes._run(profile, satisfaction, None, mpq(raise_by), False)[0]
 
-    def reach(raise_by: int) -> tuple[list[str] | None, int | None]:
-        """The outcome at `raise_by` if known on the way, and how many raises from it on surely give it (None: every one)."""
+    def reach(raise_by: int) -> tuple[list[str], int | None]:
+        """The outcome at `raise_by`, and how many raises from it on surely give it (None: every one)."""
         sequence, distance = tracked(arrays, share(raise_by))
         if sequence is None:
-            if not exact_jumps:
-                return None, 1
             outcome, following = mes._run(profile, satisfaction, None, mpq(raise_by), track=True)
             return outcome, None if following is None else int(following) - raise_by
         outcome = free + [names[arrays.columns[index]] for index in sequence]
@@ -220,46 +171,9 @@ def float_completed(profile: ApprovalProfile, satisfaction: str = "cost") -> lis
     def overspends(outcome: list[str]) -> bool:
         return sum((costs[project_id] for project_id in outcome), Fraction(0)) > budget
 
-    if exact_jumps:
-        return _by_jumps(reach, overspends, last_raise)
-    low = 0
-    low_outcome, low_run = probe(0, None)
-    pending: list[tuple[int, list[str], Run]] = []
-    stride = 1
-    misses = wait = 0
-    while True:
-        if not pending:
-            if low + 1 > budget:
-                return low_outcome
-            if float_jumps and wait == 0:
-                unchanged = reach(low)[1]
-                if unchanged is None or unchanged >= 2:
-                    misses = 0
-                    last = last_raise if unchanged is None else min(low + unchanged - 1, last_raise)
-                    if last > low:
-                        low = last
-                        low_outcome, low_run = probe(low, None)
-                    if low + 1 > budget:
-                        return low_outcome
-                else:
-                    misses += 1
-                    wait = 2 ** min(misses, 8)
-            elif wait:
-                wait -= 1
-            high = min(low + stride, last_raise)
-            pending.append((high, *probe(high, low_run)))
-        high, high_outcome, high_run = pending[-1]
-        if agree(low_run, high_run):
-            low, low_outcome, low_run = pending.pop()
-            stride = stride * 2 if not pending else stride
-        elif high == low + 1:
-            if overspends(high_outcome):
-                return low_outcome
-            low, low_outcome, low_run = pending.pop()
-            stride = max(1, stride // 2) if not pending else stride
-        else:
-            middle = split(low, low_run, high, high_run)
-            pending.append((middle, *probe(middle, low_run)))
+    if by_ranges:
+        return _by_ranges(arrays, profile, satisfaction, share, outcome_at, overspends, last_raise)
+    return _by_jumps(reach, overspends, last_raise)
 
 
 def _by_jumps(reach, overspends, last_raise: int) -> list[str]:
@@ -268,7 +182,6 @@ def _by_jumps(reach, overspends, last_raise: int) -> list[str]:
     previous: list[str] = []
     while raise_by <= last_raise:
         outcome, unchanged = reach(raise_by)
-        assert outcome is not None
         if overspends(outcome):
             return previous
         previous = outcome
@@ -276,3 +189,55 @@ def _by_jumps(reach, overspends, last_raise: int) -> list[str]:
             return outcome
         raise_by += unchanged
     return previous
+
+
+# How many states and end sets a bounded run may follow before the range is split instead.
+WIDTH = 8
+
+
+def _by_ranges(arrays: Arrays, profile: ApprovalProfile, satisfaction: str, share, outcome_at, overspends, last_raise: int) -> list[str]:
+    """Many distinct ballots: prove whole ranges of raises within the budget by one bounded run each (`kernel.bounded_run`).
+
+    Only the set bought decides where the completion stops, not the order; a bounded
+    run covers every order a range of raises may buy in, so a range whose every end
+    set fits is passed at once. The range grows by a quarter while that holds (a
+    failed bounded run costs as much as one that passes) and halves when
+    it does not; a single raise that cannot be decided in floats is run exactly.
+    """
+    from . import kernel
+
+    costs = [Fraction(profile.costs[index]) for index in arrays.columns]
+    budget = Fraction(profile.budget)
+
+    def verdict(first: int, last: int) -> bool | None:
+        """True if every raise from first to last surely stays within the budget, False if every one surely overspends, else None."""
+        status, leaves, count = kernel.bounded_run(
+            arrays.indptr, arrays.indices, arrays.weights, arrays.costs, arrays.utility, arrays.support, arrays.overlap,
+            share(first), share(last), MARGIN, WIDTH, float(budget),
+        )
+        if status != kernel.BOUNDED:
+            return None
+        spent = [sum((costs[index] for index in np.nonzero(leaf)[0]), Fraction(0)) for leaf in leaves[: 2 * count]]
+        if all(most <= budget for most in spent[1::2]):
+            return True
+        if all(least > budget for least in spent[0::2]):
+            return False
+        return None
+
+    low = 0
+    stride = 1
+    while low < last_raise:
+        high = min(low + stride, last_raise)
+        found = verdict(low + 1, high)
+        if found:
+            low = high
+            stride = max(stride + 1, stride * 5 // 4)
+        elif high == low + 1:
+            if found is False:
+                break
+            if overspends(mes._run(profile, satisfaction, None, mpq(high), False)[0]):
+                break
+            low = high
+        else:
+            stride = max(1, (high - low) // 2)
+    return outcome_at(low)

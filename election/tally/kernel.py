@@ -2,8 +2,10 @@
 
 This is the inner loop of `completion`: per-ballot budgets, lazy evaluation of
 prices (a project's price only rises within a run), and the record of how close
-every decision was, so that the caller trusts only clear runs. Compiled once
-and cached on disk in the user's cache folder (`compiled_cache`).
+every decision was, so that the caller trusts only clear runs; a run tracked
+along the raise (`run_tracked`); and a run bounding a whole range of raises at
+once (`bounded_run`). Compiled once and cached on disk in the user's cache
+folder (`compiled_cache`).
 """
 
 from __future__ import annotations
@@ -84,12 +86,8 @@ def _price_sorted(project, indptr, indices, weights, budgets, costs, support):
 
 
 @njit(cache=True)
-def run(indptr, indices, weights, costs, utility, support, overlap, share, base_sequence, base_rhos, margin):
-    """Returns (rounds, sequence, rhos, floors); rounds is UNCLEAR when a decision was closer than `margin`.
-
-    `floors[r]` is a lower bound on every competitor's price-per-satisfaction in round r,
-    evaluated at least until it exceeds the base run's purchase in that round.
-    """
+def run(indptr, indices, weights, costs, utility, support, overlap, share, margin):
+    """Returns (rounds, sequence, rhos); rounds is UNCLEAR when a decision was closer than `margin`."""
     projects = len(costs)
     budgets = np.full(len(weights), share)
     lowest = np.zeros(projects)
@@ -97,11 +95,8 @@ def run(indptr, indices, weights, costs, utility, support, overlap, share, base_
     candidate = np.ones(projects, dtype=np.bool_)
     sequence = np.empty(projects, dtype=np.int64)
     rhos = np.empty(projects)
-    floors = np.empty(projects)
     rounds = 0
-    following = len(base_sequence) > 0
     while True:
-        goal = base_rhos[rounds] if following and rounds < len(base_sequence) else 0.0
         remaining = np.nonzero(candidate)[0]
         if len(remaining) == 0:
             break
@@ -109,13 +104,13 @@ def run(indptr, indices, weights, costs, utility, support, overlap, share, base_
         best = -1
         best_rho = np.inf
         for project in order:
-            if lowest[project] > max(best_rho, goal) * (1 + margin):
+            if lowest[project] > best_rho * (1 + margin):
                 break
             if not fresh[project]:
                 price, money = _price(project, indptr, indices, weights, budgets, costs, support)
                 if price == np.inf:
                     if abs(money - costs[project]) <= margin * costs[project]:
-                        return UNCLEAR, sequence, rhos, floors
+                        return UNCLEAR, sequence, rhos
                     candidate[project] = False
                     continue
                 lowest[project] = price / utility[project]
@@ -125,16 +120,11 @@ def run(indptr, indices, weights, costs, utility, support, overlap, share, base_
                 best_rho = lowest[project]
         if best < 0:
             break
-        floor = np.inf
         for project in range(projects):
-            if candidate[project] and project != best and lowest[project] < floor:
-                floor = lowest[project]
-        if floor <= best_rho * (1 + margin):
-            return UNCLEAR, sequence, rhos, floors
-        following = following and rounds < len(base_sequence) and base_sequence[rounds] == best
+            if candidate[project] and project != best and lowest[project] <= best_rho * (1 + margin):
+                return UNCLEAR, sequence, rhos
         sequence[rounds] = best
         rhos[rounds] = best_rho
-        floors[rounds] = floor
         rounds += 1
         candidate[best] = False
         price = best_rho * utility[best]
@@ -144,7 +134,7 @@ def run(indptr, indices, weights, costs, utility, support, overlap, share, base_
         for project in range(projects):
             if overlap[best, project]:
                 fresh[project] = False
-    return rounds, sequence, rhos, floors
+    return rounds, sequence, rhos
 
 
 @njit(cache=True)
@@ -292,3 +282,201 @@ def money_of(project, indptr, indices, weights, budgets):
     for position in range(indptr[project], indptr[project + 1]):
         money += weights[indices[position]] * budgets[indices[position]]
     return money
+
+
+BOUNDED = 0
+TOO_WIDE = 1
+
+
+@njit(cache=True)
+def _upper(project, indptr, indices, weights, low, costs, support, utility, margin):
+    """ρ at the poorest state, an upper bound over the range: inf if the project may be unaffordable there."""
+    price, money = _price(project, indptr, indices, weights, low, costs, support)
+    if price == np.inf or money < costs[project] * (1 + margin):
+        return np.inf
+    return price / utility[project]
+
+
+@njit(cache=True)
+def bounded_run(indptr, indices, weights, costs, utility, support, overlap, low_share, high_share, margin, width, budget):
+    """Equal shares for every share between `low_share` and `high_share` at once: returns (status, leaves, count).
+
+    Each state holds, per ballot, a budget no higher and one no lower than any
+    run in the range has at that point (with the purchases fixed, budgets only
+    grow with the share, and a price only falls as budgets grow). A round may
+    then be won by any project whose lowest ρ is within the smallest highest ρ:
+    each such purchase is followed, and states that have bought the same set
+    are joined into one. A state stops early once what it has bought plus every
+    project it may still afford fits the budget, or what it has bought already
+    does not. Leaves 2k and 2k + 1 are the k-th end's least and most it may buy
+    (every run in the range ends within one of them); status is TOO_WIDE if more
+    than `width` states or ends were needed, or an affordability was too close to call.
+    """
+    projects = len(costs)
+    ballots = len(weights)
+    low = np.empty((2 * width, ballots))
+    high = np.empty((2 * width, ballots))
+    spare = list(range(2 * width - 1, 0, -1))
+    row_of = np.zeros(width, dtype=np.int64)
+    next_row = np.zeros(width, dtype=np.int64)
+    bought = np.zeros((width, projects), dtype=np.bool_)
+    out = np.zeros((width, projects), dtype=np.bool_)
+    lowest = np.empty((width, projects))
+    upper = np.empty((width, projects))
+    fresh = np.zeros((width, projects), dtype=np.bool_)
+    next_bought = np.zeros((width, projects), dtype=np.bool_)
+    next_out = np.zeros((width, projects), dtype=np.bool_)
+    next_lowest = np.empty((width, projects))
+    next_upper = np.empty((width, projects))
+    next_fresh = np.zeros((width, projects), dtype=np.bool_)
+    joined = np.zeros(width, dtype=np.bool_)
+    saved_high = np.empty(ballots)
+    saved_low = np.empty(ballots)
+    leaves = np.zeros((2 * width, projects), dtype=np.bool_)
+    even = np.empty(projects)
+    for project in range(projects):
+        even[project] = costs[project] / support[project] / utility[project]
+    low[0, :] = low_share
+    high[0, :] = high_share
+    lowest[0, :] = even
+    anchor = even.copy()
+    states = 1
+    count = 0
+    parents = np.empty(width * projects + 1, dtype=np.int64)
+    choices = np.empty(width * projects + 1, dtype=np.int64)
+    while states > 0:
+        children = 0
+        for state in range(states):
+            rich = high[row_of[state]]
+            poor = low[row_of[state]]
+            remaining = np.nonzero(~bought[state] & ~out[state])[0]
+            order = remaining[np.argsort(lowest[state, remaining], kind="mergesort")]
+            ceiling = np.inf
+            for project in order:
+                if lowest[state, project] > ceiling * (1 + margin):
+                    break
+                if not fresh[state, project]:
+                    price, money = _price(project, indptr, indices, weights, rich, costs, support)
+                    if price == np.inf:
+                        if abs(money - costs[project]) <= margin * costs[project]:
+                            return TOO_WIDE, leaves, 0
+                        out[state, project] = True
+                        continue
+                    lowest[state, project] = price / utility[project]
+                    upper[state, project] = np.nan
+                    fresh[state, project] = True
+                if lowest[state, project] < ceiling:
+                    if np.isnan(upper[state, project]):
+                        upper[state, project] = _upper(project, indptr, indices, weights, poor, costs, support, utility, margin)
+                    if upper[state, project] < ceiling:
+                        ceiling = upper[state, project]
+            if states == 1:
+                anchor[:] = lowest[state]
+            spent = 0.0
+            possible = 0.0
+            for project in range(projects):
+                if bought[state, project]:
+                    spent += costs[project]
+                elif not out[state, project]:
+                    possible += costs[project]
+            if spent + possible <= budget * (1 - margin) or spent > budget * (1 + margin):
+                if count == width:
+                    return TOO_WIDE, leaves, 0
+                leaves[2 * count] = bought[state]
+                leaves[2 * count + 1] = bought[state] | ~out[state]
+                count += 1
+                continue
+            for project in order:
+                if out[state, project] or not fresh[state, project]:
+                    continue
+                if lowest[state, project] <= ceiling * (1 + margin):
+                    if np.isnan(upper[state, project]):
+                        upper[state, project] = _upper(project, indptr, indices, weights, poor, costs, support, utility, margin)
+                    parents[children] = state
+                    choices[children] = project
+                    children += 1
+            if ceiling == np.inf:
+                if count == width:
+                    return TOO_WIDE, leaves, 0
+                leaves[2 * count] = bought[state]
+                leaves[2 * count + 1] = bought[state]
+                count += 1
+        following = 0
+        reused = np.zeros(states, dtype=np.bool_)
+        for child in range(children):
+            state, project = parents[child], choices[child]
+            last_of_parent = child + 1 == children or parents[child + 1] != state
+            source = row_of[state]
+            target = -1
+            for other in range(following):
+                if next_bought[other, project]:
+                    same = True
+                    for index in range(projects):
+                        if index != project and next_bought[other, index] != bought[state, index]:
+                            same = False
+                            break
+                    if same:
+                        target = other
+                        break
+            price_high = lowest[state, project] * utility[project]
+            price_low = upper[state, project] * utility[project]
+            if target < 0:
+                if following == width:
+                    return TOO_WIDE, leaves, 0
+                target = following
+                following += 1
+                joined[target] = False
+                if last_of_parent:
+                    destination = source
+                    reused[state] = True
+                else:
+                    destination = spare.pop()
+                    low[destination] = low[source]
+                    high[destination] = high[source]
+                next_row[target] = destination
+                next_bought[target] = bought[state]
+                next_bought[target, project] = True
+                next_out[target] = out[state]
+                next_lowest[target] = lowest[state]
+                next_upper[target] = upper[state]
+                next_fresh[target] = fresh[state]
+                for position in range(indptr[project], indptr[project + 1]):
+                    row = indices[position]
+                    high[destination, row] = max(high[source, row] - price_high, 0.0)
+                    low[destination, row] = max(low[source, row] - price_low, 0.0) if price_low != np.inf else 0.0
+                for index in range(projects):
+                    if overlap[project, index]:
+                        next_fresh[target, index] = False
+            else:
+                joined[target] = True
+                destination = next_row[target]
+                start = indptr[project]
+                for position in range(start, indptr[project + 1]):
+                    row = indices[position]
+                    saved_high[position - start] = high[destination, row]
+                    saved_low[position - start] = low[destination, row]
+                for row in range(ballots):
+                    high[destination, row] = max(high[destination, row], high[source, row])
+                    low[destination, row] = min(low[destination, row], low[source, row])
+                for position in range(start, indptr[project + 1]):
+                    row = indices[position]
+                    paid_low = max(low[source, row] - price_low, 0.0) if price_low != np.inf else 0.0
+                    high[destination, row] = max(saved_high[position - start], high[source, row] - price_high, 0.0)
+                    low[destination, row] = min(saved_low[position - start], paid_low)
+                for index in range(projects):
+                    next_out[target, index] = next_out[target, index] and out[state, index]
+        for state in range(states):
+            if not reused[state]:
+                spare.append(row_of[state])
+        for target in range(following):
+            if joined[target]:
+                next_fresh[target] = False
+                next_lowest[target] = anchor
+        row_of, next_row = next_row, row_of
+        bought, next_bought = next_bought, bought
+        out, next_out = next_out, out
+        lowest, next_lowest = next_lowest, lowest
+        upper, next_upper = next_upper, upper
+        fresh, next_fresh = next_fresh, fresh
+        states = following
+    return BOUNDED, leaves, count

@@ -76,6 +76,48 @@ def test_jumps_give_exactly_what_stepping_one_unit_at_a_time_gives(costs, kinds,
     assert completion.float_completed(profile) == stepped
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    costs=st.lists(st.integers(1, 12), min_size=1, max_size=6),
+    kinds=st.lists(st.integers(1, 63), min_size=1, max_size=6),
+    voters=st.integers(1, 200),
+    seed=st.integers(0, 2**32 - 1),
+    budget=st.integers(6, 120),
+)
+def test_ranges_proved_by_bounded_runs_give_exactly_what_stepping_gives(costs, kinds, voters, seed, budget):
+    """The search large elections use, forced onto small tie-heavy ones: every near tie is a branch or an exact run."""
+    named = {f"p{index}": cost * max(1, budget // 12) for index, cost in enumerate(costs)}
+    rng = np.random.default_rng(seed)
+    masks = rng.choice(kinds, size=voters)
+    chosen = [{name for bit, name in enumerate(named) if int(mask) >> bit & 1} or {"p0"} for mask in masks]
+    profile = build(budget, named, chosen)
+    assert completion.float_completed(profile, by_ranges=True) == stepped_completion(profile)
+
+
+@pytest.mark.parametrize("voters, projects, budget, seed", [(300, 20, 10**6, 1), (600, 40, 10**7, 2), (2_000, 30, 10**5, 3)])
+def test_ranges_give_the_exact_completion_on_elections_of_hundreds_of_distinct_ballots(voters, projects, budget, seed):
+    profile = random_approvals(voters, projects, budget, seed)
+    assert len(profile.weights) > 100
+    assert completion.float_completed(profile, by_ranges=True) == completion.float_completed(profile, by_ranges=False) == mes.completed(profile)
+
+
+def test_a_thousand_voters_and_a_budget_of_a_hundred_million_take_a_few_bounded_runs(monkeypatch):
+    """Budget ÷ voters of 100,000 units: stepping one run per unit, or per change of purchase order, took 7 s here."""
+    profile = random_approvals(1_000, 60, 10**8, seed=5)
+    completion.float_completed(profile)
+    calls: list[int] = []
+    original = kernel.bounded_run
+
+    def counted(*arguments):
+        calls.append(1)
+        return original(*arguments)
+
+    monkeypatch.setattr(kernel, "bounded_run", counted)
+    outcome = completion.float_completed(profile)
+    assert 0 < len(calls) < 200
+    assert outcome == completion.float_completed(profile, by_ranges=False)
+
+
 def test_stepping_and_jumps_agree_on_an_exact_tie_at_a_whole_raise():
     # Two projects of 30: 'b' has two supporters, 'a' one; whole raises reach the point where 'a' becomes affordable exactly.
     profile = build(40, {"a": 30, "b": 30}, [{"a", "b"}, {"b"}])
