@@ -13,15 +13,30 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 from vallokal.simulate import HttpVoter as SimulatedVoter, free_port, wait_for_port
 
 VALLOKAL = [str(Path(sys.executable).with_name("vallokal"))]
 
 
+class ServedStation(NamedTuple):
+    host: str
+    port: int
+    data: Path
+    processes: dict[str, int]
+    """The station's and, with TLS, Caddy's process ids, for `cpu_seconds`."""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a running process has used so far (Linux's /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def running_station(threads: int | None = None, tls: bool = False, swapped: tuple[str, ...] = ()) -> Iterator[tuple[str, int, Path]]:
-    """Set up the demo in a temporary folder and serve its station; yields host, port, folder.
+def running_station(threads: int | None = None, tls: bool = False, swapped: tuple[str, ...] = ()) -> Iterator[ServedStation]:
+    """Set up the demo in a temporary folder and serve its station.
 
     With `tls`, Caddy terminates TLS in front of it (as `vallokal station tls` configures it)
     and the port yielded is Caddy's; `client_context(folder)` trusts the station's CA.
@@ -32,11 +47,11 @@ def running_station(threads: int | None = None, tls: bool = False, swapped: tupl
         shutil.copytree(demo_template(), data)
         port = free_port()
         if tls:
-            with terminated(data, port) as https_port, _serving(data, port, threads, swapped):
-                yield "127.0.0.1", https_port, data
+            with terminated(data, port) as (https_port, caddy), _serving(data, port, threads, swapped) as station:
+                yield ServedStation("127.0.0.1", https_port, data, {"station": station, "caddy": caddy})
             return
-        with _serving(data, port, threads, swapped):
-            yield "127.0.0.1", port, data
+        with _serving(data, port, threads, swapped) as station:
+            yield ServedStation("127.0.0.1", port, data, {"station": station})
 
 
 _TEMPLATE: list[tempfile.TemporaryDirectory] = []
@@ -51,8 +66,8 @@ def demo_template() -> Path:
 
 
 @contextmanager
-def terminated(data: Path, upstream: int) -> Iterator[int]:
-    """Caddy with the station's own certificate, forwarding to waitress on `upstream`; yields its https port."""
+def terminated(data: Path, upstream: int) -> Iterator[tuple[int, int]]:
+    """Caddy with the station's own certificate, forwarding to waitress on `upstream`; yields its https port and pid."""
     https_port = free_port()
     subprocess.run([*VALLOKAL, "station", "tls", "--data", str(data / "station"), "--name", "127.0.0.1",
                     "--https-port", str(https_port), "--port", str(upstream)], check=True, capture_output=True)
@@ -63,7 +78,7 @@ def terminated(data: Path, upstream: int) -> Iterator[int]:
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
     try:
         wait_for_port(https_port, 20)
-        yield https_port
+        yield https_port, caddy.pid
     finally:
         caddy.terminate()
         caddy.wait(timeout=10)
@@ -81,8 +96,8 @@ def pairing_url(data: Path) -> str:
 
 
 @contextmanager
-def _serving(data: Path, port: int, threads: int | None, swapped: tuple[str, ...] = ()) -> Iterator[None]:
-    """The demo's station under waitress on loopback, as its own process."""
+def _serving(data: Path, port: int, threads: int | None, swapped: tuple[str, ...] = ()) -> Iterator[int]:
+    """The demo's station under waitress on loopback, as its own process; yields its pid."""
     command = (
         [sys.executable, str(Path(__file__).with_name("serve_variant.py")), str(data / "station"), str(port), *(f"--{part}" for part in swapped)]
         if swapped else [*VALLOKAL, "station", "serve", "--data", str(data / "station"), "--port", str(port)]
@@ -95,7 +110,7 @@ def _serving(data: Path, port: int, threads: int | None, swapped: tuple[str, ...
     )
     try:
         wait_for_port(port, 20)
-        yield
+        yield server.pid
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -116,9 +116,12 @@ def station_names(names: tuple[str, ...] | list[str]) -> list[str]:
 
 
 def set_up_tls(data_dir: Path, names: list[str], https_port: int, port: int | None) -> None:
-    """The certificate for `names` (the first one in PUBLIC_URL), the Caddyfile, and the Host allow-list in station.toml."""
+    """The certificate for `names` (the first one in PUBLIC_URL) and the hotspot's address if it has one, the Caddyfile,
+    and the Host allow-list in station.toml: so `tls` after `hotspot` keeps the tablets on the hotspot reaching it."""
     data_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(data_dir=data_dir)
+    hotspot_address = app.config.get("HOTSPOT_ADDRESS")
+    names = list(dict.fromkeys([*names, *([str(hotspot_address)] if hotspot_address else [])]))
     port = port or int(app.config["PORT"])
     folder = certificates.make_certificates(data_dir.resolve(), names)
     caddyfile = folder / certificates.CADDYFILE
@@ -198,6 +201,7 @@ def hotspot_command(
     else:
         set_up_tls(data_dir, all_names, https_port, None)
         click.echo("A new certificate, so a new SPKI pin: give it to kiosk launchers that pin the old one.")
+    write_settings(data_dir, {"HOTSPOT_ADDRESS": spot.station_address})
     qr_file = data_dir / "hotspot-wifi.svg"
     write_private(qr_file, str(qr_svg(hotspot.wifi_qr_text(spot))), 0o600)
     hand_data_folder_back(data_dir)

@@ -30,6 +30,7 @@ SETTINGS = [
     ),
     Setting("PUBLIC_URL", None, "The station's address through its TLS terminator (https://station.local), for pairing links."),
     Setting("STATION_NAMES", [], "The names the station answers to besides loopback (the Host allow-list), e.g. its mDNS name."),
+    Setting("HOTSPOT_ADDRESS", None, "The station's address on its own Wi-Fi (`vallokal station hotspot`); `station tls` keeps it in the certificate."),
     Setting("PROXY_HOPS", 1, "How many proxies in front of the station to trust for the client's address: exactly the TLS terminator."),
     Setting("SCREEN_ON_LOOPBACK", True, "A client on loopback with no forwarded address is the station's own screen, paired by provisioning."),
     Setting("VOTER_SESSIONS", 20_000, "How many voter sessions the station keeps in memory at once."),

@@ -146,7 +146,7 @@ Vallokal is installed. Now set this station up (as the vallokal user, with the o
   sudo systemctl start vallokal-station$( [ "$kiosk" = cage ] && printf ' vallokal-kiosk' )
 
 For tablets on the network, give the station its certificate and start the TLS terminator
-(waitress stays on 127.0.0.1; it refuses to serve plain HTTP on the network)$( [ "$hotspot" = 1 ] && printf '.\nThe hotspot step made the certificate already; run this only to rename the station, and then\nrun vallokal station hotspot again so that the certificate names the hotspot address too'):
+(waitress stays on 127.0.0.1; it refuses to serve plain HTTP on the network)$( [ "$hotspot" = 1 ] && printf '.\nThe hotspot step made the certificate already; run this only to rename the station\n(the certificate keeps the hotspot address)'):
 
   sudo -u vallokal $prefix/venv/bin/vallokal station tls --data $data --name "\$(hostname).local"
   sudo systemctl start vallokal-caddy

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask, current_app, session, url_for
-from flask_babel import format_decimal, get_locale, gettext, lazy_gettext, ngettext
+from flask import Flask, current_app, g, session, url_for
+from flask_babel import format_decimal, get_locale, get_translations, gettext, lazy_gettext, ngettext
 from markupsafe import Markup, escape
 
 from ..election import languages
@@ -18,6 +18,8 @@ LANGUAGES = {language.code: language.name for language in languages.LANGUAGES}
 RIGHT_TO_LEFT = {language.code for language in languages.LANGUAGES if language.right_to_left}
 BABEL_LOCALES = {language.code: language.locale for language in languages.LANGUAGES if language.locale != language.code}
 HTML_LANG = {language.code: language.html_lang for language in languages.LANGUAGES if language.html_lang != language.code}
+LANGUAGE_OF_LOCALE = {locale: language for language, locale in BABEL_LOCALES.items()}
+MONEY_CACHE_SIZE = 50_000
 
 
 def select_locale() -> str:
@@ -30,7 +32,7 @@ def select_locale() -> str:
 def current_language() -> str:
     """The voter's language as packages name it (sv-easy), not as Babel does (sv@easy)."""
     locale = str(get_locale() or "sv")
-    return next((language for language, name in BABEL_LOCALES.items() if name == locale), locale)
+    return LANGUAGE_OF_LOCALE.get(locale, locale)
 
 
 def text_direction(language: str) -> str:
@@ -43,8 +45,27 @@ def html_lang(language: str) -> str:
 
 
 def money(amount: int) -> str:
-    """An amount in whole kronor, grouped the way the voter's language writes it."""
-    return gettext("%(amount)s kr", amount=format_decimal(amount))
+    """An amount in whole kronor, grouped the way the voter's language writes it; formatted once per language and
+    amount in a process, since every page shows the same costs."""
+    formatted = current_app.extensions.setdefault("vallokal_money", {})
+    key = (str(get_locale()), amount)
+    if key not in formatted:
+        if len(formatted) >= MONEY_CACHE_SIZE:
+            formatted.clear()
+        formatted[key] = gettext("%(amount)s kr", amount=format_decimal(amount))
+    return formatted[key]
+
+
+def request_translations() -> Any:
+    """The catalogue for the request's locale, looked up once per request and locale rather than at every string of a
+    page (Flask-Babel's own lookup goes through its request context four times per string)."""
+    locale = get_locale()
+    cached = g.get("vallokal_translations") if locale is not None else None
+    if cached is None or cached[0] is not locale:
+        cached = (locale, get_translations())
+        if locale is not None:
+            g.vallokal_translations = cached
+    return cached[1]
 
 
 def fallback_language() -> str:
@@ -163,6 +184,13 @@ def init_app(app: Flask, current_package: Callable[[], ElectionPackage | None]) 
     """Template helpers; `current_package` tells which election's texts are shown."""
     app.extensions["vallokal_current_package"] = current_package
     local_time.init_app(app)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda string: request_translations().ugettext(string),
+        ngettext=lambda singular, plural, count: request_translations().ungettext(singular, plural, count),
+        pgettext=lambda context, string: request_translations().upgettext(context, string),
+        npgettext=lambda context, singular, plural, count: request_translations().unpgettext(context, singular, plural, count),
+        newstyle=True,
+    )
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:

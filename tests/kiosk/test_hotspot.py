@@ -127,6 +127,24 @@ def test_tls_and_pairing_work_the_same_on_the_hotspot(tmp_path):
     assert "it is kept" in again.output and tls.spki_hash(tls.load_certificate(data)) == kept
 
 
+def test_tls_after_the_hotspot_keeps_the_hotspot_address_in_the_certificate_and_the_allow_list(tmp_path):
+    result, data, _ = hotspot_run(tmp_path, "--backend", "networkmanager")
+    assert result.exit_code == 0, result.output
+    renamed = run("station", "tls", "--data", str(data), "--name", "rinkeby-station.local")
+    assert renamed.exit_code == 0, renamed.output
+    names = tls.load_certificate(data).extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert names.get_values_for_type(x509.DNSName) == ["rinkeby-station.local"]
+    assert [str(address) for address in names.get_values_for_type(x509.IPAddress)] == ["10.42.0.1"]
+
+    app = create_app(data_dir=data)
+    prepare(app)
+    forwarded = {"X-Forwarded-For": "10.42.0.37", "X-Forwarded-Proto": "https"}
+    tablet = app.test_client()
+    assert tablet.get("/", base_url="https://10.42.0.1", headers=forwarded).status_code == 403  # reached: unpaired, ask staff
+    assert tablet.get("/", base_url="https://rinkeby-station.local", headers=forwarded).status_code == 403
+    assert tablet.get("/", base_url="https://tensta-station.local", headers=forwarded).status_code == 400  # the old name is gone
+
+
 def test_a_dry_run_changes_nothing(tmp_path):
     data, root = tmp_path / "station", tmp_path / "root"
     run("station", "tls", "--data", str(data), "--name", "tensta-station.local")

@@ -89,3 +89,22 @@ def test_compiled_catalogue_matches_its_source(language):
     with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo", "rb") as handle:
         compiled = table(read_mo(BytesIO(handle.read())))
     assert {key: value for key, value in compiled.items() if key in source} == source, "run pybabel compile -d web/translations"
+
+
+def test_amounts_and_page_strings_follow_a_change_of_language_within_one_request(app):
+    """Amounts are formatted once per language and the page's catalogue is looked up once per request: a language
+    switched mid-request (or a later request in another language) still gets its own grouping and words."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+    from vallokal.web.i18n import money
+
+    page = "{{ _('%(amount)s kr', amount=money(180000)) }}"
+    seen = {}
+    with app.test_request_context():
+        for language in ("sv", "so", "en", "sv", "so"):
+            with force_locale(language):
+                shown = (money(180000), render_template_string(page, money=money))
+            assert seen.setdefault(language, shown) == shown
+    assert seen["sv"] == ("180\xa0000 kr", "180\xa0000 kr kr")
+    assert seen["en"] == ("180,000 kr", "180,000 kr kr")
+    assert seen["so"] == ("180,000 karoon", "180,000 karoon karoon")
