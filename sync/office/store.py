@@ -501,17 +501,22 @@ def verify_pending(progress: Any = None) -> tuple[int, int]:
     (checked, failed).
     """
     checked_total = failed_total = 0
-    total = unchecked_count()
+    total = unchecked_count() if progress is not None else 0
     pool = verifier()
+    after = 0  # records are read by id from here on, so a round does not pass over every checked record again
     while True:
         db.session.commit()  # a fresh snapshot each round, so records stored meanwhile are seen
         exists = sa.select(RecordCheck.record_id).where(RecordCheck.record_id == Record.id).exists()
         rows = db.session.execute(
             sa.select(Record.id, Record.device_id, Record.sequence, Record.record_hash, Record.signature)
-            .where(~exists).order_by(Record.id).limit(VERIFY_BATCH)
+            .where(~exists, Record.id > after).order_by(Record.id).limit(VERIFY_BATCH)
         ).all()
+        if not rows and after:
+            after = 0  # a merge may commit lower ids after higher ones: the last round asks of every record
+            continue
         if not rows:
             return checked_total, failed_total
+        after = rows[-1].id
         devices = {row.device_id for row in rows}
         public_keys = dict(db.session.execute(sa.select(Device.device_id, Device.public_key).where(Device.device_id.in_(devices))).all())
         by_device: dict[str, list[Any]] = {}
@@ -535,6 +540,7 @@ def verify_pending(progress: Any = None) -> tuple[int, int]:
                     ])
         except IntegrityError:
             db.session.rollback()  # another verifier checked some of them meanwhile: read again what is left
+            after = 0
             continue
         for row in failed:
             alert("held_record", row.device_id, reason="signature_failed", sequences=[row.sequence], count=1)
