@@ -503,16 +503,16 @@ def verify_pending(progress: Any = None) -> tuple[int, int]:
     checked_total = failed_total = 0
     total = unchecked_count() if progress is not None else 0
     pool = verifier()
-    after = 0  # records are read by id from here on, so a round does not pass over every checked record again
+    after: int | None = None  # then records are read by id onwards, so a round does not pass over every checked record again
     while True:
         db.session.commit()  # a fresh snapshot each round, so records stored meanwhile are seen
         exists = sa.select(RecordCheck.record_id).where(RecordCheck.record_id == Record.id).exists()
-        rows = db.session.execute(
-            sa.select(Record.id, Record.device_id, Record.sequence, Record.record_hash, Record.signature)
-            .where(~exists, Record.id > after).order_by(Record.id).limit(VERIFY_BATCH)
-        ).all()
-        if not rows and after:
-            after = 0  # a merge may commit lower ids after higher ones: the last round asks of every record
+        unchecked = sa.select(Record.id, Record.device_id, Record.sequence, Record.record_hash, Record.signature).where(~exists)
+        if after is not None:
+            unchecked = unchecked.where(Record.id > after)
+        rows = db.session.execute(unchecked.order_by(Record.id).limit(VERIFY_BATCH)).all()
+        if not rows and after is not None:
+            after = None  # a merge may commit lower ids after higher ones: the last round asks of every record
             continue
         if not rows:
             return checked_total, failed_total
@@ -540,7 +540,7 @@ def verify_pending(progress: Any = None) -> tuple[int, int]:
                     ])
         except IntegrityError:
             db.session.rollback()  # another verifier checked some of them meanwhile: read again what is left
-            after = 0
+            after = None
             continue
         for row in failed:
             alert("held_record", row.device_id, reason="signature_failed", sequences=[row.sequence], count=1)
