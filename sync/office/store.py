@@ -485,7 +485,7 @@ def _flag_after_merge(device_id: str, package: packages.ElectionPackage, rows: l
 # The verifier: each record's own signature, after ingest ---------------------------------
 
 VERIFY_BATCH = 5_000
-VERIFY_CHUNK_FROM = 250  # records per task for the verifier's processes: a device's batch is split so every process has work
+VERIFY_CHUNK_FROM = 1_000  # records per task at least: a device's batch is split so every verifier process has work, a small one not
 VERIFY = "verify"
 
 
