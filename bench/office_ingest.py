@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import random
 import resource
 import secrets
@@ -80,6 +81,9 @@ def ingest_all(database_url: str | None, folder: Path, package_file: bytes, trus
     thread checks the records' own signatures at the same time on the same
     cores; it is timed until every record can be counted.
     """
+    application = f"bench_{secrets.token_hex(4)}"
+    if database_url:
+        database_url = f"{database_url}&application_name={application}"
     app = create_app({"AUTHORITY_KEY": trusted, "DATABASE_URL": database_url, "VERIFY_RECORDS_AT_INGEST": old_path,
                       "VERIFY_IN_BACKGROUND": False}, data_dir=folder)
     prepare(app)
@@ -88,21 +92,25 @@ def ingest_all(database_url: str | None, folder: Path, package_file: bytes, trus
         pool = store.verifier()
         if pool is not None:
             list(pool.map(abs, range(8)))
+    workers_pids = list(pool._processes) if pool is not None else []
     now = datetime.now(timezone.utc)
     queue = list(reversed(data))
     lock = threading.Lock()
     sending = threading.Event()
     sending.set()
-    verified = {"records": 0, "seconds": 0.0}
+    verified = {"records": 0, "seconds": 0.0, "thread_cpu": 0.0}
+    sender_cpu = [0.0]
 
     def sender() -> None:
         with app.app_context():
             while True:
                 with lock:
                     if not queue:
-                        return
+                        break
                     item = queue.pop()
                 store.ingest(item, "network", now)
+        with lock:
+            sender_cpu[0] += time.thread_time()
 
     def verifier() -> None:
         with app.app_context():
@@ -112,10 +120,13 @@ def ingest_all(database_url: str | None, folder: Path, package_file: bytes, trus
                 verified["records"] += checked
                 verified["seconds"] += time.perf_counter() - started if checked else 0.0
                 if not checked and not sending.is_set():
-                    return
+                    break
                 if not checked:
                     time.sleep(0.05)
+        verified["thread_cpu"] = time.thread_time()
 
+    postgres_before = _postgres_cpu(database_url, application) if database_url else {}
+    children_before = sum(_process_cpu(pid) for pid in workers_pids)
     started, cpu_before = time.perf_counter(), _cpu_seconds()
     workers = [threading.Thread(target=sender) for _ in range(threads)]
     checker = threading.Thread(target=verifier) if not old_path else None
@@ -130,11 +141,32 @@ def ingest_all(database_url: str | None, folder: Path, package_file: bytes, trus
     if checker:
         checker.join()
     countable = time.perf_counter() - started
+    children = sum(_process_cpu(pid) for pid in workers_pids) - children_before
+    postgres_after = _postgres_cpu(database_url, application) if database_url else {}
+    postgres = sum(seconds - postgres_before.get(pid, 0.0) for pid, seconds in postgres_after.items())
     with app.app_context():
         stored = store.totals()["records"]
         store.db.engine.dispose()
     return {"stored": stored, "ingest_seconds": ingested, "countable_after": countable - ingested, "cpu_seconds": cpu,
-            "verifier_rate": verified["records"] / verified["seconds"] if verified["seconds"] else 0.0}
+            "verifier_rate": verified["records"] / verified["seconds"] if verified["seconds"] else 0.0,
+            "sender_cpu": sender_cpu[0], "verifier_thread_cpu": verified["thread_cpu"], "verifier_processes_cpu": children,
+            "verified": verified["records"], "postgres_cpu": postgres}
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process of this machine so far (Linux), 0 if it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu(database_url: str, application: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend serving this run (found by its application name; the server must be local)."""
+    with sa.create_engine(database_url.split("?")[0]).connect() as connection:
+        pids = connection.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"), {"name": application}).scalars().all()
+    return {pid: _process_cpu(pid) for pid in pids}
 
 
 def _load() -> str:
@@ -193,12 +225,21 @@ def main() -> None:
                     figures = ingest_all(database, folder, package_file, trusted, data, arguments.threads, old_path)
                     rate = figures["stored"] / figures["ingest_seconds"]
                     path = "old path (every record's signature at ingest)" if old_path else "new path (bundle signature, chain, fields; verifier alongside)"
-                    print(f"{name:10s} {path}: {figures['stored']:,d} ballots stored in {figures['ingest_seconds']:.1f} s = {rate:,.0f} per second "
+                    stored = figures["stored"]
+                    print(f"{name:10s} {path}: {stored:,d} ballots stored in {figures['ingest_seconds']:.1f} s = {rate:,.0f} per second "
                           f"({rate / TARGET_PER_SECOND:.2f} of the {TARGET_PER_SECOND:,d}/s target); office process CPU "
-                          f"{figures['cpu_seconds'] / figures['stored'] * 1e6:.0f} µs per ballot; load average {_load()}", flush=True)
+                          f"{figures['cpu_seconds'] / stored * 1e6:.0f} µs per ballot; load average {_load()}", flush=True)
+                    postgres = f", PostgreSQL's backends {figures['postgres_cpu'] / stored * 1e6:.0f} µs" if database else ""
+                    print(f"{'':10s}   CPU per ballot: ingest's threads {figures['sender_cpu'] / stored * 1e6:.0f} µs{postgres}", flush=True)
                     if not old_path:
+                        verified = max(figures["verified"], 1)
                         print(f"{'':10s}   verifier: {figures['verifier_rate']:,.0f} record signatures per second while ingest ran; "
-                              f"every record countable {figures['countable_after']:.1f} s after the last bundle", flush=True)
+                              f"every record countable {figures['countable_after']:.1f} s after the last bundle; CPU per record "
+                              f"{figures['verifier_thread_cpu'] / verified * 1e6:.0f} µs in the office process, "
+                              f"{figures['verifier_processes_cpu'] / verified * 1e6:.0f} µs in its processes (nice {store.VERIFIER_NICENESS})", flush=True)
+                    else:
+                        print(f"{'':10s}   record signatures checked at ingest: {figures['verifier_processes_cpu'] / stored * 1e6:.0f} µs CPU per record "
+                              "in the verifier's processes", flush=True)
         finally:
             with engine.begin() as connection:
                 connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))

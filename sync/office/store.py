@@ -230,8 +230,9 @@ class Outcome:
     results: list[dict[str, Any]]
     high_water: int
     bundle_sha256: str
-    new_rows: list[dict[str, Any]]
+    new_rows: list[bundles.RecordRow]
     status_changed: bool = False
+    new_rows_clean: bool = False
 
 
 def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
@@ -261,8 +262,10 @@ def ingest(data: bytes, channel: str, now: datetime) -> Outcome:
                 outcome = _merge(bundle, certificate, package, channel, now, check_ballot_ids=attempt > 0)
                 if outcome.new_rows or bundle.status:
                     status_changed = bundle.status is not None and outcome.status_changed
-                    first_new = min((row["sequence"] for row in outcome.new_rows), default=1)
-                    _hold_in_savepoint(package, outcome.device_id, 0 if status_changed or not outcome.new_rows else first_new - 1)
+                    first_new = min((row.sequence for row in outcome.new_rows), default=1)
+                    since = 0 if status_changed or not outcome.new_rows else first_new - 1
+                    rules_asked = outcome.new_rows_clean and not status_changed
+                    _hold_in_savepoint(package, outcome.device_id, since, rules_asked, any(row.code_hash for row in outcome.new_rows))
             if outcome.new_rows:
                 _flag_after_merge(outcome.device_id, package, outcome.new_rows)
             return outcome
@@ -294,53 +297,44 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
         raise Refused("the certificate's key differs from the one enrolled for this device", 403)
     if device.revoked_at is not None:
         reason = f"device {device.device_id} was revoked: {device.revoke_reason}"
-        alert("revoked_device", device.device_id, reason=reason, records=len(bundle.records))
+        alert("revoked_device", device.device_id, reason=reason, records=len(bundle.rows))
         raise Refused(reason, 403)
 
     results: list[dict[str, Any]] = []
-    new_rows: list[dict[str, Any]] = []
-    last, after = 0, None
-    if bundle.records:
-        first, last = bundle.records[0].record.sequence, bundle.records[-1].record.sequence
+    new_rows: list[bundles.RecordRow] = []
+    last, before, after, unbroken = 0, None, None, False
+    if bundle.rows:
+        first, last = bundle.rows[0].sequence, bundle.rows[-1].sequence
         stored = {
             row.sequence: row
             for row in db.session.execute(
-                sa.select(Record.sequence, Record.record_hash, Record.previous_hash).where(
+                sa.select(Record.sequence, Record.record_hash, Record.previous_hash, Record.cast_minute).where(
                     Record.device_id == device.device_id, Record.sequence.between(first - 1, last + 1)
                 )
             )
         }
         before, after = stored.get(first - 1), stored.get(last + 1)
-        if before is not None and before.record_hash != bundle.records[0].record.previous_hash:
+        if before is not None and before.record_hash != bundle.rows[0].previous_hash:
             _conflict(device.device_id, first, "does not link to the stored record before it")
-        if after is not None and after.previous_hash != bundle.records[-1].record.hash:
+        if after is not None and after.previous_hash != bundle.rows[-1].record_hash:
             _conflict(device.device_id, last, "the stored record after it does not link to it")
-        for item in bundle.records:
-            record = item.record
-            known = stored.get(record.sequence)
-            if known is not None:
-                if known.record_hash != record.hash:
-                    _conflict(device.device_id, record.sequence, "differs from the stored record with this sequence")
-                results.append({"sequence": record.sequence, "status": "already_had"})
-                continue
-            results.append({"sequence": record.sequence, "status": "accepted"})
-            new_rows.append(
-                {
-                    "device_id": device.device_id,
-                    "sequence": record.sequence,
-                    "election_id": record.election_id,
-                    "ballot_id": record.ballot_id,
-                    "sealed": record.sealed,
-                    "code_hash": record.code_hash,
-                    "previous_hash": record.previous_hash,
-                    "cast_minute": record.cast_minute,
-                    "record_hash": record.hash,
-                    "signature": item.signature,
-                }
-            )
+        unbroken = not any(first <= sequence <= last for sequence in stored)
+        if unbroken:
+            new_rows = list(bundle.rows)  # the usual delivery: nothing of it is here yet
+            results = [{"sequence": row.sequence, "status": "accepted"} for row in new_rows]
+        else:
+            for row in bundle.rows:
+                known = stored.get(row.sequence)
+                if known is not None:
+                    if known.record_hash != row.record_hash:
+                        _conflict(device.device_id, row.sequence, "differs from the stored record with this sequence")
+                    results.append({"sequence": row.sequence, "status": "already_had"})
+                    continue
+                results.append({"sequence": row.sequence, "status": "accepted"})
+                new_rows.append(row)
         if new_rows and check_ballot_ids:
             clash = db.session.scalar(
-                sa.select(Record.ballot_id).where(Record.ballot_id.in_([row["ballot_id"] for row in new_rows])).limit(1)
+                sa.select(Record.ballot_id).where(Record.ballot_id.in_([row.ballot_id for row in new_rows])).limit(1)
             )
             if clash is not None:
                 _conflict(device.device_id, None, f"ballot id {clash} is already stored with other content")
@@ -355,16 +349,16 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
                 device_id=device.device_id,
                 channel=channel,
                 received_at=now,
-                records_in_bundle=len(bundle.records),
+                records_in_bundle=len(bundle.rows),
                 records_accepted=len(new_rows),
             )
             .returning(Bundle.id)
         )
     if new_rows:
-        _insert_records(new_rows, bundle_id)
+        _insert_records(new_rows, bundle.election_id, device.device_id, bundle_id)
     closing_before = device.closing_at
-    follows_on = bool(new_rows) and new_rows[0]["sequence"] == device.high_water + 1 and new_rows[-1]["sequence"] == last and after is None
-    if follows_on and new_rows[-1]["sequence"] - new_rows[0]["sequence"] == len(new_rows) - 1:
+    follows_on = bool(new_rows) and new_rows[0].sequence == device.high_water + 1 and new_rows[-1].sequence == last and after is None
+    if follows_on and new_rows[-1].sequence - new_rows[0].sequence == len(new_rows) - 1:
         device.high_water = last  # the new records continue the unbroken run and nothing is stored after them
     else:
         with db.session.no_autoflush:
@@ -375,15 +369,18 @@ def _merge(bundle: bundles.Bundle, certificate: certificates.Certificate, packag
     status_changed = _note_status(device, bundle.status) if bundle.status else False
     if new_rows or device.closing_at != closing_before or (bundle.status and fresh_bundle):
         device.last_contact = now  # a replayed bundle brings nothing new, so it does not hide a silent station
-    return Outcome(device.device_id, results, device.high_water, bundle.sha256, new_rows, status_changed)
+    clean = bool(new_rows) and unbroken and after is None and _new_rows_clean(package, device, new_rows, before.cast_minute if before else None)
+    return Outcome(device.device_id, results, device.high_water, bundle.sha256, new_rows, status_changed, clean)
 
 
-RECORD_COLUMNS = ("device_id", "sequence", "election_id", "ballot_id", "sealed", "code_hash", "previous_hash", "cast_minute", "record_hash",
-                  "signature", "bundle_id")
+RECORD_COLUMNS = ("election_id", "device_id", "bundle_id", "sequence", "ballot_id", "sealed", "cast_minute", "code_hash", "signature",
+                  "previous_hash", "record_hash")
 
 
-def _insert_records(rows: list[dict[str, Any]], bundle_id: int) -> None:
-    insert_many(Record.__table__, RECORD_COLUMNS, [[*(row[name] for name in RECORD_COLUMNS[:-1]), bundle_id] for row in rows], plain=True)
+def _insert_records(rows: list[bundles.RecordRow], election_id: str, device_id: str, bundle_id: int) -> None:
+    """The rows in RecordRow's order, after the three columns the bundle gives them all."""
+    shared = (election_id, device_id, bundle_id)
+    insert_many(Record.__table__, RECORD_COLUMNS, [shared + row for row in rows], plain=True)
 
 
 def insert_many(table: sa.Table, columns: tuple[str, ...], rows: list[list[Any]], plain: bool = False) -> None:
@@ -465,17 +462,17 @@ def _note_counters(device_id: str, counters: dict[str, dict[str, int]]) -> None:
                 row.count = count
 
 
-def _flag_after_merge(device_id: str, package: packages.ElectionPackage, rows: list[dict[str, Any]]) -> None:
+def _flag_after_merge(device_id: str, package: packages.ElectionPackage, rows: list[bundles.RecordRow]) -> None:
     """Alerts that do not stop a merge: casts outside the window, a code used twice, a code not the package's."""
     opens = package.opens.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
     closes = package.closes.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
-    outside = [row["sequence"] for row in rows if not (opens <= row["cast_minute"] <= closes)]
+    outside = [row.sequence for row in rows if not (opens <= row.cast_minute <= closes)]
     if outside:
         alert("outside_window", device_id, sequences=outside[:50], count=len(outside))
-    foreign = [row["sequence"] for row in rows if (row["code_hash"] not in package.code_hashes if package.check_in == "code" else row["code_hash"])]
+    foreign = [row.sequence for row in rows if (row.code_hash not in package.code_hashes if package.check_in == "code" else row.code_hash)]
     if foreign:
         alert("held_record", device_id, reason="code_not_in_package", check_in=package.check_in, sequences=foreign[:50], count=len(foreign))
-    codes = [row["code_hash"] for row in rows if row["code_hash"]]
+    codes = [row.code_hash for row in rows if row.code_hash]
     if codes:
         reused = db.session.execute(
             sa.select(Record.code_hash, sa.func.count(sa.distinct(Record.device_id))).where(Record.code_hash.in_(codes))
@@ -488,6 +485,7 @@ def _flag_after_merge(device_id: str, package: packages.ElectionPackage, rows: l
 # The verifier: each record's own signature, after ingest ---------------------------------
 
 VERIFY_BATCH = 5_000
+VERIFY_CHUNK_FROM = 1_000  # records per task at least: a device's batch is split so every verifier process has work, a small one not
 VERIFY = "verify"
 
 
@@ -503,22 +501,30 @@ def verify_pending(progress: Any = None) -> tuple[int, int]:
     (checked, failed).
     """
     checked_total = failed_total = 0
-    total = unchecked_count()
+    total = unchecked_count() if progress is not None else 0
     pool = verifier()
+    after: int | None = None  # then records are read by id onwards, so a round does not pass over every checked record again
     while True:
         db.session.commit()  # a fresh snapshot each round, so records stored meanwhile are seen
         exists = sa.select(RecordCheck.record_id).where(RecordCheck.record_id == Record.id).exists()
-        rows = db.session.execute(
-            sa.select(Record.id, Record.device_id, Record.sequence, Record.record_hash, Record.signature, Device.public_key)
-            .join(Device, Device.device_id == Record.device_id).where(~exists).order_by(Record.id).limit(VERIFY_BATCH)
-        ).all()
+        unchecked = sa.select(Record.id, Record.device_id, Record.sequence, Record.record_hash, Record.signature).where(~exists)
+        if after is not None:
+            unchecked = unchecked.where(Record.id > after)
+        rows = db.session.execute(unchecked.order_by(Record.id).limit(VERIFY_BATCH)).all()
+        if not rows and after is not None:
+            after = None  # a merge may commit lower ids after higher ones: the last round asks of every record
+            continue
         if not rows:
             return checked_total, failed_total
+        after = rows[-1].id
+        devices = {row.device_id for row in rows}
+        public_keys = dict(db.session.execute(sa.select(Device.device_id, Device.public_key).where(Device.device_id.in_(devices))).all())
         by_device: dict[str, list[Any]] = {}
         for row in rows:
-            by_device.setdefault(row.public_key, []).append(row)
-        groups = list(by_device.items())
-        arguments = ([key for key, _ in groups], [[(row.signature, row.record_hash) for row in members] for _, members in groups])
+            by_device.setdefault(row.device_id, []).append(row)
+        chunk = max(VERIFY_CHUNK_FROM, -(-len(rows) // (2 * (pool._max_workers if pool is not None else 1))))
+        groups = [(device_id, members[start : start + chunk]) for device_id, members in by_device.items() for start in range(0, len(members), chunk)]
+        arguments = ([public_keys[device_id] for device_id, _ in groups], [[(row.signature, row.record_hash) for row in members] for _, members in groups])
         results = list(pool.map(bundles.failed_records, *arguments)) if pool is not None and len(rows) >= 256 else [
             bundles.failed_records(key, pairs) for key, pairs in zip(*arguments)]
         failed = [members[index] for (_, members), indexes in zip(groups, results) for index in indexes]
@@ -534,6 +540,7 @@ def verify_pending(progress: Any = None) -> tuple[int, int]:
                     ])
         except IntegrityError:
             db.session.rollback()  # another verifier checked some of them meanwhile: read again what is left
+            after = None
             continue
         for row in failed:
             alert("held_record", row.device_id, reason="signature_failed", sequences=[row.sequence], count=1)
@@ -798,7 +805,8 @@ def _minute(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
 
 
-def find_holds(package: packages.ElectionPackage, device_id: str | None = None, since_sequence: int = 0) -> int:
+def find_holds(package: packages.ElectionPackage, device_id: str | None = None, since_sequence: int = 0, rules_asked: bool = False,
+               any_code: bool = False) -> int:
     """Hold every record that is suspicious and not held yet for that reason; how many holds were added.
 
     Run after each merge (for that device's records from `since_sequence` on,
@@ -806,7 +814,9 @@ def find_holds(package: packages.ElectionPackage, device_id: str | None = None, 
     ever adds holds, so it may run any number of times. One query reads each
     record with its chain predecessor, its station's reports and its bundle;
     the rules are then asked in Python, and one more query finds voting codes
-    used twice.
+    used twice. With `rules_asked` the merge has found every new record clean
+    by `is_clean` already (`any_code`: whether one carries a code), so only
+    codes used twice are looked for.
     """
     earlier = aliased(Record)
     candidates = (
@@ -821,14 +831,10 @@ def find_holds(package: packages.ElectionPackage, device_id: str | None = None, 
     opens, closes = _minute(package.opens), _minute(package.closes)
     codes_expected = package.check_in == "code"
     found: list[tuple[int, str, dict[str, Any]]] = []
-    any_code = False
-    for row in db.session.execute(candidates):
+    for row in () if rules_asked else db.session.execute(candidates):
         code, minute = row.code_hash, row.cast_minute
         any_code = any_code or code is not None
-        clean = ((row.before_minute is None or minute >= row.before_minute) and opens <= minute <= closes and row.compromised_at is None
-                 and (row.zero_report_at is None or minute >= row.zero_report_at) and (row.package_loaded_at is None or minute >= row.package_loaded_at)
-                 and (code in package.code_hashes if codes_expected else code is None))
-        if clean:
+        if is_clean(package, minute, code, row.before_minute, row.zero_report_at, row.package_loaded_at, row.compromised_at, opens, closes):
             continue  # the usual record: asked once, nothing to hold
         base = {"sequence": row.sequence, "cast_minute": minute}
         if row.before_minute is not None and minute < row.before_minute:
@@ -883,6 +889,14 @@ def find_holds(package: packages.ElectionPackage, device_id: str | None = None, 
     return len(new)
 
 
+def is_clean(package: packages.ElectionPackage, minute: str, code: str | None, before_minute: str | None, zero_report_at: str | None,
+             package_loaded_at: str | None, compromised_at: datetime | None, opens: str, closes: str) -> bool:
+    """No rule of `find_holds` holds this record (the usual case, so it is asked first and quickly)."""
+    return ((before_minute is None or minute >= before_minute) and opens <= minute <= closes and compromised_at is None
+            and (zero_report_at is None or minute >= zero_report_at) and (package_loaded_at is None or minute >= package_loaded_at)
+            and (code in package.code_hashes if package.check_in == "code" else code is None))
+
+
 def _is_minute(value: str) -> bool:
     try:
         fields.minute(value)
@@ -891,14 +905,29 @@ def _is_minute(value: str) -> bool:
     return True
 
 
-def _hold_in_savepoint(package: packages.ElectionPackage, device_id: str, since_sequence: int) -> None:
+def _hold_in_savepoint(package: packages.ElectionPackage, device_id: str, since_sequence: int, rules_asked: bool = False,
+                       any_code: bool = False) -> None:
     """Hold what a merge made suspicious, in the merge's own transaction (one commit a bundle); a clash with a
     parallel merge over the same holds only undoes this savepoint, and the next merge or count finds them."""
+    if rules_asked and not any_code:
+        return  # every new record is clean and none carries a code that could be used twice: nothing to hold
     try:
         with db.session.begin_nested():
-            find_holds(package, device_id, since_sequence)
+            find_holds(package, device_id, since_sequence, rules_asked, any_code)
     except IntegrityError:
         pass
+
+
+def _new_rows_clean(package: packages.ElectionPackage, device: Device, rows: list[bundles.RecordRow], before_minute: str | None) -> bool:
+    """Whether `is_clean` says so of every new record of a merge that stores one unbroken run (each one's predecessor
+    is the one before it, the first's is `before_minute`); then the merge need not read them back to find holds."""
+    opens, closes = _minute(package.opens), _minute(package.closes)
+    zero, loaded, compromised = device.zero_report_at, device.package_loaded_at, device.compromised_at
+    for row in rows:
+        if not is_clean(package, row.cast_minute, row.code_hash, before_minute, zero, loaded, compromised, opens, closes):
+            return False
+        before_minute = row.cast_minute
+    return True
 
 
 def hold_new_suspicious(device_id: str | None = None, since_sequence: int = 0) -> None:

@@ -482,6 +482,29 @@ def test_the_background_verifier_checks_what_arrived(election):
         assert office_store.totals() == {"records": 4, "devices": 1, "checked": 4, "unchecked": 0}
 
 
+def test_a_record_committed_with_a_lower_id_while_the_verifier_runs_is_still_checked_before_it_returns(election):
+    """Parallel merges may commit ids out of order: the verifier's rounds read by id onwards, and its last round reads all."""
+    station = election.station("Tensta")
+    cast(station, 4)
+    synced(election, station)
+    table = office_store.Record.__table__
+    with election.office.app_context():
+        last = dict(office_store.db.session.execute(sa.select(table).where(table.c.sequence == 4)).mappings().one())
+        late = {**last, "id": 0, "sequence": 5, "ballot_id": "f" * 32, "record_hash": "f" * 64}  # not what the device signed
+        rounds = []
+
+        def commit_a_record_with_a_lower_id(phase: str, done: int, total: int) -> None:
+            rounds.append(done)
+            if len(rounds) == 1:
+                office_store.db.session.execute(sa.insert(table).values(**late))
+                office_store.db.session.commit()
+
+        assert office_store.verify_pending(commit_a_record_with_a_lower_id) == (5, 1)
+        assert rounds == [4, 5]
+        assert office_store.totals() == {"records": 5, "devices": 1, "checked": 5, "unchecked": 0}
+        assert [(item["sequence"], item["hold"].reason) for item in office_store.held_records()] == [(5, "signature_failed")]
+
+
 # Whatever is stored, the count finishes ------------------------------------------------------
 
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
