@@ -1198,15 +1198,10 @@ def save_count(count: Count, opened: list[tuple[str, str | None, str | None]], c
         db.session.add(count)
         db.session.flush()
         for start in range(0, len(opened), INSERT_BATCH):
-            db.session.execute(
-                sa.insert(CountedBallot),
-                [
-                    {"count_id": count.id, "position": start + offset, "channel": channel, "choices": choices, "invalid_reason": reason}
-                    for offset, (channel, choices, reason) in enumerate(opened[start : start + INSERT_BATCH])
-                ],
-            )
+            insert_many(CountedBallot.__table__, ("count_id", "position", "channel", "choices", "invalid_reason"),
+                        [[count.id, start + offset, *ballot] for offset, ballot in enumerate(opened[start : start + INSERT_BATCH])], plain=True)
         for start in range(0, len(codes), INSERT_BATCH):
-            db.session.execute(sa.insert(CountedCode), [{"count_id": count.id, "code": code} for code in codes[start : start + INSERT_BATCH]])
+            insert_many(CountedCode.__table__, ("count_id", "code"), [[count.id, code] for code in codes[start : start + INSERT_BATCH]], plain=True)
     return count
 
 
