@@ -9,12 +9,13 @@ the costly part at scale, so it works on chunks that a process pool can share.
 from __future__ import annotations
 
 import json
-import secrets
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from . import envelope
@@ -77,6 +78,22 @@ def check_choices(rule: BallotRule, choices: Any, known: dict[str, Checked]) -> 
     return found[0], found[1]
 
 
+def shuffled(items: list[Any]) -> list[Any]:
+    """The items in an order drawn from the operating system's randomness: sorted by 128 random bits each
+    (a uniform permutation but for ties, about one in 10^26 for a million), far cheaper than a draw per swap."""
+    high, low = (np.frombuffer(os.urandom(8 * len(items)), dtype=np.uint64) for _ in range(2))
+    return [items[index] for index in np.lexsort((low, high))]
+
+
+def weighted_scores(rule: BallotRule, project_ids: Sequence[str], ballots: Iterable[tuple[Ballot, int]]) -> Counter[str]:
+    """`outcomes.scores` of ballots given with how many times each was cast."""
+    total: Counter[str] = Counter({project_id: 0 for project_id in project_ids})
+    for ballot, times in ballots:
+        for project_id, score in outcomes.scores(rule, project_ids, [ballot]).items():
+            total[project_id] += score * times
+    return total
+
+
 def chunks(items: Sequence[Any], size: int | None = None) -> list[Sequence[Any]]:
     size = size or CHUNK
     return [items[start : start + size] for start in range(0, len(items), size)]
@@ -104,9 +121,10 @@ def count(
             choices = None
         items.append((channel, *check_choices(rule, choices, known), None))
     total = len(items)
-    secrets.SystemRandom().shuffle(items)
+    items = shuffled(items)
 
     ballots: dict[str, Ballot] = {}
+    distinct: dict[str, Counter[str]] = {channel: Counter() for channel in CHANNELS}
     valid: dict[str, list[Ballot]] = {channel: [] for channel in CHANNELS}
     invalid: dict[str, Counter[str]] = {channel: Counter() for channel in CHANNELS}
     result = Counted(result={})
@@ -118,6 +136,7 @@ def count(
             if ballot is None:
                 ballot = ballots[text] = Ballot.from_choices(json.loads(text))
             valid[channel].append(ballot)
+            distinct[channel][text] += 1
             if code is not None:
                 result.codes.append(code)
         if progress is not None and (done % 50_000 == 0 or done == total):
@@ -133,7 +152,7 @@ def count(
         channel: {
             "valid": len(valid[channel]),
             "invalid": sum(invalid[channel].values()),
-            "scores": dict(outcomes.scores(rule, project_ids, valid[channel])),
+            "scores": dict(weighted_scores(rule, project_ids, [(ballots[text], times) for text, times in distinct[channel].items()])),
         }
         for channel in CHANNELS
     }

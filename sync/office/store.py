@@ -1009,12 +1009,11 @@ def count_inputs(package: packages.ElectionPackage) -> CountInputs:
     excluded_ballots = set(one_station)
     records = [
         row
-        for row in db.session.execute(
+        for row in db.session.connection().execute(  # rows, not ORM objects: a count reads a million
             sa.select(Record.id, Record.sealed, Record.device_id, Record.ballot_id, Record.record_hash, Record.cast_minute, Record.sequence, Record.code_hash)
             .order_by(Record.record_hash)
-            .execution_options(yield_per=5_000)
         )
-        if row.id not in undecided and row.id not in left_out and row.ballot_id not in excluded_ballots
+        if not (row.id in undecided or row.id in left_out or row.ballot_id in excluded_ballots)
     ]
     return CountInputs(
         records=records,
