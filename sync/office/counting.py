@@ -168,7 +168,8 @@ def opening_pool() -> ProcessPoolExecutor | None:
         return None
     pool = current_app.extensions.get("vallokal_openers")
     if pool is None:
-        pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"), initializer=store.die_with_parent, initargs=(os.getpid(),))
+        pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"), initializer=store.die_with_parent,
+                                   initargs=(os.getpid(), 0))
         current_app.extensions["vallokal_openers"] = pool
     return pool
 

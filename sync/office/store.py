@@ -202,10 +202,11 @@ def revoke(device_id: str, reason: str, now: datetime, compromised_at: datetime 
 VERIFIER_NICENESS = 10
 
 
-def die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int, niceness: int = VERIFIER_NICENESS) -> None:
     """In a verifier process: end when the office process ends, even if it was killed (Linux); and yield the
-    cores to ingest and pages, since the signatures it checks are background work (the count waits for them)."""
-    os.nice(VERIFIER_NICENESS)
+    cores to ingest and pages, since the signatures it checks are background work (the count waits for them).
+    The count's opening processes pass niceness 0: a count is what the clerk waits for."""
+    os.nice(niceness)
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:
