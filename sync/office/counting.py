@@ -140,7 +140,7 @@ def run(sealing_key: X25519PrivateKey, counted_by: str, now: datetime, progress:
 
 
 def open_all(sealing_key: X25519PrivateKey, election_id: str, rule: Any, rows: list[tuple], progress: Callable[[int], None]) -> list[opening.Checked]:
-    """Check, open and check again every stored record, in chunks over the cores when there are many (a process pool outside the store)."""
+    """Check each record's stored fields, open it and check the ballot, in chunks over the cores when there are many (a process pool outside the store)."""
     pieces = opening.chunks(rows)
     raw = sealing_key.private_bytes_raw()
     pool = opening_pool() if len(rows) >= PARALLEL_FROM else None
