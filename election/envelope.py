@@ -27,7 +27,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -71,27 +71,45 @@ def seal(choices: Mapping[str, Any], office_public: str, election_id: str, devic
 
 def open_sealed(sealed: str, office_key: X25519PrivateKey, election_id: str, device_id: str, ballot_id: str) -> dict[str, Any]:
     """Decrypt a sealed ballot; raises EnvelopeError if it was altered or belongs elsewhere."""
-    try:
-        raw = base64.b64decode(sealed, validate=True)
-    except (ValueError, TypeError):
-        raise EnvelopeError("sealed ballot is not base64") from None
-    if len(raw) < 1 + 32 + 12 + 16 or raw[0] != SEAL_VERSION:
-        raise EnvelopeError("sealed ballot has an unknown format")
-    ephemeral_public, nonce, ciphertext = raw[1:33], raw[33:45], raw[45:]
-    office_public = base64.b64decode(keys.public_text(office_key))
-    try:
-        ephemeral = keys.sealing_public(base64.b64encode(ephemeral_public).decode())
-        key = _derive(office_key.exchange(ephemeral), ephemeral_public, office_public)
-        plaintext = AESGCM(key).decrypt(nonce, ciphertext, _associated(election_id, device_id, ballot_id))
-    except (InvalidTag, ValueError):
-        raise EnvelopeError("sealed ballot does not open: altered, or sealed for another record or office") from None
-    try:
-        choices = json.loads(plaintext.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise EnvelopeError("sealed ballot holds no readable choices") from None
-    if not isinstance(choices, dict):
-        raise EnvelopeError("sealed ballot holds no readable choices")
-    return choices
+    return Opener(office_key, election_id).open(sealed, device_id, ballot_id)
+
+
+class Opener:
+    """Opens many sealed ballots of one election with one key: what does not change from ballot to ballot is made once."""
+
+    def __init__(self, office_key: X25519PrivateKey, election_id: str) -> None:
+        self.office_key = office_key
+        self.office_public = office_key.public_key().public_bytes_raw()
+        self.election_id = election_id
+
+    def open(self, sealed: str, device_id: str, ballot_id: str) -> dict[str, Any]:
+        """As `open_sealed`."""
+        try:
+            raw = base64.b64decode(sealed, validate=True)
+        except (ValueError, TypeError):
+            raise EnvelopeError("sealed ballot is not base64") from None
+        if len(raw) < 1 + 32 + 12 + 16 or raw[0] != SEAL_VERSION:
+            raise EnvelopeError("sealed ballot has an unknown format")
+        ephemeral_public, nonce, ciphertext = raw[1:33], raw[33:45], raw[45:]
+        try:
+            shared = self.office_key.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
+            key = _derive(shared, ephemeral_public, self.office_public)
+            plaintext = AESGCM(key).decrypt(nonce, ciphertext, self.associated(device_id, ballot_id))
+        except (InvalidTag, ValueError):
+            raise EnvelopeError("sealed ballot does not open: altered, or sealed for another record or office") from None
+        try:
+            choices = json.loads(plaintext.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise EnvelopeError("sealed ballot holds no readable choices") from None
+        if not isinstance(choices, dict):
+            raise EnvelopeError("sealed ballot holds no readable choices")
+        return choices
+
+    def associated(self, device_id: str, ballot_id: str) -> bytes:
+        """`_associated`'s bytes, written out directly when no text needs escaping (a count opens a million)."""
+        if type(device_id) is str and type(ballot_id) is str and _needs_no_escape(ballot_id + device_id + self.election_id):
+            return f'{{"ballot":"{ballot_id}","device":"{device_id}","election":"{self.election_id}"}}'.encode("ascii")
+        return _associated(self.election_id, device_id, ballot_id)
 
 
 def new_ballot_id() -> str:

@@ -9,6 +9,7 @@ later one names the earlier and every page that shows it says so.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -100,19 +101,15 @@ def run(sealing_key: X25519PrivateKey, counted_by: str, now: datetime, progress:
         **({"held": {"undecided": gathered.held_undecided, "left_out": gathered.held_left_out, "counted": gathered.held_counted}}
            if gathered.held_undecided or gathered.held_left_out or gathered.held_counted else {}),
     }))
+    rows = [(row.device_id, row.sequence, row.ballot_id, row.sealed, row.cast_minute, row.code_hash, row.record_hash) for row in gathered.records]
+    del gathered.records
+    inputs.update("".join(row[6] for row in rows).encode("utf-8"))
     per_station: Counter[str] = Counter()
+    for device_id, records in Counter(row[0] for row in rows).items():
+        per_station[gathered.stations.get(device_id, device_id)] += records
     per_day: Counter[str] = Counter()
-    records = []
-    unusable: list[str] = []
-    for row in gathered.records:
-        inputs.update(row.record_hash.encode("utf-8"))
-        per_station[gathered.stations.get(row.device_id, row.device_id)] += 1
-        per_day[_local_day(row.cast_minute, package.timezone)] += 1
-        problem = fields.record_problem(row.device_id, row.sequence, row.ballot_id, row.sealed, row.cast_minute, row.code_hash)
-        if problem is not None:
-            unusable.append(problem)
-            continue
-        records.append(opening.Sealed(row.sealed, row.device_id, row.ballot_id, row.record_hash))
+    for minute, records in Counter(row[4] for row in rows).items():
+        per_day[_local_day(minute, package.timezone)] += records
     others: list[tuple[str, str]] = []
     for sheet, choices in gathered.paper:
         inputs.update(canonical_json(["paper", sheet, choices]))
@@ -121,12 +118,12 @@ def run(sealing_key: X25519PrivateKey, counted_by: str, now: datetime, progress:
         inputs.update(canonical_json(["import", file_hash, choices]))
         others.append(("import", choices))
     input_hash = inputs.hexdigest()
-    del gathered.records
 
-    opened = open_all(sealing_key, package.id, records, lambda done: progress("opening", done, total) if progress else None)
+    station = open_all(sealing_key, package.id, package.rule, rows, lambda done: progress("opening", done, total) if progress else None)
+    del rows
     project_ids = [project.id for project in package.projects]
-    counted = opening.count(package.rule, counting_rule, project_ids, records, opened, others, progress, unusable)
-    del records, opened
+    counted = opening.count(package.rule, counting_rule, project_ids, station, others, progress)
+    del station
     result = counted.result
     result.update(
         election_id=package.id,
@@ -142,18 +139,26 @@ def run(sealing_key: X25519PrivateKey, counted_by: str, now: datetime, progress:
     return save(result, counted, counted_by, counting_rule, input_hash, now)
 
 
-def open_all(sealing_key: X25519PrivateKey, election_id: str, records: list[opening.Sealed], progress: Callable[[int], None]) -> list[Any]:
-    """Open every sealed record, in chunks over the cores when there are many (a process pool outside the store)."""
-    pieces = opening.chunks(records)
+def open_all(sealing_key: X25519PrivateKey, election_id: str, rule: Any, rows: list[tuple], progress: Callable[[int], None]) -> list[opening.Checked]:
+    """Check each record's stored fields, open it and check the ballot, in chunks over the cores when there are many (a process pool outside the store)."""
+    pieces = opening.chunks(rows)
     raw = sealing_key.private_bytes_raw()
-    pool = opening_pool() if len(records) >= PARALLEL_FROM else None
-    opened: list[Any] = []
-    results = pool.map(opening.open_chunk, [raw] * len(pieces), [election_id] * len(pieces), pieces) if pool else (
-        opening.open_chunk(raw, election_id, piece) for piece in pieces)
-    for part in results:
-        opened.extend(part)
-        progress(len(opened))
-    return opened
+    pool = opening_pool() if len(rows) >= PARALLEL_FROM else None
+    checked: list[opening.Checked] = []
+    arguments = ([raw] * len(pieces), [election_id] * len(pieces), [rule] * len(pieces), pieces)
+    for part in pool.map(check_rows, *arguments) if pool else map(check_rows, *arguments):
+        checked.extend(part)
+        progress(len(checked))
+    return checked
+
+
+def check_rows(private_key: bytes, election_id: str, rule: Any, rows: list[tuple]) -> list[opening.Checked]:
+    """(device id, sequence, ballot id, sealed, cast minute, code hash, record hash) rows, opened and checked in order:
+    a record whose stored fields the count cannot use is invalid with the reason, never opened."""
+    problems = [fields.record_problem(*row[:6]) for row in rows]
+    usable = [(row[3], row[0], row[2], row[6]) for row, problem in zip(rows, problems) if problem is None]
+    opened = iter(opening.open_chunk(private_key, election_id, rule, usable))
+    return [next(opened) if problem is None else (None, problem, None) for problem in problems]
 
 
 def opening_pool() -> ProcessPoolExecutor | None:
@@ -163,7 +168,8 @@ def opening_pool() -> ProcessPoolExecutor | None:
         return None
     pool = current_app.extensions.get("vallokal_openers")
     if pool is None:
-        pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"), initializer=store.die_with_parent, initargs=(os.getpid(),))
+        pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"), initializer=store.die_with_parent,
+                                   initargs=(os.getpid(), 0))
         current_app.extensions["vallokal_openers"] = pool
     return pool
 
@@ -178,6 +184,7 @@ def save(result: dict[str, Any], counted: opening.Counted, counted_by: str, coun
     return store.save_count(count, counted.opened, sorted(counted.codes))
 
 
+@functools.lru_cache(maxsize=4096)
 def _local_day(minute: str, zone: Any) -> str:
     try:
         moment = datetime.strptime(minute, "%Y-%m-%dT%H:%MZ").replace(tzinfo=timezone.utc)

@@ -202,10 +202,11 @@ def revoke(device_id: str, reason: str, now: datetime, compromised_at: datetime 
 VERIFIER_NICENESS = 10
 
 
-def die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int, niceness: int = VERIFIER_NICENESS) -> None:
     """In a verifier process: end when the office process ends, even if it was killed (Linux); and yield the
-    cores to ingest and pages, since the signatures it checks are background work (the count waits for them)."""
-    os.nice(VERIFIER_NICENESS)
+    cores to ingest and pages, since the signatures it checks are background work (the count waits for them).
+    The count's opening processes pass niceness 0: a count is what the clerk waits for."""
+    os.nice(niceness)
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:
@@ -1038,12 +1039,11 @@ def count_inputs(package: packages.ElectionPackage) -> CountInputs:
     excluded_ballots = set(one_station)
     records = [
         row
-        for row in db.session.execute(
+        for row in db.session.connection().execute(  # rows, not ORM objects: a count reads a million
             sa.select(Record.id, Record.sealed, Record.device_id, Record.ballot_id, Record.record_hash, Record.cast_minute, Record.sequence, Record.code_hash)
             .order_by(Record.record_hash)
-            .execution_options(yield_per=5_000)
         )
-        if row.id not in undecided and row.id not in left_out and row.ballot_id not in excluded_ballots
+        if not (row.id in undecided or row.id in left_out or row.ballot_id in excluded_ballots)
     ]
     return CountInputs(
         records=records,
@@ -1227,15 +1227,10 @@ def save_count(count: Count, opened: list[tuple[str, str | None, str | None]], c
         db.session.add(count)
         db.session.flush()
         for start in range(0, len(opened), INSERT_BATCH):
-            db.session.execute(
-                sa.insert(CountedBallot),
-                [
-                    {"count_id": count.id, "position": start + offset, "channel": channel, "choices": choices, "invalid_reason": reason}
-                    for offset, (channel, choices, reason) in enumerate(opened[start : start + INSERT_BATCH])
-                ],
-            )
+            insert_many(CountedBallot.__table__, ("count_id", "position", "channel", "choices", "invalid_reason"),
+                        [[count.id, start + offset, *ballot] for offset, ballot in enumerate(opened[start : start + INSERT_BATCH])], plain=True)
         for start in range(0, len(codes), INSERT_BATCH):
-            db.session.execute(sa.insert(CountedCode), [{"count_id": count.id, "code": code} for code in codes[start : start + INSERT_BATCH]])
+            insert_many(CountedCode.__table__, ("count_id", "code"), [[count.id, code] for code in codes[start : start + INSERT_BATCH]], plain=True)
     return count
 
 

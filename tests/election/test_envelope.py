@@ -156,3 +156,19 @@ def test_a_records_canonical_bytes_written_directly_are_those_of_canonical_json(
     election_id, device_id, ballot_id, sealed, previous_hash, minute = texts
     record = BallotRecord(election_id, device_id, sequence, ballot_id, sealed, previous_hash, minute, code_hash)
     assert record.canonical() == canonical_json(record.body(), checked=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(election=st.text(max_size=12), device=st.text(max_size=12), ballot=st.text(max_size=40))
+def test_the_opener_binds_a_ballot_to_the_same_bytes_as_sealing_does(office, election, device, ballot):
+    assert envelope.Opener(office, election).associated(device, ballot) == envelope._associated(election, device, ballot)
+
+
+def test_one_opener_opens_many_ballots_and_refuses_each_one_moved(office):
+    opener = envelope.Opener(office, "e1")
+    sealed = [seal(office, {"selected": [f"p{number}"]}, ballot=f"b{number}") for number in range(5)]
+    assert [opener.open(text, "d1", f"b{number}") for number, text in enumerate(sealed)] == [{"selected": [f"p{number}"]} for number in range(5)]
+    with pytest.raises(envelope.EnvelopeError):
+        opener.open(sealed[0], "d1", "b1")
+    with pytest.raises(envelope.EnvelopeError):
+        envelope.Opener(office, "e2").open(sealed[0], "d1", "b0")
