@@ -1013,15 +1013,22 @@ class CountInputs:
     stations: dict[str, str]
 
 
+COUNT_CHECK_ROUNDS = 3  # records may keep arriving while the count checks the last ones
+
+
 def count_inputs(package: packages.ElectionPackage) -> CountInputs:
     """Hold what is suspicious, then read what the count opens: records by hash order, paper and imported ballots.
 
     A record with any undecided hold, or one the board left out, is not read.
     A voting code used twice at one station, none of its records held, keeps
     the rule that the first cast counts; otherwise the board decides (see
-    `code_duplicates`).
+    `code_duplicates`). Only records whose own signature has been checked are
+    read: one stored after the last check waits for the next count.
     """
-    verify_pending()
+    for _ in range(COUNT_CHECK_ROUNDS):
+        verify_pending()
+        if not unchecked_count():
+            break
     with writing(db.session):
         find_holds(package)
     undecided = set(db.session.scalars(sa.select(HeldRecord.record_id).where(HeldRecord.decision.is_(None))))
@@ -1041,6 +1048,7 @@ def count_inputs(package: packages.ElectionPackage) -> CountInputs:
         row
         for row in db.session.connection().execute(  # rows, not ORM objects: a count reads a million
             sa.select(Record.id, Record.sealed, Record.device_id, Record.ballot_id, Record.record_hash, Record.cast_minute, Record.sequence, Record.code_hash)
+            .where(sa.select(RecordCheck.record_id).where(RecordCheck.record_id == Record.id).exists())
             .order_by(Record.record_hash)
         )
         if not (row.id in undecided or row.id in left_out or row.ballot_id in excluded_ballots)

@@ -188,6 +188,19 @@ def test_a_stored_record_the_count_cannot_use_is_counted_invalid_with_its_reason
     assert result["channels"]["station"]["invalid"] == 1
 
 
+def test_a_record_stored_after_the_counts_signature_check_is_not_opened_unchecked(election, sealing_key, monkeypatch):
+    station = election.station()
+    store_unchecked(election, station, good_row(station, 2))
+    with election.office.app_context():
+        office_store.verify_pending()
+        office_store.db.session.execute(sa.delete(RecordCheck).where(RecordCheck.record_id == sa.select(sa.func.max(Record.id)).scalar_subquery()))
+        office_store.db.session.commit()
+        monkeypatch.setattr(office_store, "verify_pending", lambda progress=None: (0, 0))  # it arrived just after the last check
+        result = counting.outcome(counting.run(sealing_key, "test", now()))
+        assert result["received"] == 1 and result["valid"] == 1
+        assert office_store.totals()["unchecked"] == 1
+
+
 @pytest.mark.parametrize("device_id, station_name", [("dev\x00x", "Tensta"), ("dev-ok", "Tensta\x00"), ("../dev", "Tensta"), ("dev-ok", "x" * 5_000)])
 def test_an_enrolment_request_with_fields_out_of_shape_is_refused(election, device_id, station_name):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
