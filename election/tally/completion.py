@@ -80,7 +80,7 @@ def run(arrays: Arrays, share: float) -> Run:
 
 # Below these sizes the exact code (`mes`) is quicker than loading the compiled kernel (about 0.35 s of CPU):
 # plain equal shares costs it about 0.3 µs per distinct ballot and project, the completion far more.
-EXACT_PLAIN_UP_TO = 500_000
+EXACT_PLAIN_UP_TO = 2_000_000  # the exact code costs about 0.35 µs per ballot and project; loading Numba and a first float run about 0.8 s
 EXACT_COMPLETION_UP_TO = 64
 
 
