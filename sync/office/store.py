@@ -184,14 +184,14 @@ def revoke(device_id: str, reason: str, now: datetime, compromised_at: datetime 
     With a stated compromise time, every record of the device cast or received
     since then is held for the board.
     """
-    device = db.session.get(Device, device_id)
-    if device is None:
-        raise LookupError(f"no device {device_id}")
-    if device.revoked_at is None:
-        device.revoked_at, device.revoke_reason = now, reason
-    if compromised_at is not None and (device.compromised_at is None or compromised_at < as_utc(device.compromised_at)):
-        device.compromised_at = compromised_at
-    db.session.commit()
+    with writing(db.session):
+        device = db.session.get(Device, device_id)
+        if device is None:
+            raise LookupError(f"no device {device_id}")
+        if device.revoked_at is None:
+            device.revoked_at, device.revoke_reason = now, reason
+        if compromised_at is not None and (device.compromised_at is None or compromised_at < as_utc(device.compromised_at)):
+            device.compromised_at = compromised_at
     if compromised_at is not None:
         hold_new_suspicious()
 
@@ -694,16 +694,17 @@ def add_user(username: str, password: str, reset: bool = False, by: str = "comma
     """Add a clerk; an existing clerk's password changes only with `reset`, and the reset is in the audit log."""
     if len(password) < 12:
         raise ValueError("a password has at least 12 characters")
-    existing = db.session.scalar(sa.select(OfficeUser).where(OfficeUser.username == username))
-    if existing is None:
-        db.session.add(OfficeUser(username=username, password_hash=passwords.hash_secret(password), failed_attempts=0))
-        audit("add_user", by, user=username)
-    elif not reset:
-        raise UserExists(f"{username} exists already; to give them a new password, say so explicitly (--reset-password)")
-    else:
-        existing.password_hash, existing.failed_attempts, existing.locked_until = passwords.hash_secret(password), 0, None
-        audit("reset_password", by, user=username)
-    db.session.commit()
+    password_hash = passwords.hash_secret(password)
+    with writing(db.session):  # read and write in one write transaction: the verifier may commit in between
+        existing = db.session.scalar(sa.select(OfficeUser).where(OfficeUser.username == username))
+        if existing is None:
+            db.session.add(OfficeUser(username=username, password_hash=password_hash, failed_attempts=0))
+            audit("add_user", by, user=username)
+        elif not reset:
+            raise UserExists(f"{username} exists already; to give them a new password, say so explicitly (--reset-password)")
+        else:
+            existing.password_hash, existing.failed_attempts, existing.locked_until = password_hash, 0, None
+            audit("reset_password", by, user=username)
 
 
 REHEARSAL_PASSWORD = "rehearsal only, not secret"
