@@ -116,14 +116,14 @@ def load_package(file: bytes) -> packages.ElectionPackage:
             "$.keys.office_signing: the package does not name this office's signing key "
             f"({keys.fingerprint(keys.public_text(office_key))}); stations could not trust its answers"
         )
-    row = db.session.get(Election, 1)
-    if row is not None and row.sha256 != signed.package.hash and db.session.scalar(sa.select(sa.func.count()).select_from(Record)):
-        raise packages.PackageError(f"package: records of election {row.election_id} are already stored")
-    if row is None:
-        db.session.add(Election(id=1, election_id=signed.package.id, sha256=signed.package.hash, file=file))
-    else:
-        row.election_id, row.sha256, row.file = signed.package.id, signed.package.hash, file
-    db.session.commit()
+    with writing(db.session):
+        row = db.session.get(Election, 1)
+        if row is not None and row.sha256 != signed.package.hash and db.session.scalar(sa.select(sa.func.count()).select_from(Record)):
+            raise packages.PackageError(f"package: records of election {row.election_id} are already stored")
+        if row is None:
+            db.session.add(Election(id=1, election_id=signed.package.id, sha256=signed.package.hash, file=file))
+        else:
+            row.election_id, row.sha256, row.file = signed.package.id, signed.package.hash, file
     g.pop("office_package", None)
     return signed.package
 
@@ -154,27 +154,27 @@ def enrol(request_document: Any, authority_key: Ed25519PrivateKey, now: datetime
         raise certificates.CertificateError(str(error)) from None
     if request["election_id"] != package.id:
         raise certificates.CertificateError(f"enrolment request: for election {request['election_id']}, this office runs {package.id}")
-    existing = db.session.get(Device, request["device_id"])
-    if existing is not None and existing.public_key != request["public_key"]:
-        raise certificates.CertificateError(f"enrolment request: device {request['device_id']} is enrolled with another key")
-    if existing is not None and existing.revoked_at is not None:
-        raise certificates.CertificateError(f"enrolment request: device {request['device_id']} is revoked")
-    issued = certificates.issue(request, authority_key, now - timedelta(days=1), now + timedelta(days=days))
-    if existing is None:
-        db.session.add(
-            Device(
-                device_id=request["device_id"],
-                station_name=request["station_name"],
-                public_key=request["public_key"],
-                certificate=json.dumps(issued, sort_keys=True),
-                enrolled_at=now,
-                high_water=0,
-                received=0,
+    with writing(db.session):
+        existing = db.session.get(Device, request["device_id"])
+        if existing is not None and existing.public_key != request["public_key"]:
+            raise certificates.CertificateError(f"enrolment request: device {request['device_id']} is enrolled with another key")
+        if existing is not None and existing.revoked_at is not None:
+            raise certificates.CertificateError(f"enrolment request: device {request['device_id']} is revoked")
+        issued = certificates.issue(request, authority_key, now - timedelta(days=1), now + timedelta(days=days))
+        if existing is None:
+            db.session.add(
+                Device(
+                    device_id=request["device_id"],
+                    station_name=request["station_name"],
+                    public_key=request["public_key"],
+                    certificate=json.dumps(issued, sort_keys=True),
+                    enrolled_at=now,
+                    high_water=0,
+                    received=0,
+                )
             )
-        )
-    else:
-        existing.certificate, existing.station_name = json.dumps(issued, sort_keys=True), request["station_name"]
-    db.session.commit()
+        else:
+            existing.certificate, existing.station_name = json.dumps(issued, sort_keys=True), request["station_name"]
     return issued
 
 
@@ -751,14 +751,14 @@ def try_login(username: str, password: str, now: datetime) -> LoginResult:
         return LoginResult(False)
     if passwords.check_secret(password, user.password_hash):
         if user.failed_attempts or user.locked_until is not None:
-            user.failed_attempts, user.locked_until = 0, None
-            db.session.commit()
+            with writing(db.session):
+                user.failed_attempts, user.locked_until = 0, None
         return LoginResult(True)
-    user.failed_attempts += 1
-    lock = passwords.lock_for(user.failed_attempts)
-    if lock is not None:
-        user.locked_until = now + lock
-    db.session.commit()
+    with writing(db.session):  # the row is read again inside the write transaction
+        user.failed_attempts += 1
+        lock = passwords.lock_for(user.failed_attempts)
+        if lock is not None:
+            user.locked_until = now + lock
     return LoginResult(False, now + lock if lock else None)
 
 

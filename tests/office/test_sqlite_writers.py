@@ -40,3 +40,13 @@ def test_a_device_is_revoked_after_another_connection_wrote(sqlite_office):
     another_connection_writes()
     office_store.revoke("dev-1", "stolen", now())
     assert office_store.db.session.get(Device, "dev-1").revoked_at is not None
+
+
+def test_a_wrong_password_is_counted_after_another_connection_wrote(sqlite_office):
+    office_store.db.session.rollback()
+    office_store.add_user("anna", PASSWORD)
+    office_store.db.session.scalar(sa.select(sa.func.count()).select_from(Record))
+    another_connection_writes()
+    assert not office_store.try_login("anna", "not the password at all", now()).accepted
+    assert office_store.try_login("anna", PASSWORD, now()).accepted
+
