@@ -33,6 +33,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from office_ingest import _process_cpu  # the bench's neighbour, run from this folder
 from vallokal.election import certificate, envelope, keys, package as packages
 from vallokal.sync.office import counting, create_app, prepare, signing_key, store
 from vallokal.sync.office.models import Bundle, Device, Record, RecordCheck
@@ -175,14 +176,6 @@ def count(app, sealing: X25519PrivateKey, ballots: int) -> dict:
 def _own_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def _process_cpu(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _load() -> str:
