@@ -20,15 +20,15 @@ def random_approvals(voters: int, projects: int, budget: int, seed: int) -> prof
     return profiles.approval_profile([f"p{number}" for number in range(projects)], costs, Fraction(budget), rows)
 
 
-def counting_runs(monkeypatch) -> list[int]:
+def counting_runs(monkeypatch, kernel_function: str = "run_tracked") -> list[int]:
     calls: list[int] = []
-    original = kernel.run_tracked
+    original = getattr(kernel, kernel_function)
 
     def counted(*arguments):
         calls.append(1)
         return original(*arguments)
 
-    monkeypatch.setattr(kernel, "run_tracked", counted)
+    monkeypatch.setattr(kernel, kernel_function, counted)
     return calls
 
 
@@ -89,14 +89,7 @@ def test_a_thousand_voters_and_a_budget_of_a_hundred_million_take_a_few_bounded_
     """Budget ÷ voters of 100,000 units: stepping one run per unit, or per change of purchase order, took 7 s here."""
     profile = random_approvals(1_000, 60, 10**8, seed=5)
     completion.float_completed(profile)
-    calls: list[int] = []
-    original = kernel.bounded_run
-
-    def counted(*arguments):
-        calls.append(1)
-        return original(*arguments)
-
-    monkeypatch.setattr(kernel, "bounded_run", counted)
+    calls = counting_runs(monkeypatch, "bounded_run")
     outcome = completion.float_completed(profile)
     assert 0 < len(calls) < 200
     assert outcome == completion.float_completed(profile, by_ranges=False)
