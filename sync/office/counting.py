@@ -9,7 +9,6 @@ later one names the earlier and every page that shows it says so.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import multiprocessing
@@ -184,7 +183,6 @@ def save(result: dict[str, Any], counted: opening.Counted, counted_by: str, coun
     return store.save_count(count, counted.opened, sorted(counted.codes))
 
 
-@functools.lru_cache(maxsize=4096)
 def _local_day(minute: str, zone: Any) -> str:
     try:
         moment = datetime.strptime(minute, "%Y-%m-%dT%H:%MZ").replace(tzinfo=timezone.utc)
