@@ -146,7 +146,7 @@ def main() -> None:
     arguments = parser.parse_args()
     rules = ([] if arguments.only_completed else PLAIN) + (["mes-completed"] if arguments.completed else [])
     totals = {name: [0.0, 0.0, 0, 0] for name in rules}
-    judged: list[tuple[str, str, float, float, float]] = []
+    judged: list[tuple[str, str, float, float, float, bool]] = []
     for path in sample(arguments.folder, arguments.sample):
         if arguments.only and not any(name in path.name for name in arguments.only):
             continue
@@ -162,7 +162,7 @@ def main() -> None:
             theirs, reference_seconds = reference_timed(path, rule, vote_type, arguments.timeout)
             if theirs is None:
                 cells.append(f"{ours_text}/>{arguments.timeout:.0f}s x>{arguments.timeout / ours_seconds:.0f}")
-                judged.append((path.stem, rule, ours_seconds, command_seconds, float("inf")))
+                judged.append((path.stem, rule, ours_seconds, command_seconds, arguments.timeout, True))
                 continue
             agree = ours == theirs
             totals[rule][0] += ours_seconds
@@ -171,7 +171,7 @@ def main() -> None:
             totals[rule][3] += 1
             ratio = reference_seconds / max(ours_seconds, 1e-6)
             if reference_seconds > arguments.slow:
-                judged.append((path.stem, rule, ours_seconds, command_seconds, reference_seconds))
+                judged.append((path.stem, rule, ours_seconds, command_seconds, reference_seconds, False))
             cells.append(f"{ours_text}/{reference_seconds:.3f}s x{ratio:.0f}{'' if agree else ' DIFFERENT'}")
         print(f"{path.stem[:45]:45s} {vote_type[:4]} {path.stat().st_size / 1e6:5.2f}MB " + " | ".join(cells), flush=True)
     print("each cell: ours in process / our whole command (its CPU seconds) / the reference in process (s), and the ratio in process")
@@ -182,7 +182,10 @@ def main() -> None:
     if judged:
         lowest = min(judged, key=lambda row: row[4] / row[2])
         slowest = max(judged, key=lambda row: row[3])
-        print(f"where the reference needs more than {arguments.slow:.0f} s ({len(judged)} counts): smallest ratio {lowest[4] / lowest[2]:.0f} "
+        bound = f"{lowest[4] / lowest[2]:.0f}"
+        if lowest[5]:
+            bound = f"> {bound} (a lower bound: the reference was stopped at {arguments.timeout:.0f} s)"
+        print(f"where the reference needs more than {arguments.slow:.0f} s ({len(judged)} counts): smallest ratio {bound} "
               f"({lowest[0][:40]}, {lowest[1]}; target 100), slowest whole command {slowest[3]:.2f} s ({slowest[0][:40]}, {slowest[1]}; target 1 s)")
 
 
