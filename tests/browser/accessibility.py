@@ -18,10 +18,19 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def choose_display(page: Page, url: str, language: str, text_size: str = "normal", contrast: str = "default") -> None:
-    """What a voter sets with the buttons on the welcome page, sent the same way."""
+    """What a voter sets with the buttons on the welcome page, sent the same way, from the page itself: a request
+    from Playwright's own client could read the cookie jar before the browser has stored the page's session cookie,
+    and then be refused for a missing CSRF token."""
     page.goto(url + "/")
-    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
-    page.request.post(url + "/settings", form={"csrf_token": token, "language": language, "text_size": text_size, "contrast": contrast, "next": "/"})
+    status = page.evaluate(
+        """async (choice) => {
+             const body = new URLSearchParams(choice);
+             body.set("csrf_token", document.querySelector("input[name=csrf_token]").value);
+             const answer = await fetch("/settings", { method: "POST", body: body, credentials: "same-origin" });
+             return answer.status; }""",
+        {"language": language, "text_size": text_size, "contrast": contrast, "next": "/"},
+    )
+    assert status == 200, f"/settings answered {status} to {language}, {text_size}, {contrast}"
 
 
 def multilingual(document: dict[str, Any]) -> dict[str, Any]:

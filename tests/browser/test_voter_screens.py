@@ -219,6 +219,7 @@ def test_the_fallback_note_stays_inside_its_label(live_station, page: Page) -> N
     app, url = live_station
     choose_display(page, url, "fi")
     check_in(page, url)
+    assert page.locator("html").get_attribute("lang") == "fi"
     label = page.locator("label[for=choose-bankar]")
     assert label.evaluate("(label) => getComputedStyle(label).display") != "flex"
     assert label.locator("bdi").count() >= 1
