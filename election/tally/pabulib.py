@@ -289,19 +289,24 @@ def _merged_votes(lines: list[str], first_line: int, header: list[str]) -> tuple
         chunk = lines[start : start + BULK_ROWS]
         if set(map(_COUNT_CELLS, chunk)) != {width - 1}:
             return None
-        cells = ";".join(chunk).split(";")
-        if not set(SECTIONS).isdisjoint(map(str.lower, set(map(str.strip, cells[0::width])))):
+        text = ";".join(chunk)
+        cells = text.split(";")
+        # A cell that lowers to a section name leaves its letters in the lowered text: only then look cell by cell.
+        lowered = text.lower()
+        named = any(section in lowered for section in SECTIONS)
+        if named and not set(SECTIONS).isdisjoint(map(str.lower, set(map(str.strip, cells[0::width])))):
             return None
         voter_ids += map(str.strip, cells[voter::width])
         keys += cells[vote::width] if points is None else map("\n".join, zip(cells[vote::width], cells[points::width]))
     distinct = set(voter_ids)
     if len(distinct) < len(voter_ids) or "" in distinct:
         return None
-    counts = Counter(keys)
-    first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
-    rows = list(map(first.__getitem__, counts))
-    vote_cells, point_cells = (list(counts), [""] * len(counts)) if points is None else (
-        list(map(list, zip(*map(methodcaller("split", "\n"), counts)))) or [[], []]
+    # Each distinct key keeps its first row; counting rows by their key's first row counts the key, in the same order.
+    first: dict[str, int] = {}
+    counts = Counter(map(first.setdefault, keys, range(len(keys))))
+    rows = list(first.values())
+    vote_cells, point_cells = (list(first), [""] * len(first)) if points is None else (
+        list(map(list, zip(*map(methodcaller("split", "\n"), first)))) or [[], []]
     )
     return vote_cells, point_cells, list(counts.values()), [first_line + row for row in rows], list(map(voter_ids.__getitem__, rows))
 

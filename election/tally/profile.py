@@ -83,7 +83,7 @@ def from_pabulib(election: Election) -> ApprovalProfile:
         rank = np.empty_like(by_first)
         rank[by_first] = np.arange(len(by_first))
         merged = np.bincount(rank[inverse.reshape(-1)], weights=weights, minlength=len(first)).round().astype(np.int64)
-        rows = np.unpackbits(packed[first[by_first]], axis=1, count=len(project_ids)).astype(bool)
+        rows = np.unpackbits(packed[first[by_first]], axis=1, count=len(project_ids)).view(bool)  # 0 and 1 bytes: bools without a copy
     else:
         merged = np.array([weights.sum()] if len(weights) else [], dtype=np.int64)
         rows = np.zeros((len(merged), len(project_ids)), dtype=bool)
