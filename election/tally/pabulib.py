@@ -13,7 +13,9 @@ tens of thousands of ballots a rule has to look at, without an object per voter.
 A file without quotes is split on `;` directly, which is several times quicker
 than the csv module and reads the same cells; merged, a plain VOTES section is
 counted and checked in bulk (C loops over the whole section), and only a section
-that fails a bulk check is read row by row, where each check names its line.
+that fails a bulk check is read row by row, where each check names its line. Such a
+section's distinct ballots stay columns (`Election.ballots`), which the profile reads;
+their Vote objects are made only if asked for.
 """
 
 from __future__ import annotations
