@@ -25,7 +25,7 @@ import numpy as np
 from gmpy2 import mpq
 
 from . import mes
-from .profile import ApprovalProfile, weighted_counts
+from .profile import ApprovalProfile
 
 MARGIN = 1e-8
 
@@ -37,33 +37,50 @@ class Run(NamedTuple):
 
 
 class Arrays:
-    """The profile as float arrays, for projects that cost something and have supporters."""
+    """The profile as float arrays, for projects that cost something and have supporters.
+
+    Built from the approvals' nonzero entries (ballot by ballot), not from the dense matrix:
+    per project its supporters in ballot order (`indptr`, `indices`), and which projects share one.
+    """
 
     def __init__(self, profile: ApprovalProfile, satisfaction: str) -> None:
-        counts = weighted_counts(profile.approvals, profile.weights)
+        ballots, projects = np.nonzero(profile.approvals)
+        counts = np.bincount(projects, weights=profile.weights[ballots], minlength=len(profile.costs)).round()
         costs = np.array([float(cost) for cost in profile.costs])
         self.free = [index for index in range(len(costs)) if counts[index] > 0 and profile.costs[index] == 0]
         self.columns = np.array([index for index in range(len(costs)) if counts[index] > 0 and profile.costs[index] > 0], dtype=np.int64)
-        self.approvals = profile.approvals[:, self.columns]
         self.weights = profile.weights.astype(np.float64)
         self.costs = costs[self.columns]
         self.utility = self.costs if satisfaction == "cost" else np.ones(len(self.columns))
-        project_of, self.indices = np.nonzero(np.ascontiguousarray(self.approvals.T))
+        position = np.full(len(costs), -1, dtype=np.int64)
+        position[self.columns] = np.arange(len(self.columns))
+        kept = position[projects] >= 0
+        ballots, local = ballots[kept], position[projects[kept]]
+        by_project = np.argsort(local, kind="stable")
+        project_of, self.indices = local[by_project], ballots[by_project]
         self.indptr = np.searchsorted(project_of, np.arange(len(self.columns) + 1)).astype(np.int64)
         self.support = np.bincount(project_of, weights=self.weights[self.indices], minlength=len(self.columns))
-        self.overlap = _overlap(self.approvals, self.indptr, self.indices)
+        self.overlap = _overlap(ballots, local, len(self.columns))
 
 
-def _overlap(approvals: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """Which pairs of projects share a supporter: per project, OR of its supporters' ballots as bits (far cheaper than a matrix product)."""
-    projects = approvals.shape[1]
-    if len(indices) == 0:
-        return np.zeros((projects, projects), dtype=bool)
-    packed = np.packbits(approvals, axis=1)
-    present = np.nonzero(np.diff(indptr))[0]
-    merged = np.zeros((projects, packed.shape[1]), dtype=np.uint8)
-    merged[present] = np.bitwise_or.reduceat(packed[indices], indptr[present], axis=0)
-    return np.unpackbits(merged, axis=1, count=projects).astype(bool)
+def _overlap(ballots: np.ndarray, projects: np.ndarray, count: int) -> np.ndarray:
+    """Which pairs of projects share a supporter, from the (ballot, project) entries in ballot order:
+    each entry paired with the one `step` places on in the same ballot, for every step a ballot is long
+    (work of the pairs within ballots, memory of the entries; far cheaper than a matrix product)."""
+    overlap = np.zeros(count * count, dtype=bool)
+    if len(ballots) == 0:
+        return overlap.reshape(count, count)
+    starts = np.flatnonzero(np.concatenate(([True], ballots[1:] != ballots[:-1])))
+    ends = np.repeat(np.append(starts[1:], len(ballots)), np.diff(np.append(starts, len(ballots))))
+    left = np.arange(len(ballots))
+    step = 0
+    while len(left):
+        one, other = projects[left], projects[left + step]
+        overlap[one * count + other] = True
+        overlap[other * count + one] = True
+        step += 1
+        left = left[left + step < ends[left]]
+    return overlap.reshape(count, count)
 
 
 def run(arrays: Arrays, share: float) -> Run:

@@ -13,7 +13,9 @@ tens of thousands of ballots a rule has to look at, without an object per voter.
 A file without quotes is split on `;` directly, which is several times quicker
 than the csv module and reads the same cells; merged, a plain VOTES section is
 counted and checked in bulk (C loops over the whole section), and only a section
-that fails a bulk check is read row by row, where each check names its line.
+that fails a bulk check is read row by row, where each check names its line. Such a
+section's distinct ballots stay columns (`Election.ballots`), which the profile reads;
+their Vote objects are made only if asked for.
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import partial
-from itertools import chain, repeat
-from operator import itemgetter, methodcaller
+from itertools import islice
+from operator import methodcaller
 
 SECTIONS = ("meta", "projects", "votes")
 VOTE_TYPES = ("approval", "cumulative", "ordinal", "scoring", "choose-1")
@@ -45,6 +46,26 @@ class Vote:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class Ballots:
+    """Distinct ballots as columns, for counting without an object per ballot: each one's first
+    voter and vote cell, every chosen project in one list (`lengths` per ballot), points likewise
+    (None if no ballot has points)."""
+
+    voter_ids: list[str]
+    vote_cells: list[str]
+    projects: list[str]
+    lengths: list[int]
+    points: list[int] | None
+
+    def votes(self) -> list[Vote]:
+        chosen = map(tuple, map(_SPLIT_ITEMS, self.vote_cells))
+        if self.points is None:
+            return list(map(Vote, self.voter_ids, chosen))
+        points = iter(self.points)
+        return [Vote(voter_id, projects, tuple(islice(points, len(projects)))) for voter_id, projects in zip(self.voter_ids, chosen)]
+
+
 @dataclass
 class Election:
     meta: dict[str, str]
@@ -55,6 +76,8 @@ class Election:
     vote_columns: list[str] = field(default_factory=list)
     # With `read(..., merge=True)`: how many voters cast each of `votes` (its voter_id is the first of them).
     weights: list[int] | None = None
+    # With `read(..., merge=True)` and plain cells: the votes as columns, `votes` made from them when first asked.
+    ballots: Ballots | None = field(default=None, repr=False, compare=False)
 
     def weight(self, position: int) -> int:
         return 1 if self.weights is None else self.weights[position]
@@ -69,6 +92,22 @@ class Election:
 
     def cost(self, project_id: str) -> Fraction:
         return parse_money(self.projects[project_id]["cost"], f"cost of project {project_id}")
+
+
+def _votes(election: Election) -> list[Vote]:
+    if election._votes is None:
+        election._votes = election.ballots.votes()
+    return election._votes
+
+
+def _set_votes(election: Election, votes: list[Vote] | None) -> None:
+    election._votes = votes
+
+
+# `votes` is made from `ballots` only when someone asks for it: a merged count of 100,000 voters
+# needs the columns, not some 80,000 Vote objects (0.1-0.2 s).
+Election._votes = None
+Election.votes = property(_votes, _set_votes, doc="The votes (with `ballots`: made from them when first asked).")
 
 
 NUMBER_DIGITS = 18
@@ -174,12 +213,13 @@ def _read(data: bytes | str, merge: bool) -> Election:
                 votes.append(_vote(cells, line, projects, seen_voters))
     except csv.Error as error:
         raise PabulibError(f"line {line + 1}: {error}") from None
-    weights = None
+    weights = ballots = None
     if merge:
         vote_cells, point_cells, weights, first_lines, voter_ids = bulk[0] if bulk else (
             [key[0] for key in merged], [key[1] for key in merged], *([entry[column] for entry in merged.values()] for column in range(3))
         )
-        votes = _distinct_votes(vote_cells, point_cells, first_lines, voter_ids, projects)
+        distinct = _distinct_votes(vote_cells, point_cells, first_lines, voter_ids, projects)
+        votes, ballots = (None, distinct) if isinstance(distinct, Ballots) else (distinct, None)
     if "budget" not in meta:
         raise PabulibError("line ?: META has no budget")
     parse_money(meta["budget"], "META budget")
@@ -188,12 +228,14 @@ def _read(data: bytes | str, merge: bool) -> Election:
     vote_type = meta.get("vote_type", "approval")
     if vote_type not in VOTE_TYPES:
         raise PabulibError(f"line ?: unknown vote_type {vote_type!r}")
-    return Election(meta, projects, votes, meta_order, project_columns, vote_columns, weights)
+    return Election(meta, projects, votes, meta_order, project_columns, vote_columns, weights, ballots)
 
 
 _VOTES_LINE = re.compile(r"^[ \t]*votes[ \t;\r]*$", re.MULTILINE | re.IGNORECASE)
 _SPLIT_CELLS = methodcaller("split", ";")
 _SPLIT_ITEMS = methodcaller("split", ",")
+_COUNT_CELLS = methodcaller("count", ";")
+_COUNT_ITEMS = methodcaller("count", ",")
 BULK_ROWS = 1 << 17
 
 
@@ -241,46 +283,55 @@ def _merged_votes(lines: list[str], first_line: int, header: list[str]) -> tuple
     that could be a section name; the checks of each distinct ballot follow in `_distinct_votes`.
     """
     width = len(header)
-    voter, vote = itemgetter(header.index("voter_id")), itemgetter(header.index("vote"))
-    points = itemgetter(header.index("points")) if "points" in header else None
+    voter, vote = header.index("voter_id"), header.index("vote")
+    points = header.index("points") if "points" in header else None
     keys: list[str] = []
     voter_ids: list[str] = []
     for start in range(0, len(lines), BULK_ROWS):
-        cells = list(map(_SPLIT_CELLS, lines[start : start + BULK_ROWS]))
-        if set(map(len, cells)) != {width} or not set(SECTIONS).isdisjoint(map(str.lower, map(str.strip, map(itemgetter(0), cells)))):
+        chunk = lines[start : start + BULK_ROWS]
+        if set(map(_COUNT_CELLS, chunk)) != {width - 1}:
             return None
-        voter_ids += map(str.strip, map(voter, cells))
-        keys += map(vote, cells) if points is None else map("\n".join, zip(map(vote, cells), map(points, cells)))
+        text = ";".join(chunk)
+        cells = text.split(";")
+        # A cell that lowers to a section name leaves its letters in the lowered text: only then look cell by cell.
+        lowered = text.lower()
+        named = any(section in lowered for section in SECTIONS)
+        if named and not set(SECTIONS).isdisjoint(map(str.lower, set(map(str.strip, cells[0::width])))):
+            return None
+        voter_ids += map(str.strip, cells[voter::width])
+        keys += cells[vote::width] if points is None else map("\n".join, zip(cells[vote::width], cells[points::width]))
     distinct = set(voter_ids)
     if len(distinct) < len(voter_ids) or "" in distinct:
         return None
-    counts = Counter(keys)
-    first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
-    rows = list(map(first.__getitem__, counts))
-    vote_cells, point_cells = (list(counts), [""] * len(counts)) if points is None else (
-        list(map(list, zip(*map(methodcaller("split", "\n"), counts)))) or [[], []]
+    # Each distinct key keeps its first row; counting rows by their key's first row counts the key, in the same order.
+    first: dict[str, int] = {}
+    counts = Counter(map(first.setdefault, keys, range(len(keys))))
+    rows = list(first.values())
+    vote_cells, point_cells = (list(first), [""] * len(first)) if points is None else (
+        list(map(list, zip(*map(methodcaller("split", "\n"), first)))) or [[], []]
     )
     return vote_cells, point_cells, list(counts.values()), [first_line + row for row in rows], list(map(voter_ids.__getitem__, rows))
 
 
 def _distinct_votes(
     vote_cells: list[str], point_cells: list[str], first_lines: list[int], voter_ids: list[str], projects: dict[str, dict[str, str]],
-) -> list[Vote]:
-    """The merged ballots as votes, checked in bulk when every cell is plain (ids without spaces,
-    whole points); else one by one by `_vote`, whose errors name the ballot's first line."""
-    chosen = list(map(tuple, map(_SPLIT_ITEMS, vote_cells)))
-    plain = projects.keys() >= set(chain.from_iterable(chosen))
-    points: list | None = None
+) -> Ballots | list[Vote]:
+    """The merged ballots, checked in bulk when every cell is plain (ids without spaces, whole
+    points) and kept as columns; else one by one by `_vote`, whose errors name the ballot's first line."""
+    items = ",".join(vote_cells).split(",") if vote_cells else []
+    plain = projects.keys() >= set(items)
+    points: list[int] | None = None
     if plain and any(point_cells):
-        items = ",".join(point_cells)
-        plain = items.isascii() and items.replace(",", "").isdigit() and max(map(len, items.split(","))) <= NUMBER_DIGITS
+        text = ",".join(point_cells)
+        plain = text.isascii() and text.replace(",", "").isdigit() and max(map(len, text.split(","))) <= NUMBER_DIGITS
         try:
-            points = list(map(tuple, map(partial(map, int), map(_SPLIT_ITEMS, point_cells)))) if plain else None
+            points = list(map(int, text.split(","))) if plain else None
         except ValueError:  # an empty item
             plain = False
-        plain = plain and list(map(len, points)) == list(map(len, chosen))
+        plain = plain and list(map(_COUNT_ITEMS, point_cells)) == list(map(_COUNT_ITEMS, vote_cells))
     if plain:
-        return list(map(Vote, voter_ids, chosen, points if points is not None else repeat(None)))
+        lengths = [count + 1 for count in map(_COUNT_ITEMS, vote_cells)]
+        return Ballots(voter_ids, vote_cells, items, lengths, points)
     return [
         _vote({"voter_id": voter_id, "vote": vote, "points": points}, line, projects, set(), extra=False)
         for vote, points, line, voter_id in zip(vote_cells, point_cells, first_lines, voter_ids)

@@ -75,7 +75,7 @@ def from_pabulib(election: Election) -> ApprovalProfile:
     project_ids = sorted(election.projects)
     ballots, columns = _entries(election, project_ids)
     weights = np.asarray(election.weights if election.weights is not None else np.ones(len(election.votes)), dtype=np.int64)
-    packed = np.zeros((len(election.votes), (len(project_ids) + 7) // 8), dtype=np.uint8)
+    packed = np.zeros((len(weights), (len(project_ids) + 7) // 8), dtype=np.uint8)
     np.bitwise_or.at(packed, (ballots, columns >> 3), (128 >> (columns & 7)).astype(np.uint8))
     if len(packed) and packed.shape[1]:
         _, first, inverse = np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).reshape(-1), return_index=True, return_inverse=True)
@@ -83,7 +83,7 @@ def from_pabulib(election: Election) -> ApprovalProfile:
         rank = np.empty_like(by_first)
         rank[by_first] = np.arange(len(by_first))
         merged = np.bincount(rank[inverse.reshape(-1)], weights=weights, minlength=len(first)).round().astype(np.int64)
-        rows = np.unpackbits(packed[first[by_first]], axis=1, count=len(project_ids)).astype(bool)
+        rows = np.unpackbits(packed[first[by_first]], axis=1, count=len(project_ids)).view(bool)  # 0 and 1 bytes: bools without a copy
     else:
         merged = np.array([weights.sum()] if len(weights) else [], dtype=np.int64)
         rows = np.zeros((len(merged), len(project_ids)), dtype=bool)
@@ -97,12 +97,25 @@ def from_pabulib(election: Election) -> ApprovalProfile:
 
 
 def _entries(election: Election, project_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Every (vote, project column) the votes name, in vote order, as two arrays."""
+    """Every (vote, project column) the votes name, in vote order, as two arrays; from the reader's columns where it kept them."""
     column = {project_id: index for index, project_id in enumerate(project_ids)}
-    chosen = list(map(attrgetter("projects"), election.votes))
-    lengths = np.fromiter(map(len, chosen), dtype=np.int64, count=len(chosen))
-    columns = np.fromiter(map(column.__getitem__, chain.from_iterable(chosen)), dtype=np.int64, count=int(lengths.sum()))
-    return np.repeat(np.arange(len(chosen)), lengths), columns
+    if election.ballots is not None:
+        chosen, lengths = election.ballots.projects, np.asarray(election.ballots.lengths, dtype=np.int64)
+    else:
+        votes = list(map(attrgetter("projects"), election.votes))
+        chosen, lengths = chain.from_iterable(votes), np.fromiter(map(len, votes), dtype=np.int64, count=len(votes))
+    columns = np.fromiter(map(column.__getitem__, chosen), dtype=np.int64, count=int(lengths.sum()))
+    return np.repeat(np.arange(len(lengths)), lengths), columns
+
+
+def _points(election: Election, count: int, kind: str) -> np.ndarray:
+    """Every vote's points in vote order (as `_entries`); a ProfileError if a vote has none."""
+    if election.ballots is not None and election.ballots.points is not None:
+        return np.asarray(election.ballots.points, dtype=np.int64)
+    missing = next((vote for vote in election.votes if vote.points is None), None)
+    if missing is not None:
+        raise ProfileError(f"voter {missing.voter_id}: a {kind} vote needs points")
+    return np.fromiter(chain.from_iterable(map(attrgetter("points"), election.votes)), dtype=np.int64, count=count)
 
 
 def scores(election: Election) -> dict[str, int]:
@@ -116,16 +129,12 @@ def scores(election: Election) -> dict[str, int]:
     """
     project_ids = sorted(election.projects)
     kind = election.vote_type
-    votes = election.votes
-    weights = np.asarray(election.weights if election.weights is not None else np.ones(len(votes)), dtype=np.int64)
     ballots, columns = _entries(election, project_ids)
+    weights = np.asarray(election.weights if election.weights is not None else np.ones(len(election.votes)), dtype=np.int64)
     if kind in ("cumulative", "scoring"):
-        missing = next((vote for vote in votes if vote.points is None), None)
-        if missing is not None:
-            raise ProfileError(f"voter {missing.voter_id}: a {kind} vote needs points")
-        points = np.fromiter(chain.from_iterable(map(attrgetter("points"), votes)), dtype=np.int64, count=len(columns))
+        points = _points(election, len(columns), kind)
     elif kind == "ordinal":
-        places = int(election.meta.get("max_length") or max(map(len, map(attrgetter("projects"), votes)), default=0))
+        places = int(election.meta.get("max_length") or (int(np.bincount(ballots).max()) if len(ballots) else 0))
         starts = np.searchsorted(ballots, ballots) if len(ballots) else ballots
         points = np.maximum(places - (np.arange(len(ballots)) - starts), 0)
     else:

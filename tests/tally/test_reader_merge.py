@@ -125,3 +125,26 @@ def test_blank_rows_spaces_and_a_section_after_the_votes_leave_the_bulk_path_wit
         assert sum(one.weights) == 30 and profiles.scores(one) == profiles.scores(pabulib.read(text))
     after = pabulib.read(text + "META\nkey;value\nextra;1\n", merge=True)
     assert after.meta["extra"] == "1" and sum(after.weights) == 30
+
+
+def test_a_section_row_as_wide_as_the_votes_leaves_the_bulk_path_however_it_is_written():
+    text = _many_votes(30)
+    for name in ("Meta", " META ", "meta"):
+        after = pabulib.read(text + f"{name};;\nkey;value;\nextra;1;\n", merge=True)
+        assert after.meta["extra"] == "1" and sum(after.weights) == 30, name
+        assert (after.votes, after.weights) == (pabulib.read(text, merge=True).votes, pabulib.read(text, merge=True).weights)
+
+
+def test_merged_votes_made_from_the_columns_are_the_votes_of_the_row_by_row_reader(monkeypatch):
+    text = _many_votes(60)
+    bulk = pabulib.read(text, merge=True)
+    assert bulk.ballots is not None
+    monkeypatch.setattr(pabulib, "_merged_votes", lambda *arguments: None)
+    by_rows = pabulib.read(text, merge=True)
+    assert (bulk.votes, bulk.weights) == (by_rows.votes, by_rows.weights)
+    assert profiles.scores(bulk) == profiles.scores(by_rows)
+    assert (profiles.from_pabulib(bulk).approvals == profiles.from_pabulib(by_rows).approvals).all()
+    first_of_each: dict = {}
+    for vote in pabulib.read(text).votes:
+        first_of_each.setdefault((vote.projects, vote.points), vote)
+    assert bulk.votes == list(first_of_each.values())
