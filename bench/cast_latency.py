@@ -15,7 +15,7 @@ the station's CPU per vote hardly does.
 Every client is a paired tablet (a one-time URL from `vallokal station pair`); with
 --tls they reach the station through Caddy, as tablets on a shared network do.
 --breakdown runs the same load four times (direct; through Caddy; through Caddy with
-Flask-Limiter's per-request check taken out; through Caddy with Flask's signed-cookie
+the PIN forms' limiter taken out, which the voter flow never reaches; through Caddy with Flask's signed-cookie
 sessions in place of the server-side ones, see serve_variant.py) and prints what the
 terminator, the limiter and the sessions each add, with the load average of each run.
 """
