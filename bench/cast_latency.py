@@ -41,7 +41,7 @@ TARGET_DIRECT_P99_MS = 50.0
 RUNS = [  # (label, through Caddy, parts swapped for no-ops)
     ("direct to waitress", False, ()),
     ("through Caddy (TLS)", True, ()),
-    ("through Caddy, no limiter check", True, ("no-limiter",)),
+    ("through Caddy, PIN forms' limit out", True, ("no-limiter",)),
     ("through Caddy, signed-cookie sessions", True, ("cookie-sessions",)),
 ]
 
@@ -121,7 +121,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="station worker threads (default: as the station chooses)")
     parser.add_argument("--tls", action="store_true", help="through Caddy terminating TLS, as tablets on the network")
     parser.add_argument("--runs", type=int, default=1, help="repeat the run, for the spread of p99 (not with --breakdown)")
-    parser.add_argument("--breakdown", action="store_true", help="four runs: direct, through Caddy, and through Caddy without the limiter "
+    parser.add_argument("--breakdown", action="store_true", help="four runs: direct, through Caddy, and through Caddy without the PIN forms' limiter "
                         "check or with cookie sessions")
     arguments = parser.parse_args()
 
@@ -136,7 +136,7 @@ def main() -> None:
                   f"{run['load'][0]:.2f} / {run['load'][1]:.2f};  {cpu_text(run)}")
         direct, caddy, no_limiter, cookies = (run for _, run in runs)
         for name, share in (("p50", "p50"), ("p99", "p99")):
-            print(f"  {name}: the terminator adds {caddy[share] - direct[share]:+.1f} ms; the limiter check "
+            print(f"  {name}: the terminator adds {caddy[share] - direct[share]:+.1f} ms; the PIN forms' limiter "
                   f"{caddy[share] - no_limiter[share]:+.1f} ms; the server-side sessions {caddy[share] - cookies[share]:+.1f} ms "
                   "(differences between runs on a shared machine: read them beside the load averages)")
         print(f"through Caddy: {verdict(caddy['p99'], TARGET_P99_MS)}; direct: {verdict(direct['p99'], TARGET_DIRECT_P99_MS)}")
