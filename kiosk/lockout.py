@@ -10,9 +10,10 @@ request (about a tenth of the station's CPU per vote) for limits only these view
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask, abort, current_app, request
 from limits import parse

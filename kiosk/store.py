@@ -12,8 +12,8 @@ import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from datetime import datetime, timedelta, timezone
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
