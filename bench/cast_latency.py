@@ -15,7 +15,7 @@ the station's CPU per vote hardly does.
 Every client is a paired tablet (a one-time URL from `vallokal station pair`); with
 --tls they reach the station through Caddy, as tablets on a shared network do.
 --breakdown runs the same load four times (direct; through Caddy; through Caddy with
-Flask-Limiter's per-request check taken out; through Caddy with Flask's signed-cookie
+the PIN forms' limiter taken out, which the voter flow never reaches; through Caddy with Flask's signed-cookie
 sessions in place of the server-side ones, see serve_variant.py) and prints what the
 terminator, the limiter and the sessions each add, with the load average of each run.
 """
@@ -41,7 +41,7 @@ TARGET_DIRECT_P99_MS = 50.0
 RUNS = [  # (label, through Caddy, parts swapped for no-ops)
     ("direct to waitress", False, ()),
     ("through Caddy (TLS)", True, ()),
-    ("through Caddy, no limiter check", True, ("no-limiter",)),
+    ("through Caddy, PIN forms' limit out", True, ("no-limiter",)),
     ("through Caddy, signed-cookie sessions", True, ("cookie-sessions",)),
 ]
 
@@ -121,7 +121,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="station worker threads (default: as the station chooses)")
     parser.add_argument("--tls", action="store_true", help="through Caddy terminating TLS, as tablets on the network")
     parser.add_argument("--runs", type=int, default=1, help="repeat the run, for the spread of p99 (not with --breakdown)")
-    parser.add_argument("--breakdown", action="store_true", help="four runs: direct, through Caddy, and through Caddy without the limiter "
+    parser.add_argument("--breakdown", action="store_true", help="four runs: direct, through Caddy, and through Caddy without the PIN forms' limiter "
                         "check or with cookie sessions")
     arguments = parser.parse_args()
 
@@ -136,7 +136,7 @@ def main() -> None:
                   f"{run['load'][0]:.2f} / {run['load'][1]:.2f};  {cpu_text(run)}")
         direct, caddy, no_limiter, cookies = (run for _, run in runs)
         for name, share in (("p50", "p50"), ("p99", "p99")):
-            print(f"  {name}: the terminator adds {caddy[share] - direct[share]:+.1f} ms; the limiter check "
+            print(f"  {name}: the terminator adds {caddy[share] - direct[share]:+.1f} ms; the PIN forms' limiter "
                   f"{caddy[share] - no_limiter[share]:+.1f} ms; the server-side sessions {caddy[share] - cookies[share]:+.1f} ms "
                   "(differences between runs on a shared machine: read them beside the load averages)")
         print(f"through Caddy: {verdict(caddy['p99'], TARGET_P99_MS)}; direct: {verdict(direct['p99'], TARGET_DIRECT_P99_MS)}")

@@ -21,6 +21,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from sqlalchemy import event
 from station_client import VALLOKAL
 from vallokal.kiosk import create_app, prepare
 
@@ -74,8 +75,10 @@ def main() -> None:
         for _ in range(20):
             tablet.vote()
         tablet.cpu.clear()
+        statements = count_statements(app)
         for _ in range(arguments.votes):
             tablet.vote()
+        statements_per_vote = statements() / arguments.votes
         unprofiled, tablet.cpu = tablet.cpu, defaultdict(list)
         profile = cProfile.Profile()
         profile.enable()
@@ -90,7 +93,27 @@ def main() -> None:
         print(f"  {page:<22} {statistics.median(values):7.2f} {statistics.median(tablet.cpu[page]):9.2f}")
     per_vote = sum(statistics.median(values) for values in unprofiled.values())
     print(f"  {'per vote (10 requests)':<22} {per_vote:7.1f} {sum(statistics.median(values) for values in tablet.cpu.values()):9.1f}")
-    pstats.Stats(profile).sort_stats(arguments.sort).print_stats(arguments.top)
+    stats = pstats.Stats(profile)
+    print(f"  SQL statements per vote {statements_per_vote:.1f} (BEGINs included); "
+          f"Python function calls per vote {stats.total_calls / arguments.votes:,.0f}")
+    stats.sort_stats(arguments.sort).print_stats(arguments.top)
+
+
+def count_statements(app):
+    """Count every statement the app's engine sends, BEGINs included; returns a reader."""
+    counted = [0]
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def statement(*_) -> None:
+        counted[0] += 1
+
+    @event.listens_for(engine, "begin")
+    def begin(*_) -> None:
+        counted[0] += 1
+
+    return lambda: counted[0]
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
     serve_variant.py DATA PORT [--threads N] [--no-limiter] [--cookie-sessions]
 
---no-limiter takes Flask-Limiter's per-request check out (the PIN forms' own limits stay);
+--no-limiter takes the PIN forms' attempt limit out (the station has no per-request limiter
+check: only those two views call `limits`, so the voter flow should show no difference);
 --cookie-sessions puts Flask's signed-cookie sessions (what the station had before
 issue 13) in place of the server-side ones. What a run with a part swapped out saves is
 what that part costs a cast.
@@ -15,7 +16,7 @@ import secrets
 from pathlib import Path
 
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from vallokal.kiosk import create_app, prepare, server
+from vallokal.kiosk import create_app, lockout, prepare, server
 
 
 class CookieSession(SecureCookieSession):
@@ -54,8 +55,8 @@ def main() -> None:
     app = create_app(data_dir=arguments.data)
     prepare(app)
     if arguments.no_limiter:
-        limiter = app.extensions["vallokal_limiter"]
-        app.before_request_funcs[None].remove(limiter._check_request_limit)
+        for endpoint in lockout.PIN_FORMS:
+            app.view_functions[endpoint] = app.view_functions[endpoint].__wrapped__
     if arguments.cookie_sessions:
         app.session_interface = CookieSessions()
     server.serve(app, "127.0.0.1", arguments.port, arguments.threads)

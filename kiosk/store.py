@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -281,7 +282,7 @@ def voting_refusal(now: datetime) -> str | None:
 
 def _refusal(package: packages.ElectionPackage, now: datetime, executor: Any) -> str | None:
     """Polls, pause, clock and voting window, read in one query."""
-    state = executor.execute(sa.select(Station.polls, Station.paused, *_clock_columns())).one()
+    state = executor.execute(_state_statement()).one()
     if state.polls != "open":
         return "polls_closed"
     if state.paused:
@@ -289,6 +290,12 @@ def _refusal(package: packages.ElectionPackage, now: datetime, executor: Any) ->
     if _clock_problem(now, state.last_minute, state.loaded_at):
         return None
     return window_refusal(package, now)
+
+
+@cache
+def _state_statement() -> sa.Select:
+    """Built once, like the other statements of every request: composing one costs more CPU than SQLite takes to run it."""
+    return sa.select(Station.polls, Station.paused, *_clock_columns())
 
 
 def _clock_columns() -> tuple[Any, Any]:
@@ -347,12 +354,17 @@ def tablet(token: str | None) -> Tablet | None:
     `current_package` then needs none of its own."""
     if not token:
         return None
-    digest = sa.select(LoadedPackage.sha256).scalar_subquery()
-    found = db.session.execute(sa.select(Tablet, digest).where(Tablet.token_hash == token_hash(token))).first()
+    found = db.session.execute(_tablet_statement(), {"token_hash": token_hash(token)}).first()
     if found is None:
         return None
     g.vallokal_package_digest = found[1]
     return found[0]
+
+
+@cache
+def _tablet_statement() -> sa.Select:
+    digest = sa.select(LoadedPackage.sha256).scalar_subquery()
+    return sa.select(Tablet, digest).where(Tablet.token_hash == sa.bindparam("token_hash"))
 
 
 def name_tablet(token: str, name: str) -> Tablet:
@@ -508,11 +520,7 @@ def _store_cast(
 ) -> str:
     """The cast's one write transaction; returns the record hash (of the earlier record for a repeated check-in)."""
     with db.engine.connect().execution_options(immediate=True) as connection, connection.begin():
-        spent = connection.scalar(
-            sa.select(BallotRecord.record_hash)
-            .join(SpentCheckIn, SpentCheckIn.sequence == BallotRecord.sequence)
-            .where(SpentCheckIn.token_hash == spent_key)
-        )
+        spent = connection.scalar(_spent_statement(), {"token_hash": spent_key})
         if spent is not None:
             return spent
         refusal = _refusal(package, now, connection)
@@ -522,9 +530,7 @@ def _store_cast(
             sa.select(BallotRecord.sequence).where(BallotRecord.code_hash == code_hash)
         ):
             raise StationError("code_used")
-        head = connection.execute(
-            sa.select(BallotRecord.sequence, BallotRecord.record_hash).order_by(BallotRecord.sequence.desc()).limit(1)
-        ).first()
+        head = connection.execute(_head_statement()).first()
         record = envelope.BallotRecord(
             election_id=package.id,
             device_id=device_id,
@@ -549,6 +555,20 @@ def _store_cast(
             _count_up(connection, package, now, counters)
         # No event for a cast: the log's microseconds and order would tie it to a moment far finer than its minute.
     return record_hash
+
+
+@cache
+def _spent_statement() -> sa.Select:
+    return (
+        sa.select(BallotRecord.record_hash)
+        .join(SpentCheckIn, SpentCheckIn.sequence == BallotRecord.sequence)
+        .where(SpentCheckIn.token_hash == sa.bindparam("token_hash"))
+    )
+
+
+@cache
+def _head_statement() -> sa.Select:
+    return sa.select(BallotRecord.sequence, BallotRecord.record_hash).order_by(BallotRecord.sequence.desc()).limit(1)
 
 
 def polling_day(package: packages.ElectionPackage, moment: datetime) -> str:

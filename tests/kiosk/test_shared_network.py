@@ -291,6 +291,16 @@ def test_pin_failures_decay_with_time(app, monkeypatch):
     assert staff_attempt(attacker, STAFF_PIN).status_code == 302
 
 
+def test_a_client_gets_thirty_pin_forms_in_fifteen_minutes_right_or_wrong(app):
+    searcher = lan_client(app, "192.0.2.65")
+    for _ in range(6):
+        for _ in range(4):
+            assert staff_attempt(searcher, "00000000").status_code == 422
+        assert staff_attempt(searcher, STAFF_PIN).status_code == 302
+    assert staff_attempt(searcher, STAFF_PIN).status_code == 429
+    assert staff_attempt(lan_client(app, "192.0.2.66"), STAFF_PIN).status_code == 302
+
+
 def test_a_pin_is_at_least_eight_digits(app):
     with app.app_context():
         with pytest.raises(ValueError):
