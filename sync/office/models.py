@@ -333,10 +333,13 @@ class AuditEntry(db.Model):
 
 
 class RecordCheck(db.Model):
-    """A record's own signature, checked by the background verifier after ingest (records themselves never change)."""
+    """A record's own signature, checked by the background verifier after ingest (records themselves never change).
+
+    No foreign key: the verifier writes only ids it has just read, records are never deleted, and on
+    PostgreSQL the key's check locked each record again (a write per record beside ingest)."""
 
     __tablename__ = "record_check"
 
-    record_id: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), ForeignKey("ballot_record.id"), primary_key=True)
+    record_id: Mapped[int] = mapped_column(BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True)
     ok: Mapped[bool]
     checked_at: Mapped[datetime] = mapped_column(default=utc_now)
