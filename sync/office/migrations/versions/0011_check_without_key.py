@@ -10,7 +10,6 @@ Revises: 0008_held_alert
 Create Date: 2026-12-01 20:10:00
 
 """
-import sqlalchemy as sa
 from alembic import op
 
 revision = '0009_check_without_key'
