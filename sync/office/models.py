@@ -71,7 +71,8 @@ class Record(db.Model):
     """A ballot record as the device signed it, stored once.
 
     No foreign keys to device and bundle: the merge stores records only for the rows it has just read or
-    written in the same transaction, none is ever deleted, and on PostgreSQL each key cost a query per record."""
+    written in the same transaction, none is ever deleted, and on PostgreSQL each key cost a query per record.
+    The hash is not a unique key of its own: the office computes it over the device id and sequence, which are."""
 
     __tablename__ = "ballot_record"
     __table_args__ = (
@@ -88,7 +89,7 @@ class Record(db.Model):
     code_hash: Mapped[str | None] = mapped_column(String(64))
     previous_hash: Mapped[str] = mapped_column(String(64))
     cast_minute: Mapped[str] = mapped_column(String(17))
-    record_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    record_hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(100))
     bundle_id: Mapped[int]
 
