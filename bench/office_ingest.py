@@ -10,7 +10,7 @@ old path that checks every record's own signature at ingest. Targets: at least
 10,000 verified ballots per second into PostgreSQL; under 400 bytes per ballot
 compressed on the wire.
 
-    .venv/bin/python bench/office_ingest.py [--devices 20] [--per-device 5000] [--postgres URL]
+    .venv/bin/python bench/office_ingest.py [--devices 20] [--per-device 5000] [--postgres URL] [--runs postgresql-new,sqlite-new]
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from vallokal.demo import PROJECTS, demo_document
 TARGET_PER_SECOND = 10_000
 TARGET_BYTES = 400
 BUNDLE_SIZE = 500
+RUNS = ("postgresql-old", "postgresql-new", "sqlite-old", "sqlite-new")
 
 
 def make_bundles(devices: int, per_device: int, document: dict, authority: Ed25519PrivateKey, now: datetime) -> list[bytes]:
@@ -185,6 +186,7 @@ def main() -> None:
     parser.add_argument("--per-device", type=int, default=5000)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--threads", type=int, default=4, help="concurrent senders, like the office server's threads")
+    parser.add_argument("--runs", default=",".join(RUNS), help="which of the runs, comma-separated (on a shared machine, one at a time)")
     arguments = parser.parse_args()
     now = datetime.now(timezone.utc)
     authority = Ed25519PrivateKey.generate()
@@ -213,8 +215,11 @@ def main() -> None:
             connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
         try:
             url = f"{arguments.postgres}?options=-csearch_path%3D{schema}"
+            chosen = arguments.runs.split(",")
             for name, database in [("PostgreSQL", url), ("SQLite", None)]:
                 for old_path in (True, False):
+                    if f"{name.lower()}-{'old' if old_path else 'new'}" not in chosen:
+                        continue
                     folder = root / ("postgresql" if database else "sqlite") / ("old" if old_path else "new")
                     folder.mkdir(parents=True, exist_ok=True)
                     (folder / "office-signing.pem").write_bytes((root / "sqlite" / "office-signing.pem").read_bytes())
