@@ -73,14 +73,27 @@ def parse(typed: str) -> Share:
     try:
         canonical = crockford.normalize(f"{index:03d}" + symbols, 3 + SHARE_SYMBOLS)[3:-1]
     except crockford.CodeError as error:
+        problem = str(error)
+        if problem == "symbol" and _check_symbol_swapped(index, symbols):
+            problem = "check"
         reason = {"symbol": "holds a character that is not on the sheet", "check": "does not pass its check: a character is mistyped or two are swapped"}
-        raise ShareError(f"share {index} {reason.get(str(error), 'is not readable')}") from None
+        raise ShareError(f"share {index} {reason.get(problem, 'is not readable')}") from None
     value = 0
     for symbol in canonical:
         value = value * 32 + crockford.ALPHABET.index(symbol)
     if value >> (SECRET_BYTES * 8):
         raise ShareError(f"share {index} is not readable: its first symbol is too large")
     return Share(index, value.to_bytes(SECRET_BYTES, "big"))
+
+
+def _check_symbol_swapped(index: int, symbols: str) -> bool:
+    """A check symbol may be one of *~$=U, which only checks use: swapped with the share's last symbol it is
+    on the sheet all the same, and the holder should hear of a swap, not of a foreign character."""
+    try:
+        crockford.normalize(f"{index:03d}" + symbols[:-2] + symbols[-1] + symbols[-2], 3 + SHARE_SYMBOLS)
+    except crockford.CodeError:
+        return False
+    return True
 
 
 def open_key(wrapped: str, shares: Iterable[Share], threshold: int) -> bytes:
