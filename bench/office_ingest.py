@@ -188,6 +188,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="concurrent senders, like the office server's threads")
     parser.add_argument("--runs", default=",".join(RUNS), help="which of the runs, comma-separated (on a shared machine, one at a time)")
     arguments = parser.parse_args()
+    if not set(arguments.runs.split(",")) <= set(RUNS):
+        parser.error(f"--runs takes some of {', '.join(RUNS)}, not {arguments.runs!r}")
     now = datetime.now(timezone.utc)
     authority = Ed25519PrivateKey.generate()
     trusted = keys.public_text(authority)
