@@ -11,11 +11,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 from cachelib import SimpleCache
-from flask import Flask, Response, current_app, request, session
+from flask import Flask, Request, Response, current_app, request, session
+from flask_session.base import ServerSideSession
 from flask_session.cachelib import CacheLibSessionInterface
 
 from . import pairing, participation
@@ -28,13 +31,90 @@ STAFF_SESSIONS = 1_000
 # The page script resets after IDLE_SECONDS + IDLE_WARNING_SECONDS; the server
 # waits this much longer, so a slow network never ends a session the screen still shows.
 SERVER_GRACE_SECONDS = 15
+# A request waits at most this long for another request of the same session (a cast takes a few milliseconds).
+LOCK_SECONDS = 10
+LOCKED = "vallokal.session_lock"
+
+
+class SessionLocks:
+    """One lock per session id, held from reading a session to storing it, so that the requests of one tablet
+    change its session one at a time and none writes back what another has just changed or ended."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, list[Any]] = {}  # id -> [lock, requests holding or waiting for it]
+
+    def acquire(self, session_id: str) -> bool:
+        """False after LOCK_SECONDS: the request then goes on unlocked rather than leave a voter waiting."""
+        with self._guard:
+            entry = self._locks.setdefault(session_id, [threading.Lock(), 0])
+            entry[1] += 1
+        if entry[0].acquire(timeout=LOCK_SECONDS):
+            return True
+        with self._guard:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._locks[session_id]
+        return False
+
+    def release(self, session_id: str) -> None:
+        with self._guard:
+            entry = self._locks[session_id]
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._locks[session_id]
+        entry[0].release()
+
+    def __len__(self) -> int:
+        return len(self._locks)
 
 
 class VoterSessionInterface(CacheLibSessionInterface):
-    """Flask-Session's cachelib interface, with `Secure` on the cookie whenever the request came over TLS."""
+    """Flask-Session's cachelib interface, changed where it would lose or revive what a voter did.
+
+    Flask-Session stores the session it read at the end of every request, changed or not: a stylesheet
+    fetched while the voter chose a language wrote the old language back, and a draft saved while the cast
+    ended the session could bring the choices back for the next person. Here a session is stored only when
+    a request changed it, the requests of one session take turns (`SessionLocks`), and static files never
+    read it. `Secure` is set on the cookie whenever the request came over TLS.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.locks = SessionLocks()
+
+    def open_session(self, app: Flask, request: Request) -> ServerSideSession:
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie or len(cookie) > 64 or request.path.startswith(f"{app.static_url_path}/"):
+            return self.session_class(sid=self._generate_sid(self.sid_length), permanent=self.permanent)
+        if self.locks.acquire(cookie):
+            request.environ[LOCKED] = cookie
+        else:
+            app.logger.warning("a request waited %s s for its session and went on without the lock", LOCK_SECONDS)
+        try:
+            return super().open_session(app, request)
+        except BaseException:
+            release_session_lock()
+            raise
+
+    def save_session(self, app: Flask, session: ServerSideSession, response: Response) -> None:
+        try:
+            super().save_session(app, session, response)
+        finally:
+            release_session_lock()
+
+    def should_set_storage(self, app: Flask, session: ServerSideSession) -> bool:
+        return session.modified
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(request.is_secure or app.config["SESSION_COOKIE_SECURE"])
+
+
+def release_session_lock(error: BaseException | None = None) -> None:
+    """After the session is stored, or when a request ends without storing it (the teardown's safety net)."""
+    session_id = request.environ.pop(LOCKED, None)
+    if session_id is not None:
+        current_app.session_interface.locks.release(session_id)  # type: ignore[attr-defined]
 
 
 def idle_limit(app: Flask) -> int:
@@ -53,6 +133,7 @@ def init_app(app: Flask) -> None:
     )
     app.before_request(keep_voter_session_to_its_client)
     app.after_request(bind_on_save)
+    app.teardown_request(release_session_lock)
 
 
 def client_identity() -> str:

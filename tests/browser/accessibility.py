@@ -11,6 +11,7 @@ from typing import Any
 from playwright.sync_api import Page
 from vallokal.election import coverage
 from vallokal.election.languages import CODES
+from vallokal.web.i18n import html_lang
 
 LANGUAGES = list(CODES)
 CONTRASTS = ["default", "light", "dark"]
@@ -31,6 +32,9 @@ def choose_display(page: Page, url: str, language: str, text_size: str = "normal
         {"language": language, "text_size": text_size, "contrast": contrast, "next": "/"},
     )
     assert status == 200, f"/settings answered {status} to {language}, {text_size}, {contrast}"
+    page.goto(url + "/")
+    shown = page.evaluate("document.documentElement.lang")
+    assert shown == html_lang(language), f"{url}: the welcome page is in {shown} right after choosing {language}"
 
 
 def multilingual(document: dict[str, Any]) -> dict[str, Any]:

@@ -58,7 +58,10 @@ def stations(tmp_path_factory, authority_key, make_document) -> Iterator[dict[st
             document = multilingual(make_document(check_in=mode, code_hashes=["0" * 64] if mode == "code" else None))
             document["projects"] = document["projects"][:4]
             spoken = audio.add_audio(Draft(document)) if mode == "open" else Draft(document)
-            app = create_app({"AUTHORITY_KEY": keys.public_text(authority_key)}, data_dir=tmp_path_factory.mktemp(mode))
+            # Each station its own cookie name: browsers share cookies between ports of 127.0.0.1, and three
+            # stations on one host would otherwise overwrite one another's voter sessions (a real site has one).
+            config = {"AUTHORITY_KEY": keys.public_text(authority_key), "SESSION_COOKIE_NAME": f"vallokal_station_{mode}"}
+            app = create_app(config, data_dir=tmp_path_factory.mktemp(mode))
             prepare(app)
             with app.app_context():
                 now = datetime.now(timezone.utc)
