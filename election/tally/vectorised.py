@@ -13,14 +13,13 @@ import numpy as np
 UNCLEAR = -1
 
 
-def _price(rows: np.ndarray, weights: np.ndarray, budgets: np.ndarray, cost: float, support: float) -> tuple[float, float]:
+def _price(rows: np.ndarray, counts: np.ndarray, budgets: np.ndarray, cost: float, support: float) -> tuple[float, float]:
     """What each supporter pays who can pay in full (the poorer pay all they have), and the money they hold; price is inf if unaffordable.
 
     Water-filling as in `kernel._price`: those who hold less than the offer pay all they have, which
     raises the offer for the rest; repeat until no one else falls short.
     """
-    held = budgets[rows]
-    counts = weights[rows]
+    held = budgets.take(rows)
     money = float(counts @ held)
     even = cost / support
     if held.min() >= even:
@@ -28,16 +27,17 @@ def _price(rows: np.ndarray, weights: np.ndarray, budgets: np.ndarray, cost: flo
     if money < cost:
         return np.inf, money
     offer = even
+    spent = counts * held
     while True:
         short = held < offer
-        counted = float(counts[short].sum())
+        counted = float(counts @ short)
         if counted >= support:
             return np.inf, money
-        raised = (cost - float(counts[short] @ held[short])) / (support - counted)
+        raised = (cost - float(spent @ short)) / (support - counted)
         if raised <= offer:
             return offer, money
         offer = raised
-        if not (held[~short] < raised).any():
+        if not ((held < raised) & ~short).any():
             return raised, money
 
 
@@ -54,6 +54,7 @@ def run(indptr, indices, weights, costs, utility, support, share: float, margin:
     fresh = np.zeros(projects, dtype=bool)
     candidate = np.ones(projects, dtype=bool)
     supporters = [indices[indptr[project]:indptr[project + 1]] for project in range(projects)]
+    counts = [weights[rows] for rows in supporters]
     touched = np.zeros(len(weights), dtype=bool)
     sequence: list[int] = []
     while True:
@@ -66,7 +67,7 @@ def run(indptr, indices, weights, costs, utility, support, share: float, margin:
             if lowest[project] > best_rho * (1 + margin):
                 break
             if not fresh[project]:
-                price, money = _price(supporters[project], weights, budgets, costs[project], support[project])
+                price, money = _price(supporters[project], counts[project], budgets, costs[project], support[project])
                 if price == np.inf or money <= costs[project] * (1 + margin):
                     if abs(money - costs[project]) <= margin * costs[project]:
                         return UNCLEAR, sequence
