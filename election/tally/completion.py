@@ -64,7 +64,8 @@ class Arrays:
         position[self.columns] = np.arange(len(self.columns))
         kept = position[projects] >= 0
         ballots, local = ballots[kept], position[projects[kept]]
-        by_project = np.argsort(local, kind="stable")
+        # A stable sort of 16-bit keys is numpy's radix sort: three times quicker than on 64-bit ones.
+        by_project = np.argsort(local.astype(np.int16) if len(self.columns) < 2**15 else local, kind="stable")
         project_of, self.indices = local[by_project], ballots[by_project]
         self.indptr = np.searchsorted(project_of, np.arange(len(self.columns) + 1)).astype(np.int64)
         self.support = np.bincount(project_of, weights=self.weights[self.indices], minlength=len(self.columns))
