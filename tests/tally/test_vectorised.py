@@ -54,3 +54,38 @@ def test_the_numpy_run_buys_what_the_compiled_kernel_buys_on_larger_elections():
             if kernel_run.clear:
                 assert sequence == kernel_run.sequence
             assert completion.float_equal_shares(profile, satisfaction) == mes.equal_shares(profile, satisfaction)
+
+
+
+def staircase(poor: int, rich: int, cost: float) -> tuple[np.ndarray, np.ndarray]:
+    """Budgets and counts where each raise of the offer catches exactly one more supporter short, with counts
+    halving so that the raises stay large enough for floating point: a pass for each of the poor."""
+    counts = [2.0 ** (poor - number) for number in range(poor)] + [1.0] * rich
+    support = sum(counts)
+    budgets = [0.5 * cost / support]
+    offers = [cost / support]
+    while True:
+        paid = sum(count * budget for count, budget in zip(counts, budgets))
+        offers.append((cost - paid) / (support - sum(counts[: len(budgets)])))
+        if len(budgets) == poor:
+            break
+        budgets.append(offers[-2] + (offers[-1] - offers[-2]) / 100)
+    return np.array(budgets + [cost] * rich), np.array(counts)
+
+
+def test_the_price_in_one_sort_is_the_price_pass_by_pass_on_budgets_spread_out(monkeypatch):
+    """A staircase of budgets makes the offer rise past one supporter at each pass: after PASSES the sort takes
+    over, with the same price."""
+    in_one_sort, passes = vectorised._sorted_price, vectorised.PASSES
+    sorts = []
+    monkeypatch.setattr(vectorised, "_sorted_price", lambda *arguments: sorts.append(1) or in_one_sort(*arguments))
+    for poor, rich in ((30, 10), (45, 3), (passes + 2, 50)):
+        budgets, counts = staircase(poor, rich, 1000.0)
+        rows = np.random.default_rng(poor).permutation(len(budgets))
+        quick, money = vectorised._price(rows, counts[rows], budgets, 1000.0, float(counts.sum()))
+        monkeypatch.setattr(vectorised, "PASSES", 10**9)
+        patient, _ = vectorised._price(rows, counts[rows], budgets, 1000.0, float(counts.sum()))
+        monkeypatch.setattr(vectorised, "PASSES", passes)
+        assert np.isclose(quick, patient, rtol=1e-8, atol=0), (quick, patient)
+        assert money >= 1000.0
+    assert len(sorts) == 3
