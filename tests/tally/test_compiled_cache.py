@@ -1,5 +1,6 @@
 """Loading what a count needs: Numba's compiled kernel is kept in the user's cache folder, so an install the user
-cannot write to compiles once, not on every count; and a greedy count loads neither Numba nor the exact arithmetic."""
+cannot write to compiles once, not on every count; a greedy count loads neither Numba nor the exact arithmetic,
+and plain equal shares no Numba."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from fractions import Fraction
 from vallokal.election.tally import completion, kernel, profile
 rows = np.array([[1, 0, 1], [0, 1, 1], [1, 1, 0]], dtype=bool)
 ballots = profile.approval_profile(["a", "b", "c"], [Fraction(30), Fraction(40), Fraction(50)], Fraction(100), rows, [5, 3, 2])
-winners = completion.float_equal_shares(ballots)
+arrays = completion.Arrays(ballots, "cost")
+done = completion.run(arrays, 10.0)
+winners = [ballots.project_ids[arrays.columns[index]] for index in done.sequence]
 stats = kernel.run.stats
 print(json.dumps({"winners": winners, "path": stats.cache_path, "hits": sum(stats.cache_hits.values()), "misses": sum(stats.cache_misses.values())}))
 """
@@ -68,4 +71,22 @@ def test_a_greedy_count_loads_neither_numba_nor_the_equal_shares_code(tmp_path):
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     output, loaded = done.stdout.strip().splitlines()
     assert json.loads(output)["winners"] == ["2"]
+    assert loaded == "[]"
+
+
+def test_a_plain_equal_shares_count_loads_no_numba(tmp_path):
+    """Plain equal shares runs in numpy (`vectorised`): Numba's import and cached code cost more than the count."""
+    election = tmp_path / "plain.pb"
+    votes = "".join(f"v{number};{1 + number % 3},{1 + (number * 7) % 5}\n" for number in range(40))
+    election.write_text("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n" + "".join(f"{number};{10 * number}\n" for number in range(1, 6)) + "VOTES\nvoter_id;vote\n" + votes)
+    probe = (
+        "import sys\nfrom click.testing import CliRunner\nfrom vallokal.cli import cli\nfrom vallokal.election.tally import completion\n"
+        "completion.EXACT_PLAIN_UP_TO = 0\n"
+        f"result = CliRunner().invoke(cli, ['tally', {str(election)!r}, '--rule', 'mes-cost', '--json'])\n"
+        "print(result.output.strip())\n"
+        "print(sorted(name for name in ('numba', 'vallokal.election.tally.kernel') if name in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    output, loaded = done.stdout.strip().splitlines()
+    assert json.loads(output)["winners"]
     assert loaded == "[]"
