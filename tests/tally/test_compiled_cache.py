@@ -59,19 +59,25 @@ def test_the_second_count_loads_the_kernel_from_the_users_cache_instead_of_compi
     assert sorted(beside_kernel.glob("kernel.*.nb[ic]")) == before
 
 
-def test_a_greedy_count_loads_neither_numba_nor_the_equal_shares_code(tmp_path):
-    election = tmp_path / "small.pb"
-    election.write_text("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;60\n2;50\nVOTES\nvoter_id;vote\nv1;1\nv2;1,2\nv3;2\nv4;2\n")
+def tally_in_a_fresh_interpreter(election, rule: str, watched: tuple[str, ...], setup: str = "") -> tuple[dict, list[str]]:
+    """`vallokal tally` in its own interpreter: its JSON, and which of `watched` it imported."""
     probe = (
-        "import sys\nfrom click.testing import CliRunner\nfrom vallokal.cli import cli\n"
-        f"result = CliRunner().invoke(cli, ['tally', {str(election)!r}, '--rule', 'greedy', '--json'])\n"
+        f"import json, sys\nfrom click.testing import CliRunner\nfrom vallokal.cli import cli\n{setup}"
+        f"result = CliRunner().invoke(cli, ['tally', {str(election)!r}, '--rule', {rule!r}, '--json'])\n"
         "print(result.output.strip())\n"
-        "print(sorted(name for name in ('numba', 'gmpy2', 'vallokal.election.tally.completion', 'flask') if name in sys.modules))\n"
+        f"print(json.dumps([name for name in {watched!r} if name in sys.modules]))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     output, loaded = done.stdout.strip().splitlines()
-    assert json.loads(output)["winners"] == ["2"]
-    assert loaded == "[]"
+    return json.loads(output), json.loads(loaded)
+
+
+def test_a_greedy_count_loads_neither_numba_nor_the_equal_shares_code(tmp_path):
+    election = tmp_path / "small.pb"
+    election.write_text("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;60\n2;50\nVOTES\nvoter_id;vote\nv1;1\nv2;1,2\nv3;2\nv4;2\n")
+    result, loaded = tally_in_a_fresh_interpreter(election, "greedy", ("numba", "gmpy2", "vallokal.election.tally.completion", "flask"))
+    assert result["winners"] == ["2"]
+    assert loaded == []
 
 
 def test_a_plain_equal_shares_count_loads_no_numba(tmp_path):
@@ -79,14 +85,7 @@ def test_a_plain_equal_shares_count_loads_no_numba(tmp_path):
     election = tmp_path / "plain.pb"
     votes = "".join(f"v{number};{1 + number % 3},{1 + (number * 7) % 5}\n" for number in range(40))
     election.write_text("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n" + "".join(f"{number};{10 * number}\n" for number in range(1, 6)) + "VOTES\nvoter_id;vote\n" + votes)
-    probe = (
-        "import sys\nfrom click.testing import CliRunner\nfrom vallokal.cli import cli\nfrom vallokal.election.tally import completion\n"
-        "completion.EXACT_PLAIN_UP_TO = 0\n"
-        f"result = CliRunner().invoke(cli, ['tally', {str(election)!r}, '--rule', 'mes-cost', '--json'])\n"
-        "print(result.output.strip())\n"
-        "print(sorted(name for name in ('numba', 'vallokal.election.tally.kernel') if name in sys.modules))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
-    output, loaded = done.stdout.strip().splitlines()
-    assert json.loads(output)["winners"]
-    assert loaded == "[]"
+    setup = "from vallokal.election.tally import completion\ncompletion.EXACT_PLAIN_UP_TO = 0\n"
+    result, loaded = tally_in_a_fresh_interpreter(election, "mes-cost", ("numba", "vallokal.election.tally.kernel"), setup)
+    assert result["winners"]
+    assert loaded == []
