@@ -59,7 +59,7 @@ def main() -> None:
         prepare_station(station)
         with station.app_context():
             station_store.load_package(package_file, now)
-            station_store.set_pin("246810")
+            station_store.set_pin("24681357")
             station_store.open_polls(now)
             request = outbox.enrolment_request()
             with office.app_context():
