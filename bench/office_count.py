@@ -43,7 +43,9 @@ from vallokal.demo import PROJECTS, demo_document
 
 TARGETS = {100_000: 15.0, 1_000_000: 120.0}
 CACHE = Path(tempfile.gettempdir()) / "vallokal-office-count"
-MADE_VERSION = 1
+MADE_VERSION = 2  # 2: rows stored by their own column names (version 1 mixed their order up with the store's)
+MADE_COLUMNS = ("device_id", "sequence", "election_id", "ballot_id", "sealed", "code_hash", "previous_hash", "cast_minute", "record_hash",
+                "signature", "bundle_id")  # the order of make_device's rows, whatever order the store's ingest uses
 COPIED_TABLES = (Device, Bundle, Record, RecordCheck)
 PHASES = {"reading": "read", "opening": "open", "opened": "shuffle", "checking": "check", "counting": "count", "saving": "store"}
 
@@ -104,7 +106,7 @@ def make(ballots: int, devices: int) -> tuple[Path, float]:
                         sha256=hashlib.sha256(f"bench bundle {number}".encode()).hexdigest(), device_id=device_name(number), channel="network",
                         received_at=now, records_in_bundle=len(rows), records_accepted=len(rows)).returning(Bundle.id))
                     for start in range(0, len(rows), 50_000):
-                        store.insert_many(Record.__table__, store.RECORD_COLUMNS, [[*row, bundle_id] for row in rows[start : start + 50_000]], plain=True)
+                        store.insert_many(Record.__table__, MADE_COLUMNS, [[*row, bundle_id] for row in rows[start : start + 50_000]], plain=True)
                     store.db.session.execute(sa.update(Device).where(Device.device_id == device_name(number)).values(
                         high_water=len(rows), received=len(rows), last_contact=now))
                 print(f"  made device {number + 1} of {devices}", flush=True)
