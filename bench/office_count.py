@@ -43,7 +43,7 @@ from vallokal.demo import PROJECTS, demo_document
 
 TARGETS = {100_000: 15.0, 1_000_000: 120.0}
 CACHE = Path(tempfile.gettempdir()) / "vallokal-office-count"
-MADE_VERSION = 2  # 2: rows stored by their own column names (version 1 mixed their order up with the store's)
+MADE_VERSION = 2  # 2: rows stored by their own column names, not the store's (whose order changed)
 MADE_COLUMNS = ("device_id", "sequence", "election_id", "ballot_id", "sealed", "code_hash", "previous_hash", "cast_minute", "record_hash",
                 "signature", "bundle_id")  # the order of make_device's rows, whatever order the store's ingest uses
 COPIED_TABLES = (Device, Bundle, Record, RecordCheck)
