@@ -83,7 +83,7 @@ def test_every_state_of_the_package_pages_has_no_accessibility_violations(office
     page.set_input_files("#projects", str(files["projects"]))
     page.set_input_files("#settings", str(files["settings"]))
     page.click("main button[type=submit].primary")
-    assert page.locator("#speech-voiceless").count() == 1
+    expect(page.locator("#speech-voiceless")).to_have_count(1)  # count() does not wait for the page the upload loads
     check("draft, no speech yet")
     page.click("#make-speech")
     assert page.url.endswith("/speech")

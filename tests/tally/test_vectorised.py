@@ -86,6 +86,8 @@ def test_the_price_in_one_sort_is_the_price_pass_by_pass_on_budgets_spread_out(m
         monkeypatch.setattr(vectorised, "PASSES", 10**9)
         patient, _ = vectorised._price(rows, counts[rows], budgets, 1000.0, float(counts.sum()))
         monkeypatch.setattr(vectorised, "PASSES", passes)
-        assert np.isclose(quick, patient, rtol=1e-8, atol=0), (quick, patient)
+        # The poor pay nearly all of the cost, so both ways subtract nearly equal sums and the price keeps only a few
+        # digits, which the order of BLAS's sums sets (it differs between CPUs); a supporter counted wrongly moves it far more.
+        assert np.isclose(quick, patient, rtol=1e-3, atol=0), (quick, patient)
         assert money >= 1000.0
     assert len(sorts) == 3
