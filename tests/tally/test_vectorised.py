@@ -57,9 +57,10 @@ def test_the_numpy_run_buys_what_the_compiled_kernel_buys_on_larger_elections():
 
 
 
-def staircase(poor: int, rich: int, cost: float) -> tuple[np.ndarray, np.ndarray]:
+def staircase(poor: int, rich: int, cost: float) -> tuple[np.ndarray, np.ndarray, float]:
     """Budgets and counts where each raise of the offer catches exactly one more supporter short, with counts
-    halving so that the raises stay large enough for floating point: a pass for each of the poor."""
+    halving so that the raises stay large enough for floating point: a pass for each of the poor. Also how far
+    the price lies from the offer that counts one supporter fewer short."""
     counts = [2.0 ** (poor - number) for number in range(poor)] + [1.0] * rich
     support = sum(counts)
     budgets = [0.5 * cost / support]
@@ -70,7 +71,7 @@ def staircase(poor: int, rich: int, cost: float) -> tuple[np.ndarray, np.ndarray
         if len(budgets) == poor:
             break
         budgets.append(offers[-2] + (offers[-1] - offers[-2]) / 100)
-    return np.array(budgets + [cost] * rich), np.array(counts)
+    return np.array(budgets + [cost] * rich), np.array(counts), abs(offers[-1] - offers[-2])
 
 
 def test_the_price_in_one_sort_is_the_price_pass_by_pass_on_budgets_spread_out(monkeypatch):
@@ -80,14 +81,14 @@ def test_the_price_in_one_sort_is_the_price_pass_by_pass_on_budgets_spread_out(m
     sorts = []
     monkeypatch.setattr(vectorised, "_sorted_price", lambda *arguments: sorts.append(1) or in_one_sort(*arguments))
     for poor, rich in ((30, 10), (45, 3), (passes + 2, 50)):
-        budgets, counts = staircase(poor, rich, 1000.0)
+        budgets, counts, to_the_next_offer = staircase(poor, rich, 1000.0)
         rows = np.random.default_rng(poor).permutation(len(budgets))
         quick, money = vectorised._price(rows, counts[rows], budgets, 1000.0, float(counts.sum()))
         monkeypatch.setattr(vectorised, "PASSES", 10**9)
         patient, _ = vectorised._price(rows, counts[rows], budgets, 1000.0, float(counts.sum()))
         monkeypatch.setattr(vectorised, "PASSES", passes)
-        # The poor pay nearly all of the cost, so both ways subtract nearly equal sums and the price keeps only a few
-        # digits, which the order of BLAS's sums sets (it differs between CPUs); a supporter counted wrongly moves it far more.
-        assert np.isclose(quick, patient, rtol=1e-3, atol=0), (quick, patient)
+        # The poor pay nearly all of the cost, so both ways subtract nearly equal sums and the price keeps only the digits
+        # the order of BLAS's sums leaves (it differs between CPUs); a supporter counted wrongly would move it to the next offer.
+        assert abs(quick - patient) < to_the_next_offer / 10, (quick, patient, to_the_next_offer)
         assert money >= 1000.0
     assert len(sorts) == 3
