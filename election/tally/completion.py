@@ -226,6 +226,28 @@ def _by_jumps(reach, overspends, last_raise: int) -> list[str]:
 
 # How many states and end sets a bounded run may follow before the range is split instead.
 WIDTH = 8
+# A range this short whose end sets may overspend is stepped through raise by raise: a plain float
+# run costs less than half a bounded run where the budget is nearly spent.
+STEP_UP_TO = 16
+GROW_AFTER_FAILURE = 4
+
+
+class Verdict(NamedTuple):
+    fits: bool
+    overspends: bool
+    bounded: bool
+
+
+def _exact_sums(costs: list[Fraction], budget: Fraction):
+    """Which sets of projects (rows of booleans) cost more than the budget, exactly: in whole numbers of the
+    smallest unit when they fit in 64 bits (a matrix product), else in fractions."""
+    unit = math.lcm(budget.denominator, *(cost.denominator for cost in costs))
+    scaled = [int(cost * unit) for cost in costs]
+    limit = int(budget * unit)
+    if sum(scaled) < 2**62:
+        column = np.array(scaled, dtype=np.int64)
+        return lambda sets: sets.astype(np.int64) @ column > limit
+    return lambda sets: np.array([sum((costs[index] for index in np.nonzero(row)[0]), Fraction(0)) > budget for row in sets], dtype=bool)
 
 
 def _by_ranges(arrays: Arrays, profile: ApprovalProfile, satisfaction: str, share, outcome_at, overspends, last_raise: int) -> list[str]:
@@ -233,45 +255,44 @@ def _by_ranges(arrays: Arrays, profile: ApprovalProfile, satisfaction: str, shar
 
     Only the set bought decides where the completion stops, not the order; a bounded
     run covers every order a range of raises may buy in, so a range whose every end
-    set fits is passed at once. The range grows by a quarter while that holds (a
-    failed bounded run costs as much as one that passes) and halves when
-    it does not; a single raise that cannot be decided in floats is run exactly.
+    set fits is passed at once. The range grows by a half while that holds and halves
+    when the run grows too wide; once a short range may overspend, its raises are run
+    one by one (a raise the float run cannot decide is run exactly).
     """
     from . import kernel
 
-    mes = _exact()
-    costs = [Fraction(profile.costs[index]) for index in arrays.columns]
-    budget = Fraction(profile.budget)
+    spent_by = _exact_sums([Fraction(profile.costs[index]) for index in arrays.columns], Fraction(profile.budget))
 
-    def verdict(first: int, last: int) -> bool | None:
-        """True if every raise from first to last surely stays within the budget, False if every one surely overspends, else None."""
+    def verdict(first: int, last: int) -> Verdict:
+        """Whether every raise from first to last surely stays within the budget, or surely overspends."""
         status, leaves, count = kernel.bounded_run(
             arrays.indptr, arrays.indices, arrays.weights, arrays.costs, arrays.utility, arrays.support, arrays.overlap,
-            share(first), share(last), MARGIN, WIDTH, float(budget),
+            share(first), share(last), MARGIN, WIDTH, float(profile.budget),
         )
         if status != kernel.BOUNDED:
-            return None
-        spent = [sum((costs[index] for index in np.nonzero(leaf)[0]), Fraction(0)) for leaf in leaves[: 2 * count]]
-        if all(most <= budget for most in spent[1::2]):
-            return True
-        if all(least > budget for least in spent[0::2]):
-            return False
-        return None
+            return Verdict(False, False, False)
+        over = spent_by(leaves[: 2 * count])
+        return Verdict(not over[1::2].any(), bool(over[0::2].all()), True)
 
     low = 0
     stride = 1
+    failed = last_raise
     while low < last_raise:
         high = min(low + stride, last_raise)
         found = verdict(low + 1, high)
-        if found:
+        if found.fits:
             low = high
-            stride = max(stride + 1, stride * 5 // 4)
-        elif high == low + 1:
-            if found is False:
-                break
-            if overspends(mes._run(profile, satisfaction, None, mes.mpq(high), False)[0]):
-                break
-            low = high
+            stride = max(stride + 1, min(stride * 3 // 2, failed * GROW_AFTER_FAILURE // 8))
+        elif found.overspends:
+            break
+        elif found.bounded and high - low <= STEP_UP_TO or high == low + 1:
+            for raise_by in range(low + 1, high + 1):
+                outcome = outcome_at(raise_by)
+                if overspends(outcome):
+                    return outcome_at(low)
+                low = raise_by
+            stride = max(1, stride // 2)
         else:
+            failed = high - low
             stride = max(1, (high - low) // 2)
     return outcome_at(low)

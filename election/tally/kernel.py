@@ -298,6 +298,42 @@ def _upper(project, indptr, indices, weights, low, costs, support, utility, marg
 
 
 @njit(cache=True)
+def _prune(state, bought, out, reserve, by_cost, indptr, indices, weights, rich, costs, spent, room, margin):
+    """What the projects a state may still buy cost at most; those its richest budgets cannot pay for are put out on the way.
+
+    The dearest first: a project its supporters cannot afford at the upper budgets
+    never becomes affordable (budgets only fall), so it is out for good. Stops as
+    soon as the rest surely fits in `room`, or what is left affordable surely does not.
+    A project's supporters lose at most what the state has bought since their money
+    was counted (`reserve` is that money plus what was spent then), so one still
+    surely affordable is not counted again.
+    """
+    unchecked = 0.0
+    for project in by_cost:
+        if not bought[state, project] and not out[state, project]:
+            unchecked += costs[project]
+    if unchecked <= room:
+        return unchecked
+    affordable = 0.0
+    for project in by_cost:
+        if bought[state, project] or out[state, project]:
+            continue
+        unchecked -= costs[project]
+        if reserve[state, project] - spent < costs[project] * (1 + margin):
+            money = money_of(project, indptr, indices, weights, rich)
+            if money < costs[project] * (1 - margin):
+                out[state, project] = True
+                if affordable + unchecked <= room:
+                    break
+                continue
+            reserve[state, project] = money + spent
+        affordable += costs[project]
+        if affordable > room:
+            return affordable + unchecked
+    return affordable + unchecked
+
+
+@njit(cache=True)
 def bounded_run(indptr, indices, weights, costs, utility, support, overlap, low_share, high_share, margin, width, budget):
     """Equal shares for every share between `low_share` and `high_share` at once: returns (status, leaves, count).
 
@@ -329,10 +365,13 @@ def bounded_run(indptr, indices, weights, costs, utility, support, overlap, low_
     next_lowest = np.empty((width, projects))
     next_upper = np.empty((width, projects))
     next_fresh = np.zeros((width, projects), dtype=np.bool_)
+    reserve = np.full((width, projects), -np.inf)
+    next_reserve = np.full((width, projects), -np.inf)
     joined = np.zeros(width, dtype=np.bool_)
     saved_high = np.empty(ballots)
     saved_low = np.empty(ballots)
     leaves = np.zeros((2 * width, projects), dtype=np.bool_)
+    by_cost = np.argsort(-costs)
     even = np.empty(projects)
     for project in range(projects):
         even[project] = costs[project] / support[project] / utility[project]
@@ -373,12 +412,10 @@ def bounded_run(indptr, indices, weights, costs, utility, support, overlap, low_
             if states == 1:
                 anchor[:] = lowest[state]
             spent = 0.0
-            possible = 0.0
             for project in range(projects):
                 if bought[state, project]:
                     spent += costs[project]
-                elif not out[state, project]:
-                    possible += costs[project]
+            possible = _prune(state, bought, out, reserve, by_cost, indptr, indices, weights, rich, costs, spent, budget * (1 - margin) - spent, margin)
             if spent + possible <= budget * (1 - margin) or spent > budget * (1 + margin):
                 if count == width:
                     return TOO_WIDE, leaves, 0
@@ -440,6 +477,7 @@ def bounded_run(indptr, indices, weights, costs, utility, support, overlap, low_
                 next_lowest[target] = lowest[state]
                 next_upper[target] = upper[state]
                 next_fresh[target] = fresh[state]
+                next_reserve[target] = reserve[state]
                 for position in range(indptr[project], indptr[project + 1]):
                     row = indices[position]
                     high[destination, row] = max(high[source, row] - price_high, 0.0)
@@ -471,6 +509,7 @@ def bounded_run(indptr, indices, weights, costs, utility, support, overlap, low_
         for target in range(following):
             if joined[target]:
                 next_fresh[target] = False
+                next_reserve[target] = -np.inf
                 next_lowest[target] = anchor
         row_of, next_row = next_row, row_of
         bought, next_bought = next_bought, bought
@@ -478,5 +517,6 @@ def bounded_run(indptr, indices, weights, costs, utility, support, overlap, low_
         lowest, next_lowest = next_lowest, lowest
         upper, next_upper = next_upper, upper
         fresh, next_fresh = next_fresh, fresh
+        reserve, next_reserve = next_reserve, reserve
         states = following
     return BOUNDED, leaves, count
