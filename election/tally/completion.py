@@ -19,6 +19,9 @@ implementation in this package). Three things make it fast here:
 from __future__ import annotations
 
 import math
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from functools import cached_property
 from typing import NamedTuple
@@ -66,10 +69,16 @@ class Arrays:
         ballots, local = ballots[kept], position[projects[kept]]
         # A stable sort of 16-bit keys is numpy's radix sort: three times quicker than on 64-bit ones.
         by_project = np.argsort(local.astype(np.int16) if len(self.columns) < 2**15 else local, kind="stable")
-        project_of, self.indices = local[by_project], ballots[by_project]
+        project_of, self.indices = local[by_project], ballots[by_project].astype(np.int32)
         self.indptr = np.searchsorted(project_of, np.arange(len(self.columns) + 1)).astype(np.int64)
-        self.support = np.bincount(project_of, weights=self.weights[self.indices], minlength=len(self.columns))
+        self.entry_weights = self.weights[self.indices]
+        self.support = np.bincount(project_of, weights=self.entry_weights, minlength=len(self.columns))
         self._entries = ballots, local
+
+    @property
+    def kernel(self) -> tuple:
+        """The arguments every run of `kernel` starts with."""
+        return (len(self.weights), self.indptr, self.indices, self.entry_weights, self.costs, self.utility, self.support, self.overlap)
 
     @cached_property
     def overlap(self) -> np.ndarray:
@@ -101,9 +110,7 @@ def run(arrays: Arrays, share: float) -> Run:
     """Equal shares with each voter's share `share`, in floating point (see `kernel`); `clear` is False if any decision was close."""
     from . import kernel  # Numba takes half a second to load; only the completion needs it
 
-    rounds, sequence, rhos = kernel.run(
-        arrays.indptr, arrays.indices, arrays.weights, arrays.costs, arrays.utility, arrays.support, arrays.overlap, share, MARGIN,
-    )
+    rounds, sequence, rhos = kernel.run(*arrays.kernel, share, MARGIN, math.inf)
     if rounds == kernel.UNCLEAR:
         return Run([], [], False)
     return Run(sequence[:rounds].tolist(), rhos[:rounds].tolist(), True)
@@ -140,9 +147,7 @@ def tracked(arrays: Arrays, share: float) -> tuple[list[int] | None, float]:
     """A float run at one share and how far the share can rise with every decision unchanged; None if a decision was close."""
     from . import kernel
 
-    rounds, sequence, distance = kernel.run_tracked(
-        arrays.indptr, arrays.indices, arrays.weights, arrays.costs, arrays.utility, arrays.support, arrays.overlap, share, MARGIN,
-    )
+    rounds, sequence, distance = kernel.run_tracked(*arrays.kernel, share, MARGIN)
     if rounds == kernel.UNCLEAR:
         return None, 0.0
     return sequence[:rounds].tolist(), distance
@@ -226,10 +231,12 @@ def _by_jumps(reach, overspends, last_raise: int) -> list[str]:
 
 # How many states and end sets a bounded run may follow before the range is split instead.
 WIDTH = 8
-# A range this short whose end sets may overspend is stepped through raise by raise: a plain float
-# run costs less than half a bounded run where the budget is nearly spent.
+# A range this short whose end sets may overspend is stepped through raise by raise.
 STEP_UP_TO = 16
+# After a range grew too wide, later ranges grow to at most this many eighths of it.
 GROW_AFTER_FAILURE = 4
+# Whichever of ranges and single raises costs more per raise is tried again every this many probes.
+RETRY_AFTER = 8
 
 
 class Verdict(NamedTuple):
@@ -250,49 +257,122 @@ def _exact_sums(costs: list[Fraction], budget: Fraction):
     return lambda sets: np.array([sum((costs[index] for index in np.nonzero(row)[0]), Fraction(0)) > budget for row in sets], dtype=bool)
 
 
-def _by_ranges(arrays: Arrays, profile: ApprovalProfile, satisfaction: str, share, outcome_at, overspends, last_raise: int) -> list[str]:
-    """Many distinct ballots: prove whole ranges of raises within the budget by one bounded run each (`kernel.bounded_run`).
+def _workers() -> int:
+    """Two probes at once where the process may use two cores (the kernel lets go of the GIL)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return 2 if cores > 1 else 1
 
-    Only the set bought decides where the completion stops, not the order; a bounded
-    run covers every order a range of raises may buy in, so a range whose every end
-    set fits is passed at once. The range grows by a half while that holds and halves
-    when the run grows too wide; once a short range may overspend, its raises are run
-    one by one (a raise the float run cannot decide is run exactly).
+
+def _by_ranges(arrays: Arrays, profile: ApprovalProfile, satisfaction: str, share, outcome_at, overspends, last_raise: int) -> list[str]:
+    """Many distinct ballots: find the first raise that overspends, proving the raises before it within the budget.
+
+    Two kinds of probe, two at a time on two cores:
+
+    * a bounded run (`kernel.bounded_run`) covers a whole range of raises: only the
+      set bought decides where the completion stops, not the order, and a bounded run
+      follows every order the range may buy in, so a range whose every end set fits is
+      passed at once. Ranges grow by a half while that holds and halve when a run grows
+      too wide;
+    * a plain run at one raise that stops as soon as its set surely fits or surely does
+      not (`kernel.run` with the budget; a raise the float run cannot decide is run exactly).
+
+    Ranges are used while they cost less per raise passed than single raises do; a short
+    range that may overspend is stepped through raise by raise.
     """
     from . import kernel
 
     spent_by = _exact_sums([Fraction(profile.costs[index]) for index in arrays.columns], Fraction(profile.budget))
+    budget = float(profile.budget)
+    mes = _exact()
 
     def verdict(first: int, last: int) -> Verdict:
         """Whether every raise from first to last surely stays within the budget, or surely overspends."""
-        status, leaves, count = kernel.bounded_run(
-            arrays.indptr, arrays.indices, arrays.weights, arrays.costs, arrays.utility, arrays.support, arrays.overlap,
-            share(first), share(last), MARGIN, WIDTH, float(profile.budget),
-        )
+        status, leaves, count = kernel.bounded_run(*arrays.kernel, share(first), share(last), MARGIN, WIDTH, budget)
         if status != kernel.BOUNDED:
             return Verdict(False, False, False)
         over = spent_by(leaves[: 2 * count])
         return Verdict(not over[1::2].any(), bool(over[0::2].all()), True)
 
+    def single(raise_by: int) -> Verdict:
+        """Whether the raise stays within the budget, by a plain run that stops once it knows."""
+        rounds, sequence, _ = kernel.run(*arrays.kernel, share(raise_by), MARGIN, budget)
+        if rounds == kernel.UNCLEAR:
+            fits = not overspends(mes._run(profile, satisfaction, None, mes.mpq(raise_by), False)[0])
+        elif rounds in (kernel.FITS, kernel.OVERSPENDS):
+            fits = rounds == kernel.FITS
+        else:
+            bought = np.zeros((1, len(arrays.costs)), dtype=bool)
+            bought[0, sequence[:rounds]] = True
+            fits = not spent_by(bought)[0]
+        return Verdict(fits, not fits, True)
+
+    def timed(probe):
+        started = time.perf_counter()
+        first, last, ranged = probe
+        found = verdict(first, last) if ranged else single(first)
+        return found, time.perf_counter() - started
+
     low = 0
     stride = 1
     failed = last_raise
-    while low < last_raise:
-        high = min(low + stride, last_raise)
-        found = verdict(low + 1, high)
-        if found.fits:
-            low = high
-            stride = max(stride + 1, min(stride * 3 // 2, failed * GROW_AFTER_FAILURE // 8))
-        elif found.overspends:
-            break
-        elif found.bounded and high - low <= STEP_UP_TO or high == low + 1:
-            for raise_by in range(low + 1, high + 1):
-                outcome = outcome_at(raise_by)
-                if overspends(outcome):
+    step_until = 0
+    cost = _Costs()
+    workers = _workers()
+    with ThreadPoolExecutor(workers) as pool:
+        while low < last_raise:
+            if low < step_until or cost.stepping():
+                end = min(low + workers, last_raise)
+                probes = [(first, first, False) for first in range(low + 1, end + 1)]
+            else:
+                high = min(low + stride, last_raise)
+                probes = [(low + 1, high, high > low + 1)]
+                if workers > 1 and high < last_raise:
+                    following = max(stride + 1, min(stride * 3 // 2, failed * GROW_AFTER_FAILURE // 8))
+                    probes.append((high + 1, min(high + following, last_raise), True))
+            for (_, last, ranged), (found, seconds) in zip(probes, pool.map(timed, probes)):
+                cost.record(ranged, seconds, last - low if found.fits else 0)
+                if found.fits:
+                    low = last
+                    if ranged:
+                        stride = max(stride + 1, min(stride * 3 // 2, failed * GROW_AFTER_FAILURE // 8))
+                    continue
+                if found.overspends:
                     return outcome_at(low)
-                low = raise_by
-            stride = max(1, stride // 2)
-        else:
-            failed = high - low
-            stride = max(1, (high - low) // 2)
+                if found.bounded and last - low <= STEP_UP_TO or last == low + 1:
+                    step_until = last
+                else:
+                    failed = last - low
+                    stride = max(1, (last - low) // 2)
+                break
     return outcome_at(low)
+
+
+class _Costs:
+    """What a raise passed has cost lately by ranges and by single raises (seconds), to choose between them.
+
+    The first probe of each kind is not counted: it loads the compiled kernel. The dearer
+    kind is tried again after every few probes of the cheaper one, as costs change with the raise.
+    """
+
+    def __init__(self) -> None:
+        self.per_raise = {True: 0.0, False: math.inf}
+        self.pending = {True: 0.0, False: 0.0}
+        self.seen = {True: 0, False: 0}
+        self.since_dearer = 0
+
+    def _ranges_cheaper(self) -> bool:
+        return self.per_raise[True] <= self.per_raise[False]
+
+    def record(self, ranged: bool, seconds: float, passed: int) -> None:
+        self.since_dearer = self.since_dearer + 1 if ranged == self._ranges_cheaper() else 0
+        self.seen[ranged] += 1
+        if self.seen[ranged] == 1:
+            return
+        self.pending[ranged] += seconds
+        if passed:
+            self.per_raise[ranged] = self.pending[ranged] / passed
+            self.pending[ranged] = 0.0
+
+    def stepping(self) -> bool:
+        """Whether the next probes should be single raises."""
+        return self._ranges_cheaper() == (self.since_dearer >= RETRY_AFTER)

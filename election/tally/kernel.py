@@ -18,9 +18,11 @@ use_user_cache()
 from numba import njit  # noqa: E402
 
 UNCLEAR = -1
+FITS = -2
+OVERSPENDS = -3
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _price(project, indptr, indices, weights, budgets, costs, support):
     """What each supporter pays who can pay in full (the poorer pay all they have), and the money they hold; price is inf if unaffordable.
 
@@ -35,7 +37,7 @@ def _price(project, indptr, indices, weights, budgets, costs, support):
     money = 0.0
     for position in range(start, end):
         budget = budgets[indices[position]]
-        money += weights[indices[position]] * budget
+        money += weights[position] * budget
         if budget < lowest:
             lowest = budget
     if lowest >= even:
@@ -48,11 +50,10 @@ def _price(project, indptr, indices, weights, budgets, costs, support):
         counted = 0.0
         shortest = np.inf
         for position in range(start, end):
-            row = indices[position]
-            budget = budgets[row]
+            budget = budgets[indices[position]]
             if budget < offer:
-                paid += weights[row] * budget
-                counted += weights[row]
+                paid += weights[position] * budget
+                counted += weights[position]
             elif budget < shortest:
                 shortest = budget
         if counted >= support[project]:
@@ -66,7 +67,7 @@ def _price(project, indptr, indices, weights, budgets, costs, support):
     return _price_sorted(project, indptr, indices, weights, budgets, costs, support), money
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _price_sorted(project, indptr, indices, weights, budgets, costs, support):
     """The same price by sorting the supporters' budgets: for the rare project where water-filling needs many passes."""
     start, end = indptr[project], indptr[project + 1]
@@ -80,24 +81,39 @@ def _price_sorted(project, indptr, indices, weights, budgets, costs, support):
         offer = (cost - paid) / (support[project] - counted)
         if offer <= held[place]:
             return offer
-        paid += weights[rows[place]] * held[place]
-        counted += weights[rows[place]]
+        paid += weights[start + place] * held[place]
+        counted += weights[start + place]
     return np.inf
 
 
-@njit(cache=True)
-def run(indptr, indices, weights, costs, utility, support, overlap, share, margin):
-    """Returns (rounds, sequence, rhos); rounds is UNCLEAR when a decision was closer than `margin`."""
+@njit(cache=True, nogil=True)
+def run(ballots, indptr, indices, weights, costs, utility, support, overlap, share, margin, budget):
+    """Returns (rounds, sequence, rhos); rounds is UNCLEAR when a decision was closer than `margin`.
+
+    With a finite `budget` the run stops as soon as it knows on which side of the
+    budget its set will end: rounds is then FITS (what it bought plus every project
+    it may still afford fits) or OVERSPENDS (what it bought already does not).
+    """
     projects = len(costs)
-    budgets = np.full(len(weights), share)
+    budgets = np.full(ballots, share)
     lowest = np.zeros(projects)
     fresh = np.zeros(projects, dtype=np.bool_)
-    candidate = np.ones(projects, dtype=np.bool_)
+    bought = np.zeros(projects, dtype=np.bool_)
+    out = np.zeros(projects, dtype=np.bool_)
+    reserve = np.full(projects, -np.inf)
+    by_cost = np.argsort(-costs)
     sequence = np.empty(projects, dtype=np.int64)
     rhos = np.empty(projects)
     rounds = 0
+    spent = 0.0
     while True:
-        remaining = np.nonzero(candidate)[0]
+        if budget < np.inf:
+            if spent > budget * (1 + margin):
+                return OVERSPENDS, sequence, rhos
+            room = budget * (1 - margin) - spent
+            if _prune(bought, out, reserve, by_cost, indptr, indices, weights, budgets, costs, spent, room, margin) <= room:
+                return FITS, sequence, rhos
+        remaining = np.nonzero(~bought & ~out)[0]
         if len(remaining) == 0:
             break
         order = remaining[np.argsort(lowest[remaining], kind="mergesort")]
@@ -111,7 +127,7 @@ def run(indptr, indices, weights, costs, utility, support, overlap, share, margi
                 if price == np.inf:
                     if abs(money - costs[project]) <= margin * costs[project]:
                         return UNCLEAR, sequence, rhos
-                    candidate[project] = False
+                    out[project] = True
                     continue
                 lowest[project] = price / utility[project]
                 fresh[project] = True
@@ -121,12 +137,13 @@ def run(indptr, indices, weights, costs, utility, support, overlap, share, margi
         if best < 0:
             break
         for project in range(projects):
-            if candidate[project] and project != best and lowest[project] <= best_rho * (1 + margin):
+            if not bought[project] and not out[project] and project != best and lowest[project] <= best_rho * (1 + margin):
                 return UNCLEAR, sequence, rhos
         sequence[rounds] = best
         rhos[rounds] = best_rho
         rounds += 1
-        candidate[best] = False
+        bought[best] = True
+        spent += costs[best]
         price = best_rho * utility[best]
         for position in range(indptr[best], indptr[best + 1]):
             row = indices[position]
@@ -137,7 +154,7 @@ def run(indptr, indices, weights, costs, utility, support, overlap, share, margi
     return rounds, sequence, rhos
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _safe_distance(gap, slope, gap_error, slope_error):
     """How far the raise can grow before `gap` (≥ 0 now, changing by `slope` per unit) could reach zero, allowing for rounding."""
     if gap <= gap_error:
@@ -148,7 +165,7 @@ def _safe_distance(gap, slope, gap_error, slope_error):
     return (gap - gap_error) / fall
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _price_tracked(project, indptr, indices, weights, budgets, slopes, costs, support, scale):
     """As `_price`, with each budget an affine function of the raise: returns (price, price slope, distance).
 
@@ -163,8 +180,8 @@ def _price_tracked(project, indptr, indices, weights, budgets, slopes, costs, su
     money_slope = 0.0
     for position in range(start, end):
         row = indices[position]
-        money += weights[row] * budgets[row]
-        money_slope += weights[row] * slopes[row]
+        money += weights[position] * budgets[row]
+        money_slope += weights[position] * slopes[row]
         if budgets[row] < lowest:
             lowest = budgets[row]
     error = 1e-9 * scale
@@ -194,9 +211,10 @@ def _price_tracked(project, indptr, indices, weights, budgets, slopes, costs, su
             price_slope = -paid_slope / (support[project] - counted)
             cut = place
             break
-        paid += weights[row] * budgets[row]
-        paid_slope += weights[row] * slopes[row]
-        counted += weights[row]
+        weight = weights[start + order[place]]
+        paid += weight * budgets[row]
+        paid_slope += weight * slopes[row]
+        counted += weight
     if cut == len(order):
         return np.inf, 0.0, 0.0
     for place in range(len(order)):
@@ -209,8 +227,8 @@ def _price_tracked(project, indptr, indices, weights, budgets, slopes, costs, su
     return price, price_slope, distance
 
 
-@njit(cache=True)
-def run_tracked(indptr, indices, weights, costs, utility, support, overlap, share, margin):
+@njit(cache=True, nogil=True)
+def run_tracked(ballots, indptr, indices, weights, costs, utility, support, overlap, share, margin):
     """Equal shares at one raise, with every budget an affine function of the raise (slope 1 per unit at the start).
 
     Returns (rounds, sequence, distance): rounds is UNCLEAR when a decision was
@@ -219,8 +237,8 @@ def run_tracked(indptr, indices, weights, costs, utility, support, overlap, shar
     every raise closer than that gives the same outcome.
     """
     projects = len(costs)
-    budgets = np.full(len(weights), share)
-    slopes = np.ones(len(weights))
+    budgets = np.full(ballots, share)
+    slopes = np.ones(ballots)
     lowest = np.zeros(projects)
     lowest_slope = np.zeros(projects)
     fresh = np.zeros(projects, dtype=np.bool_)
@@ -276,11 +294,11 @@ def run_tracked(indptr, indices, weights, costs, utility, support, overlap, shar
     return rounds, sequence, distance
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def money_of(project, indptr, indices, weights, budgets):
     money = 0.0
     for position in range(indptr[project], indptr[project + 1]):
-        money += weights[indices[position]] * budgets[indices[position]]
+        money += weights[position] * budgets[indices[position]]
     return money
 
 
@@ -288,7 +306,7 @@ BOUNDED = 0
 TOO_WIDE = 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _upper(project, indptr, indices, weights, low, costs, support, utility, margin):
     """ρ at the poorest state, an upper bound over the range: inf if the project may be unaffordable there."""
     price, money = _price(project, indptr, indices, weights, low, costs, support)
@@ -297,8 +315,8 @@ def _upper(project, indptr, indices, weights, low, costs, support, utility, marg
     return price / utility[project]
 
 
-@njit(cache=True)
-def _prune(state, bought, out, reserve, by_cost, indptr, indices, weights, rich, costs, spent, room, margin):
+@njit(cache=True, nogil=True)
+def _prune(bought, out, reserve, by_cost, indptr, indices, weights, rich, costs, spent, room, margin):
     """What the projects a state may still buy cost at most; those its richest budgets cannot pay for are put out on the way.
 
     The dearest first: a project its supporters cannot afford at the upper budgets
@@ -310,31 +328,31 @@ def _prune(state, bought, out, reserve, by_cost, indptr, indices, weights, rich,
     """
     unchecked = 0.0
     for project in by_cost:
-        if not bought[state, project] and not out[state, project]:
+        if not bought[project] and not out[project]:
             unchecked += costs[project]
     if unchecked <= room:
         return unchecked
     affordable = 0.0
     for project in by_cost:
-        if bought[state, project] or out[state, project]:
+        if bought[project] or out[project]:
             continue
         unchecked -= costs[project]
-        if reserve[state, project] - spent < costs[project] * (1 + margin):
+        if reserve[project] - spent < costs[project] * (1 + margin):
             money = money_of(project, indptr, indices, weights, rich)
             if money < costs[project] * (1 - margin):
-                out[state, project] = True
+                out[project] = True
                 if affordable + unchecked <= room:
                     break
                 continue
-            reserve[state, project] = money + spent
+            reserve[project] = money + spent
         affordable += costs[project]
         if affordable > room:
             return affordable + unchecked
     return affordable + unchecked
 
 
-@njit(cache=True)
-def bounded_run(indptr, indices, weights, costs, utility, support, overlap, low_share, high_share, margin, width, budget):
+@njit(cache=True, nogil=True)
+def bounded_run(ballots, indptr, indices, weights, costs, utility, support, overlap, low_share, high_share, margin, width, budget):
     """Equal shares for every share between `low_share` and `high_share` at once: returns (status, leaves, count).
 
     Each state holds, per ballot, a budget no higher and one no lower than any
@@ -349,7 +367,6 @@ def bounded_run(indptr, indices, weights, costs, utility, support, overlap, low_
     than `width` states or ends were needed, or an affordability was too close to call.
     """
     projects = len(costs)
-    ballots = len(weights)
     low = np.empty((2 * width, ballots))
     high = np.empty((2 * width, ballots))
     spare = list(range(2 * width - 1, 0, -1))
@@ -415,7 +432,8 @@ def bounded_run(indptr, indices, weights, costs, utility, support, overlap, low_
             for project in range(projects):
                 if bought[state, project]:
                     spent += costs[project]
-            possible = _prune(state, bought, out, reserve, by_cost, indptr, indices, weights, rich, costs, spent, budget * (1 - margin) - spent, margin)
+            room = budget * (1 - margin) - spent
+            possible = _prune(bought[state], out[state], reserve[state], by_cost, indptr, indices, weights, rich, costs, spent, room, margin)
             if spent + possible <= budget * (1 - margin) or spent > budget * (1 + margin):
                 if count == width:
                     return TOO_WIDE, leaves, 0
