@@ -263,6 +263,41 @@ def _workers() -> int:
     return 2 if cores > 1 else 1
 
 
+class Probes:
+    """The two ways to learn on which side of the budget raises end: a whole range at once, or one raise."""
+
+    def __init__(self, arrays: Arrays, profile: ApprovalProfile, satisfaction: str, share, overspends) -> None:
+        self.arrays, self.profile, self.satisfaction, self.share, self.overspends = arrays, profile, satisfaction, share, overspends
+        self.spent_by = _exact_sums([Fraction(profile.costs[index]) for index in arrays.columns], Fraction(profile.budget))
+        self.budget = float(profile.budget)
+
+    def range(self, first: int, last: int) -> Verdict:
+        """Whether every raise from first to last surely stays within the budget, or surely overspends (`kernel.bounded_run`)."""
+        from . import kernel
+
+        status, leaves, count = kernel.bounded_run(*self.arrays.kernel, self.share(first), self.share(last), MARGIN, WIDTH, self.budget)
+        if status != kernel.BOUNDED:
+            return Verdict(False, False, False)
+        over = self.spent_by(leaves[: 2 * count])
+        return Verdict(not over[1::2].any(), bool(over[0::2].all()), True)
+
+    def single(self, raise_by: int) -> Verdict:
+        """Whether the raise stays within the budget, by a plain run that stops once it knows; exactly where the floats cannot tell."""
+        from . import kernel
+
+        rounds, sequence, _ = kernel.run(*self.arrays.kernel, self.share(raise_by), MARGIN, self.budget)
+        if rounds == kernel.UNCLEAR:
+            mes = _exact()
+            fits = not self.overspends(mes._run(self.profile, self.satisfaction, None, mes.mpq(raise_by), False)[0])
+        elif rounds in (kernel.FITS, kernel.OVERSPENDS):
+            fits = rounds == kernel.FITS
+        else:
+            bought = np.zeros((1, len(self.arrays.costs)), dtype=bool)
+            bought[0, sequence[:rounds]] = True
+            fits = not self.spent_by(bought)[0]
+        return Verdict(fits, not fits, True)
+
+
 def _by_ranges(arrays: Arrays, profile: ApprovalProfile, satisfaction: str, share, outcome_at, overspends, last_raise: int) -> list[str]:
     """Many distinct ballots: find the first raise that overspends, proving the raises before it within the budget.
 
@@ -279,37 +314,12 @@ def _by_ranges(arrays: Arrays, profile: ApprovalProfile, satisfaction: str, shar
     Ranges are used while they cost less per raise passed than single raises do; a short
     range that may overspend is stepped through raise by raise.
     """
-    from . import kernel
+    probe = Probes(arrays, profile, satisfaction, share, overspends)
 
-    spent_by = _exact_sums([Fraction(profile.costs[index]) for index in arrays.columns], Fraction(profile.budget))
-    budget = float(profile.budget)
-    mes = _exact()
-
-    def verdict(first: int, last: int) -> Verdict:
-        """Whether every raise from first to last surely stays within the budget, or surely overspends."""
-        status, leaves, count = kernel.bounded_run(*arrays.kernel, share(first), share(last), MARGIN, WIDTH, budget)
-        if status != kernel.BOUNDED:
-            return Verdict(False, False, False)
-        over = spent_by(leaves[: 2 * count])
-        return Verdict(not over[1::2].any(), bool(over[0::2].all()), True)
-
-    def single(raise_by: int) -> Verdict:
-        """Whether the raise stays within the budget, by a plain run that stops once it knows."""
-        rounds, sequence, _ = kernel.run(*arrays.kernel, share(raise_by), MARGIN, budget)
-        if rounds == kernel.UNCLEAR:
-            fits = not overspends(mes._run(profile, satisfaction, None, mes.mpq(raise_by), False)[0])
-        elif rounds in (kernel.FITS, kernel.OVERSPENDS):
-            fits = rounds == kernel.FITS
-        else:
-            bought = np.zeros((1, len(arrays.costs)), dtype=bool)
-            bought[0, sequence[:rounds]] = True
-            fits = not spent_by(bought)[0]
-        return Verdict(fits, not fits, True)
-
-    def timed(probe):
+    def timed(planned: tuple[int, int, bool]) -> tuple[Verdict, float]:
         started = time.perf_counter()
-        first, last, ranged = probe
-        found = verdict(first, last) if ranged else single(first)
+        first, last, ranged = planned
+        found = probe.range(first, last) if ranged else probe.single(first)
         return found, time.perf_counter() - started
 
     low = 0
@@ -320,20 +330,21 @@ def _by_ranges(arrays: Arrays, profile: ApprovalProfile, satisfaction: str, shar
     workers = _workers()
     with ThreadPoolExecutor(workers) as pool:
         while low < last_raise:
-            if low < step_until or cost.stepping():
+            stepping = low < step_until or cost.stepping()
+            if stepping:
                 end = min(low + workers, last_raise)
-                probes = [(first, first, False) for first in range(low + 1, end + 1)]
+                planned = [(first, first, False) for first in range(low + 1, end + 1)]
             else:
                 high = min(low + stride, last_raise)
-                probes = [(low + 1, high, high > low + 1)]
+                planned = [(low + 1, high, high > low + 1)]
                 if workers > 1 and high < last_raise:
                     following = max(stride + 1, min(stride * 3 // 2, failed * GROW_AFTER_FAILURE // 8))
-                    probes.append((high + 1, min(high + following, last_raise), True))
-            for (_, last, ranged), (found, seconds) in zip(probes, pool.map(timed, probes)):
+                    planned.append((high + 1, min(high + following, last_raise), True))
+            for (_, last, ranged), (found, seconds) in zip(planned, pool.map(timed, planned)):
                 cost.record(ranged, seconds, last - low if found.fits else 0)
                 if found.fits:
                     low = last
-                    if ranged:
+                    if not stepping:
                         stride = max(stride + 1, min(stride * 3 // 2, failed * GROW_AFTER_FAILURE // 8))
                     continue
                 if found.overspends:

@@ -67,3 +67,18 @@ def stepped_completion(profile: profiles.ApprovalProfile, satisfaction: str = "c
         previous = outcome
         raise_by += 1
     return previous
+
+
+def skewed_approvals(voters: int, projects: int, budget: int, seed: int) -> profiles.ApprovalProfile:
+    """Ballots of 1 to 10 projects drawn by a skewed popularity, costs so that about a quarter fit: the shape of
+    `bench/tally_sizes.py`, where a large budget per voter takes a thousand raises to overspend."""
+    rng = np.random.default_rng(seed)
+    popularity = rng.pareto(1.5, projects) + 0.1
+    popularity /= popularity.sum()
+    shares = rng.integers(1, 40, projects)
+    costs = [Fraction(max(1, round(int(share) * budget * 4 / int(shares.sum())))) for share in shares]
+    order = np.argsort(-(rng.random((voters, projects)) ** (1 / popularity)), axis=1)
+    sizes = rng.integers(1, min(10, projects) + 1, voters)
+    rows = np.zeros((voters, projects), dtype=bool)
+    rows[np.arange(voters).repeat(sizes), np.concatenate([order[row, :size] for row, size in enumerate(sizes)])] = True
+    return profiles.approval_profile([f"p{number}" for number in range(projects)], costs, Fraction(budget), rows)

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from elections import build, election, stepped_completion
+from elections import build, election, skewed_approvals, stepped_completion
 from hypothesis import HealthCheck, given, settings, strategies as st
 from vallokal.election.tally import completion, kernel, mes, methods, profile as profiles
 
@@ -93,6 +93,85 @@ def test_a_thousand_voters_and_a_budget_of_a_hundred_million_take_a_few_bounded_
     outcome = completion.float_completed(profile)
     assert 0 < len(calls) < 200
     assert outcome == completion.float_completed(profile, by_ranges=False)
+
+
+def probes_for(profile: profiles.ApprovalProfile) -> completion.Probes:
+    budget = Fraction(profile.budget)
+    costs = dict(zip(profile.project_ids, profile.costs))
+
+    def share(raise_by: int) -> float:
+        return float((budget + profile.voters * raise_by) / profile.voters)
+
+    def overspends(outcome: list[str]) -> bool:
+        return sum((costs[project_id] for project_id in outcome), Fraction(0)) > budget
+
+    return completion.Probes(completion.Arrays(profile, "cost"), profile, "cost", share, overspends)
+
+
+def fits_exactly(profile: profiles.ApprovalProfile, raise_by: int) -> bool:
+    costs = dict(zip(profile.project_ids, profile.costs))
+    outcome = mes._run(profile, "cost", None, mes.mpq(raise_by), False)[0]
+    return sum((costs[project_id] for project_id in outcome), Fraction(0)) <= profile.budget
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    voters=st.integers(3, 60),
+    projects=st.integers(2, 9),
+    budget=st.integers(100, 3_000),
+    seed=st.integers(0, 2**32 - 1),
+    start=st.floats(0, 1),
+    length=st.integers(1, 12),
+)
+def test_a_probe_passes_raises_only_if_every_one_fits_and_stops_only_if_every_one_overspends(voters, projects, budget, seed, start, length):
+    """Bounded runs and single raises stop early (what the richest budgets cannot afford is put out, and a state whose
+    set plus every project it may still afford fits is done): each verdict is checked raise by raise, exactly."""
+    profile = random_approvals(voters, projects, budget, seed)
+    probe = probes_for(profile)
+    first = round(start * budget)
+    last = min(first + length - 1, budget)
+    exact = [fits_exactly(profile, raise_by) for raise_by in range(first, last + 1)]
+    found = probe.range(first, last)
+    if found.fits:
+        assert all(exact)
+    if found.overspends:
+        assert not any(exact)
+    for raise_by, fits in zip(range(first, last + 1), exact):
+        assert probe.single(raise_by) == completion.Verdict(fits, not fits, True)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("ranges", [True, False], ids=["ranges", "single raises"])
+def test_ranges_and_single_raises_on_one_or_two_cores_give_the_cities_completion(ranges, workers, monkeypatch):
+    monkeypatch.setattr(completion._Costs, "stepping", lambda self: not ranges)
+    monkeypatch.setattr(completion, "_workers", lambda: workers)
+    for voters, projects, budget, seed in [(300, 20, 10**6, 1), (600, 40, 10**7, 2), (2_000, 30, 10**5, 3)]:
+        profile = random_approvals(voters, projects, budget, seed)
+        assert completion.float_completed(profile, by_ranges=True) == mes.completed(profile)
+
+
+def test_a_thousand_raises_to_the_first_overspend_are_proved_in_a_few_dozen_bounded_runs(monkeypatch):
+    """10,000 voters, 200 projects, 1,000 units per voter, ballots as in `bench/tally_sizes.py`: 780 raises to the first
+    overspend. Ranges took 118 bounded runs while a state stopped only once every project it had not ruled out fitted."""
+    profile = skewed_approvals(10_000, 200, 10**7, seed=3)
+    monkeypatch.setattr(completion, "_workers", lambda: 1)
+    monkeypatch.setattr(completion._Costs, "stepping", lambda self: True)
+    one_by_one = completion.float_completed(profile, by_ranges=True)
+    monkeypatch.setattr(completion._Costs, "stepping", lambda self: False)
+    calls = counting_runs(monkeypatch, "bounded_run")
+    assert completion.float_completed(profile, by_ranges=True) == one_by_one
+    assert len(calls) < 60
+
+
+def test_the_cost_of_a_set_is_compared_with_the_budget_exactly_in_whole_units_or_in_fractions():
+    rng = np.random.default_rng(4)
+    sets = rng.random((200, 12)) < 0.5
+    for unit in (1, 7, 10**17):
+        costs = [Fraction(int(cost), unit) for cost in rng.integers(1, 10**6, 12)]
+        budget = Fraction(int(rng.integers(10**6, 4 * 10**6)), unit)
+        expected = [sum((cost for cost, chosen in zip(costs, row) if chosen), Fraction(0)) > budget for row in sets]
+        assert completion._exact_sums(costs, budget)(sets).tolist() == expected
+    assert completion._exact_sums([Fraction(2**61), Fraction(2**61)], Fraction(2**62 - 1))(np.array([[True, True], [True, False]])).tolist() == [True, False]
 
 
 def test_stepping_and_jumps_agree_on_an_exact_tie_at_a_whole_raise():
