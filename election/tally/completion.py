@@ -155,7 +155,9 @@ def tracked(arrays: Arrays, share: float) -> tuple[list[int] | None, float]:
 
 # Up to this many distinct ballots, completion jumps from raise to raise, a raise the float run finds
 # too close run exactly with its own exact jump; above it, ranges of raises are proved by bounded runs.
-EXACT_JUMPS_UP_TO = 400
+# Above the exact code's limit ranges win: on the 438 public Pabulib files of 65 to 400 distinct
+# ballots jumps took up to 48 s (Amsterdam 166), ranges at most 2 s, and the same winners on every one.
+EXACT_JUMPS_UP_TO = EXACT_COMPLETION_UP_TO
 
 
 def completed(profile: ApprovalProfile, satisfaction: str = "cost") -> list[str]:
