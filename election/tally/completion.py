@@ -10,10 +10,12 @@ implementation in this package). Three things make it fast here:
   trusted: that raise is run exactly (`mes`).
 * With few distinct ballots, jumps: each run reports how far the raise can grow
   before any of its decisions could turn out differently.
-* With many, bounded runs (`kernel.bounded_run`): one run covers a whole range of
+* With more, bounded runs (`kernel.bounded_run`): one run covers a whole range of
   raises, following every order of purchases the range may take. Where the
   completion stops depends only on the cost of the set bought, so a range whose
-  every end set fits the budget is passed at once.
+  every end set fits the budget is passed at once; where ranges cost more per raise,
+  single raises by a plain run. Both stop as soon as their set surely fits or surely
+  does not, and two run at once on two cores.
 """
 
 from __future__ import annotations
