@@ -20,3 +20,8 @@ def folder() -> str:
 def use_user_cache() -> None:
     """Point Numba's cache at `folder()` unless the user chose one; must run before numba is imported."""
     os.environ.setdefault("NUMBA_CACHE_DIR", folder())
+
+
+def extension_folder() -> str:
+    """Where the kernel built ahead of time is kept (`compiled_kernel`): beside Numba's cache."""
+    return str(Path(folder()).parent / "kernel")

@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import vectorised
+from . import compiled_kernel, vectorised
 from .profile import ApprovalProfile, entries
 
 MARGIN = 1e-8
@@ -110,8 +110,7 @@ def _overlap(ballots: np.ndarray, projects: np.ndarray, count: int) -> np.ndarra
 
 def run(arrays: Arrays, share: float) -> Run:
     """Equal shares with each voter's share `share`, in floating point (see `kernel`); `clear` is False if any decision was close."""
-    from . import kernel  # Numba takes half a second to load; only the completion needs it
-
+    kernel = compiled_kernel.load()
     rounds, sequence, rhos = kernel.run(*arrays.kernel, share, MARGIN, math.inf)
     if rounds == kernel.UNCLEAR:
         return Run([], [], False)
@@ -147,8 +146,7 @@ def float_equal_shares(profile: ApprovalProfile, satisfaction: str = "cost") -> 
 
 def tracked(arrays: Arrays, share: float) -> tuple[list[int] | None, float]:
     """A float run at one share and how far the share can rise with every decision unchanged; None if a decision was close."""
-    from . import kernel
-
+    kernel = compiled_kernel.load()
     rounds, sequence, distance = kernel.run_tracked(*arrays.kernel, share, MARGIN)
     if rounds == kernel.UNCLEAR:
         return None, 0.0
@@ -277,8 +275,7 @@ class Probes:
 
     def range(self, first: int, last: int) -> Verdict:
         """Whether every raise from first to last surely stays within the budget, or surely overspends (`kernel.bounded_run`)."""
-        from . import kernel
-
+        kernel = compiled_kernel.load()
         status, leaves, count = kernel.bounded_run(*self.arrays.kernel, self.share(first), self.share(last), MARGIN, WIDTH, self.budget)
         if status != kernel.BOUNDED:
             return Verdict(False, False, False)
@@ -287,8 +284,7 @@ class Probes:
 
     def single(self, raise_by: int) -> Verdict:
         """Whether the raise stays within the budget, by a plain run that stops once it knows; exactly where the floats cannot tell."""
-        from . import kernel
-
+        kernel = compiled_kernel.load()
         rounds, sequence, _ = kernel.run(*self.arrays.kernel, self.share(raise_by), MARGIN, self.budget)
         if rounds == kernel.UNCLEAR:
             mes = _exact()

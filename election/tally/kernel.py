@@ -13,13 +13,12 @@ from __future__ import annotations
 import numpy as np
 
 from .compiled_cache import use_user_cache
+from .kernel_codes import BOUNDED, FITS, OVERSPENDS, TOO_WIDE, UNCLEAR
 
 use_user_cache()
 from numba import njit  # noqa: E402
 
-UNCLEAR = -1
-FITS = -2
-OVERSPENDS = -3
+__all__ = ["BOUNDED", "FITS", "OVERSPENDS", "TOO_WIDE", "UNCLEAR", "bounded_run", "run", "run_tracked"]
 
 
 @njit(cache=True, nogil=True)
@@ -300,10 +299,6 @@ def money_of(project, indptr, indices, weights, budgets):
     for position in range(indptr[project], indptr[project + 1]):
         money += weights[position] * budgets[indices[position]]
     return money
-
-
-BOUNDED = 0
-TOO_WIDE = 1
 
 
 @njit(cache=True, nogil=True)

@@ -1,5 +1,5 @@
-"""Loading what a count needs: Numba's compiled kernel is kept in the user's cache folder, so an install the user
-cannot write to compiles once, not on every count; a greedy count loads neither Numba nor the exact arithmetic,
+"""Loading what a count needs: Numba's compiled kernel (where the kernel is not built ahead of time) is kept in the
+user's cache folder, so an install the user cannot write to compiles once, not on every count; a greedy count loads neither Numba nor the exact arithmetic,
 and plain equal shares no Numba."""
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def test_the_cache_folder_follows_xdg_and_a_folder_the_user_chose_is_kept(monkey
 
 @pytest.mark.slow
 def test_the_second_count_loads_the_kernel_from_the_users_cache_instead_of_compiling(tmp_path):
-    environment = {key: value for key, value in os.environ.items() if key != "NUMBA_CACHE_DIR"} | {"XDG_CACHE_HOME": str(tmp_path)}
+    """Through Numba's JIT, as a machine counts where the kernel cannot be built ahead of time (`compiled_kernel`)."""
+    environment = {key: value for key, value in os.environ.items() if key != "NUMBA_CACHE_DIR"} | {"XDG_CACHE_HOME": str(tmp_path), "VALLOKAL_KERNEL": "jit"}
     beside_kernel = Path(compiled_cache.__file__).parent / "__pycache__"
     before = sorted(beside_kernel.glob("kernel.*.nb[ic]"))
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from elections import build, election, skewed_approvals, stepped_completion
 from hypothesis import HealthCheck, given, settings, strategies as st
-from vallokal.election.tally import completion, kernel, mes, methods, profile as profiles
+from vallokal.election.tally import compiled_kernel, completion, mes, methods, profile as profiles
 
 
 def random_approvals(voters: int, projects: int, budget: int, seed: int) -> profiles.ApprovalProfile:
@@ -22,13 +22,14 @@ def random_approvals(voters: int, projects: int, budget: int, seed: int) -> prof
 
 def counting_runs(monkeypatch, kernel_function: str = "run_tracked") -> list[int]:
     calls: list[int] = []
-    original = getattr(kernel, kernel_function)
+    loaded = compiled_kernel.load()
+    original = getattr(loaded, kernel_function)
 
     def counted(*arguments):
         calls.append(1)
         return original(*arguments)
 
-    monkeypatch.setattr(kernel, kernel_function, counted)
+    monkeypatch.setattr(loaded, kernel_function, counted)
     return calls
 
 

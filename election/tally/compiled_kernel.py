@@ -1,0 +1,110 @@
+"""The counting kernel as an extension module built once per machine, loaded in milliseconds without Numba.
+
+Importing Numba and loading its cached code costs a quarter to half a second on every count,
+as much as the rest of a count of 100,000 voters. Numba's ahead-of-time compiler turns the same
+functions (`kernel`) into an ordinary extension module: the first count builds it into the user's
+cache folder (`compiled_cache`, about 10 s, as long as Numba's first compile), and every later
+count imports it. Where it cannot be built (no C compiler, a Numba without `pycc`) the count
+runs the kernel through Numba's JIT as before, and the failure is kept beside it so that later
+counts do not try again; a changed kernel, Numba or Python builds anew.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.machinery
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+from . import kernel_codes
+from .compiled_cache import extension_folder
+
+_HEAD = "i8, i8[::1], i4[::1], f8[::1], f8[::1], f8[::1], f8[::1], b1[:, ::1]"
+# Each exported function's Numba signature: the dtypes `completion.Arrays.kernel` passes.
+EXPORTS = {
+    "run": f"Tuple((i8, i8[::1], f8[::1]))({_HEAD}, f8, f8, f8)",
+    "run_tracked": f"Tuple((i8, i8[::1], f8))({_HEAD}, f8, f8)",
+    "bounded_run": f"Tuple((i8, b1[:, ::1], i8))({_HEAD}, f8, f8, f8, i8, f8)",
+}
+BUILD_SECONDS = 600
+
+# Set to "jit" to count through Numba's JIT (the kernel's own tests compare the two).
+CHOICE = "VALLOKAL_KERNEL"
+
+_loaded: ModuleType | None = None
+
+
+def load() -> ModuleType:
+    """The kernel with its codes (`kernel_codes`): the built module, else `kernel` through Numba."""
+    global _loaded
+    if _loaded is None:
+        _loaded = (None if os.environ.get(CHOICE) == "jit" else built()) or _jit()
+    return _loaded
+
+
+def _jit() -> ModuleType:
+    from . import kernel
+
+    return kernel
+
+
+def module_name() -> str:
+    """A name that changes with everything the built code depends on: the kernel's source, this recipe, numpy and Python."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for source in ("kernel.py", "kernel_build.py", "compiled_kernel.py", "kernel_codes.py"):
+        digest.update((here / source).read_bytes())
+    digest.update(f"{np.__version__} {sys.version} {sys.platform}".encode())
+    return f"kernel_{digest.hexdigest()[:20]}"
+
+
+def built() -> ModuleType | None:
+    """The built module, building it first if this machine has not; None if it cannot be built."""
+    name = module_name()
+    folder = Path(extension_folder())
+    path = folder / (name + importlib.machinery.EXTENSION_SUFFIXES[0])
+    failed = folder / (name + ".failed")
+    if not path.exists() and (failed.exists() or not _build(folder, name, path, failed)):
+        return None
+    try:
+        return _import(name, path)
+    except ImportError as error:
+        with contextlib.suppress(OSError):
+            failed.write_text(f"importing {path.name}: {error}\n")
+        return None
+
+
+def _build(folder: Path, name: str, path: Path, failed: Path) -> bool:
+    """Build in a fresh folder beside the cache and move the module in whole, so that no count ever imports half a file."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder, prefix="building-") as building:
+            done = subprocess.run(
+                [sys.executable, "-m", __package__ + ".kernel_build", building, name],
+                capture_output=True, text=True, timeout=BUILD_SECONDS, stdin=subprocess.DEVNULL,
+            )
+            made = Path(building) / path.name
+            if done.returncode != 0 or not made.exists():
+                failed.write_text(f"building {name} failed ({done.returncode}):\n{done.stdout[-4000:]}{done.stderr[-4000:]}")
+                return False
+            os.replace(made, path)
+        return True
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _import(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for code in ("UNCLEAR", "FITS", "OVERSPENDS", "BOUNDED", "TOO_WIDE"):
+        setattr(module, code, getattr(kernel_codes, code))
+    return module

@@ -1,0 +1,40 @@
+"""Builds `kernel` into an extension module with Numba's ahead-of-time compiler (`numba.pycc`).
+
+Run in a process of its own by `compiled_kernel` (`python -m vallokal.election.tally.kernel_build
+FOLDER NAME`): the build imports Numba and LLVM, runs a C compiler and prints, none of which a
+count should carry. The functions let go of the GIL as their JIT versions do (`nogil=True`), so
+two probes still run on two cores.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+from .compiled_kernel import EXPORTS
+
+
+def build(folder: str, name: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import numba.pycc.compiler as pycc_compiler
+        from numba.core.compiler import Flags
+        from numba.pycc import CC
+
+    class ReleasingTheGil(Flags):
+        def __init__(self, *arguments, **options):
+            super().__init__(*arguments, **options)
+            self.release_gil = True
+
+    pycc_compiler.Flags = ReleasingTheGil
+    from . import kernel
+
+    module = CC(name)
+    module.output_dir = folder
+    for function, signature in EXPORTS.items():
+        module.export(function, signature)(getattr(kernel, function).py_func)
+    module.compile()
+
+
+if __name__ == "__main__":
+    build(*sys.argv[1:3])

@@ -1,0 +1,148 @@
+"""The kernel built ahead of time (`compiled_kernel`): the same answers as Numba's JIT, loaded without Numba, built
+once per machine, and a machine that cannot build it still counts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_vectorised import random_profile
+from vallokal.election.tally import compiled_kernel, completion, kernel
+
+
+def meaningful_run(result: tuple) -> tuple:
+    """A run's rounds and what its arrays hold up to them (the rest is unwritten memory)."""
+    rounds, sequence, third = result
+    kept = max(rounds, 0)
+    return rounds, sequence[:kept].tolist(), third[:kept].tolist() if isinstance(third, np.ndarray) else third
+
+
+@pytest.fixture(scope="module")
+def built():
+    module = compiled_kernel.built()
+    assert module is not None, "this machine has a C compiler and Numba's pycc: the kernel must build"
+    return module
+
+
+def test_the_built_kernel_answers_exactly_as_the_jit_kernel(built):
+    """Every exported function, on elections where runs end clear, close, within and over the budget."""
+    assert built is not kernel and "kernel_" in built.__name__
+    for seed in range(8):
+        profile = random_profile(seed, ballots=400 + 300 * seed, projects=12 + 5 * seed, budget=10**6)
+        for satisfaction in ("cost", "cardinality"):
+            arguments = completion.Arrays(profile, satisfaction).kernel
+            share = float(profile.budget) / profile.voters
+            budget = float(profile.budget)
+            for factor in (1.0, 1.07, 1.6, 3.0):
+                low, high = share * factor, share * factor * 1.01
+                for stop in (np.inf, budget):
+                    assert meaningful_run(kernel.run(*arguments, low, completion.MARGIN, stop)) == meaningful_run(built.run(*arguments, low, completion.MARGIN, stop))
+                assert meaningful_run(kernel.run_tracked(*arguments, low, completion.MARGIN)) == meaningful_run(built.run_tracked(*arguments, low, completion.MARGIN))
+                jit = kernel.bounded_run(*arguments, low, high, completion.MARGIN, completion.WIDTH, budget)
+                aot = built.bounded_run(*arguments, low, high, completion.MARGIN, completion.WIDTH, budget)
+                assert (jit[0], jit[2]) == (aot[0], aot[2])
+                np.testing.assert_array_equal(jit[1][: 2 * jit[2]], aot[1][: 2 * aot[2]])
+    assert (built.UNCLEAR, built.FITS, built.OVERSPENDS, built.BOUNDED) == (kernel.UNCLEAR, kernel.FITS, kernel.OVERSPENDS, kernel.BOUNDED)
+
+
+def test_the_built_kernel_lets_other_threads_run(built):
+    """Two probes at once rely on it: a thread counting while the kernel runs shows the GIL was let go."""
+    profile = random_profile(3, ballots=60_000, projects=80, budget=10**7)
+    arguments = completion.Arrays(profile, "cost").kernel
+    share = float(profile.budget) / profile.voters
+    built.run(*arguments, share, completion.MARGIN, np.inf)
+    started = time.perf_counter()
+    built.run(*arguments, share, completion.MARGIN, np.inf)
+    alone = time.perf_counter() - started
+    ticks = 0
+    running = threading.Event()
+
+    def count_meanwhile() -> None:
+        nonlocal ticks
+        running.set()
+        while running.is_set():
+            ticks += 1
+
+    counter = threading.Thread(target=count_meanwhile)
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.0005)
+    try:
+        counter.start()
+        running.wait()
+        before = ticks
+        for _ in range(max(3, int(0.05 / max(alone, 1e-4)))):
+            built.run(*arguments, share, completion.MARGIN, np.inf)
+        during = ticks - before
+    finally:
+        running.clear()
+        counter.join()
+        sys.setswitchinterval(switch_interval)
+    assert during > 1000
+
+
+COUNT = """
+import json, sys
+from vallokal.cli import cli
+from click.testing import CliRunner
+result = CliRunner().invoke(cli, ['tally', sys.argv[1], '--rule', 'mes-completed', '--json'])
+print(json.dumps({"result": json.loads(result.output), "numba": "numba" in sys.modules, "llvmlite": "llvmlite" in sys.modules}))
+"""
+
+
+def count_in_a_fresh_interpreter(election: Path, environment: dict[str, str]) -> dict:
+    done = subprocess.run([sys.executable, "-c", COUNT, str(election)], env=environment, capture_output=True, text=True, check=True, timeout=900)
+    return json.loads(done.stdout)
+
+
+def completed_election(tmp_path: Path) -> Path:
+    """Enough distinct ballots that the completion runs the kernel (ranges), not the exact code."""
+    rng = np.random.default_rng(5)
+    votes = "".join(f"{voter};{','.join(map(str, sorted(rng.choice(20, rng.integers(1, 5), replace=False) + 1)))}\n" for voter in range(600))
+    election = tmp_path / "completed.pb"
+    projects = "".join(f"{number};{int(cost)}\n" for number, cost in zip(range(1, 21), rng.integers(5, 40, 20) * 1000))
+    election.write_text(f"META\nkey;value\nbudget;100000\nPROJECTS\nproject_id;cost\n{projects}VOTES\nvoter_id;vote\n{votes}")
+    return election
+
+
+def fresh_cache(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if key not in ("NUMBA_CACHE_DIR", compiled_kernel.CHOICE)} | {"XDG_CACHE_HOME": str(tmp_path / "cache")} | extra
+
+
+@pytest.mark.slow
+def test_the_first_count_builds_the_kernel_into_the_users_cache_and_later_counts_load_it_without_numba(tmp_path):
+    election = completed_election(tmp_path)
+    environment = fresh_cache(tmp_path)
+    package = Path(compiled_kernel.__file__).parent
+    before = sorted(path.name for path in package.iterdir())
+    first = count_in_a_fresh_interpreter(election, environment)
+    built = list((tmp_path / "cache" / "vallokal" / "kernel").glob("kernel_*"))
+    assert [path.suffix for path in built] == [".so"], built
+    second = count_in_a_fresh_interpreter(election, environment)
+    assert first["result"]["winners"] == second["result"]["winners"]
+    assert first["result"]["winners"] == count_in_a_fresh_interpreter(election, environment | {compiled_kernel.CHOICE: "jit"})["result"]["winners"]
+    assert (second["numba"], second["llvmlite"]) == (False, False)
+    assert sorted(path.name for path in package.iterdir()) == before
+
+
+@pytest.mark.slow
+def test_a_machine_that_cannot_build_the_kernel_counts_through_numba_and_does_not_try_again(tmp_path):
+    election = completed_election(tmp_path)
+    environment = fresh_cache(tmp_path, CC=str(tmp_path / "no-compiler"))
+    expected = count_in_a_fresh_interpreter(election, fresh_cache(tmp_path / "elsewhere"))["result"]["winners"]
+    first = count_in_a_fresh_interpreter(election, environment)
+    folder = tmp_path / "cache" / "vallokal" / "kernel"
+    failures = list(folder.glob("kernel_*.failed"))
+    assert first["result"]["winners"] == expected and first["numba"]
+    assert len(failures) == 1 and "compiler" in failures[0].read_text()
+    assert not list(folder.glob("kernel_*.so")) and not list(folder.glob("building-*"))
+    noted = failures[0].stat().st_mtime_ns
+    second = count_in_a_fresh_interpreter(election, environment)
+    assert second["result"]["winners"] == expected
+    assert failures[0].stat().st_mtime_ns == noted
