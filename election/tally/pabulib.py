@@ -24,11 +24,12 @@ import csv
 import gc
 import io
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import islice
 from operator import methodcaller
+
+from . import votes_in_bulk
 
 SECTIONS = ("meta", "projects", "votes")
 VOTE_TYPES = ("approval", "cumulative", "ordinal", "scoring", "choose-1")
@@ -147,6 +148,16 @@ def read(data: bytes | str, merge: bool = False) -> Election:
 
 
 def _read(data: bytes | str, merge: bool) -> Election:
+    if merge and isinstance(data, bytes):
+        section = votes_in_bulk.votes_section(data)
+        merged_votes = None if section is None else votes_in_bulk.merged(section)
+        if merged_votes is not None:
+            return _parse(section.before_rows, merge, merged_votes)
+    return _parse(data, merge)
+
+
+def _parse(data: bytes | str, merge: bool, merged_votes: tuple[list, ...] | None = None) -> Election:
+    """The file, row by row; with `merged_votes` the file ends at its VOTES header and the rows after it come merged (`votes_in_bulk`)."""
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
@@ -154,7 +165,7 @@ def _read(data: bytes | str, merge: bool) -> Election:
             raise PabulibError(f"line ?: the file is not UTF-8 ({error.reason} at byte {error.start})") from None
     data = data.lstrip("\ufeff")
     merged: dict[tuple[str, str], list] = {}
-    bulk: list[tuple[list, ...]] = []
+    bulk: list[tuple[list, ...]] = [] if merged_votes is None else [merged_votes]
     rows = _rows(data, bulk if merge else None)
     section: str | None = None
     header: list[str] | None = None
@@ -285,7 +296,8 @@ def _merged_votes(lines: list[str], first_line: int, header: list[str]) -> tuple
     width = len(header)
     voter, vote = header.index("voter_id"), header.index("vote")
     points = header.index("points") if "points" in header else None
-    keys: list[str] = []
+    vote_cells: list[str] = []
+    point_cells: list[str] | None = None if points is None else []
     voter_ids: list[str] = []
     for start in range(0, len(lines), BULK_ROWS):
         chunk = lines[start : start + BULK_ROWS]
@@ -299,18 +311,13 @@ def _merged_votes(lines: list[str], first_line: int, header: list[str]) -> tuple
         if named and not set(SECTIONS).isdisjoint(map(str.lower, set(map(str.strip, cells[0::width])))):
             return None
         voter_ids += map(str.strip, cells[voter::width])
-        keys += cells[vote::width] if points is None else map("\n".join, zip(cells[vote::width], cells[points::width]))
+        vote_cells += cells[vote::width]
+        if point_cells is not None:
+            point_cells += cells[points::width]
     distinct = set(voter_ids)
     if len(distinct) < len(voter_ids) or "" in distinct:
         return None
-    # Each distinct key keeps its first row; counting rows by their key's first row counts the key, in the same order.
-    first: dict[str, int] = {}
-    counts = Counter(map(first.setdefault, keys, range(len(keys))))
-    rows = list(first.values())
-    vote_cells, point_cells = (list(first), [""] * len(first)) if points is None else (
-        list(map(list, zip(*map(methodcaller("split", "\n"), first)))) or [[], []]
-    )
-    return vote_cells, point_cells, list(counts.values()), [first_line + row for row in rows], list(map(voter_ids.__getitem__, rows))
+    return votes_in_bulk.merge_rows(lambda rows: list(map(voter_ids.__getitem__, rows)), vote_cells, point_cells, first_line)
 
 
 def _distinct_votes(

@@ -12,6 +12,12 @@ PLAIN = (
 )
 
 
+@pytest.fixture(params=["text", "bytes"])
+def encoded(request):
+    """The file as text (read row by row) and as bytes, as the tally command and the office read it (`votes_in_bulk`)."""
+    return (lambda text: text) if request.param == "text" else (lambda text: text.encode())
+
+
 def test_identical_votes_become_one_weighted_vote_and_count_the_same():
     merged = pabulib.read(PLAIN, merge=True)
     plain = pabulib.read(PLAIN)
@@ -42,11 +48,11 @@ def test_a_file_with_quotes_reads_the_same_cells_as_one_without():
         ("v1;1\nv2;1,2;3\n", "line 11: more cells"),
     ],
 )
-def test_merging_keeps_every_check_with_its_line(votes, message):
+def test_merging_keeps_every_check_with_its_line(votes, message, encoded):
     text = "META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;10\n2;10\nVOTES\nvoter_id;vote\n" + votes
     for merge in (False, True):
         with pytest.raises(pabulib.PabulibError, match=message):
-            pabulib.read(text, merge=merge)
+            pabulib.read(encoded(text), merge=merge)
 
 
 def test_a_merged_election_is_not_written_back_as_if_it_had_its_voters():
@@ -64,17 +70,17 @@ def test_shared_files_count_the_same_merged(path):
         assert methods.winners(merged, rule) == methods.winners(plain, rule), rule
 
 
-def test_quotes_in_the_projects_only_leave_the_votes_to_the_quick_path_with_the_same_cells_and_lines():
+def test_quotes_in_the_projects_only_leave_the_votes_to_the_quick_path_with_the_same_cells_and_lines(encoded):
     head = 'META\r\nkey;value\r\nbudget;1000\r\nPROJECTS\r\nproject_id;cost;name\r\n1;400;"Park;\r\nnorth"\r\n2;300;"A ""B"""\r\n'
     votes_only_plain = head + "VOTES\r\nvoter_id;vote\r\nv1;1,2\r\nv2;2\r\n"
     votes_quoted = head + 'VOTES\r\nvoter_id;vote\r\nv1;"1,2"\r\nv2;2\r\n'
     for merge in (False, True):
-        one, other = pabulib.read(votes_only_plain, merge=merge), pabulib.read(votes_quoted, merge=merge)
+        one, other = pabulib.read(encoded(votes_only_plain), merge=merge), pabulib.read(encoded(votes_quoted), merge=merge)
         assert one.projects["1"]["name"] == "Park;\r\nnorth" and one.projects["2"]["name"] == 'A "B"'
         assert (one.votes, one.weights) == (other.votes, other.weights)
         for text in (votes_only_plain, votes_quoted):
             with pytest.raises(pabulib.PabulibError, match="line 13: voter 'v1' appears twice"):
-                pabulib.read(text + "v1;2\r\n", merge=merge)
+                pabulib.read(encoded(text + "v1;2\r\n"), merge=merge)
 
 
 def _many_votes(rows: int) -> str:
@@ -85,11 +91,11 @@ def _many_votes(rows: int) -> str:
 
 
 @pytest.mark.parametrize("bulk_rows", [7, 1 << 17])
-def test_the_bulk_path_merges_as_the_row_by_row_reader_does(monkeypatch, bulk_rows):
+def test_the_bulk_path_merges_as_the_row_by_row_reader_does(monkeypatch, bulk_rows, encoded):
     monkeypatch.setattr(pabulib, "BULK_ROWS", bulk_rows)
     text = _many_votes(60)
     row_by_row = text.replace("\nv0;", '\n"v0";')  # a quote sends the whole file through the csv module and `_merge`
-    one, other = pabulib.read(text, merge=True), pabulib.read(row_by_row, merge=True)
+    one, other = pabulib.read(encoded(text), merge=True), pabulib.read(encoded(row_by_row), merge=True)
     assert (one.votes, one.weights) == (other.votes, other.weights)
     assert len(one.votes) < 60 and sum(one.weights) == 60
     assert profiles.scores(one) == profiles.scores(pabulib.read(text))
@@ -108,31 +114,31 @@ def test_the_bulk_path_merges_as_the_row_by_row_reader_does(monkeypatch, bulk_ro
         (("v40;1,9;1,4", "v40;1,9;1,4;extra"), "line 61: more cells than the header has columns"),
     ],
 )
-def test_a_bad_row_deep_in_a_bulk_section_is_named_by_its_line(monkeypatch, change, message):
+def test_a_bad_row_deep_in_a_bulk_section_is_named_by_its_line(monkeypatch, change, message, encoded):
     monkeypatch.setattr(pabulib, "BULK_ROWS", 16)
     text = _many_votes(60)
     assert change[0] in text
     for merge in (True, False):
         with pytest.raises(pabulib.PabulibError, match=message):
-            pabulib.read(text.replace(change[0], change[1]), merge=merge)
+            pabulib.read(encoded(text.replace(change[0], change[1])), merge=merge)
 
 
-def test_blank_rows_spaces_and_a_section_after_the_votes_leave_the_bulk_path_with_the_same_result():
+def test_blank_rows_spaces_and_a_section_after_the_votes_leave_the_bulk_path_with_the_same_result(encoded):
     text = _many_votes(30)
     for changed in (text.replace("\nv9;", "\n\n;\nv9;"), text.replace("v12;", " v12 ;"), text.replace("\nv20;1,10;1,4", "\nv20; 1 ,10;1, 4")):
         assert changed != text
-        one = pabulib.read(changed, merge=True)
+        one = pabulib.read(encoded(changed), merge=True)
         assert sum(one.weights) == 30 and profiles.scores(one) == profiles.scores(pabulib.read(text))
-    after = pabulib.read(text + "META\nkey;value\nextra;1\n", merge=True)
+    after = pabulib.read(encoded(text + "META\nkey;value\nextra;1\n"), merge=True)
     assert after.meta["extra"] == "1" and sum(after.weights) == 30
 
 
-def test_a_section_row_as_wide_as_the_votes_leaves_the_bulk_path_however_it_is_written():
+def test_a_section_row_as_wide_as_the_votes_leaves_the_bulk_path_however_it_is_written(encoded):
     text = _many_votes(30)
     for name in ("Meta", " META ", "meta"):
-        after = pabulib.read(text + f"{name};;\nkey;value;\nextra;1;\n", merge=True)
+        after = pabulib.read(encoded(text + f"{name};;\nkey;value;\nextra;1;\n"), merge=True)
         assert after.meta["extra"] == "1" and sum(after.weights) == 30, name
-        assert (after.votes, after.weights) == (pabulib.read(text, merge=True).votes, pabulib.read(text, merge=True).weights)
+        assert (after.votes, after.weights) == (pabulib.read(encoded(text), merge=True).votes, pabulib.read(encoded(text), merge=True).weights)
 
 
 def test_merged_votes_made_from_the_columns_are_the_votes_of_the_row_by_row_reader(monkeypatch):

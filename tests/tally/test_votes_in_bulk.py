@@ -1,0 +1,106 @@
+"""The counting read over the file's bytes (`votes_in_bulk`): whatever a VOTES section holds, the same election or
+the same error (with its line) as the row-by-row reader, which reads text, gives; plain files take it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+from vallokal.election.tally import pabulib, votes_in_bulk
+
+HEAD = "META\nkey;value\nbudget;1000\nvote_type;{vote_type}\nPROJECTS\nproject_id;cost;name\n1;400;Park\n2;300;\"A \"\"B\"\"\"\n10;300;ó\n7;100;Sju\n07;200;Noll sju\n"
+VOTERS = ["1", "2", "3", "17", "0", "01", "v1", "v2", " 3", "4 ", "", "a b", "VOTES", "Meta", "9" * 18, "1" * 20, "ü1", "\xa05", "6\x1f"]
+VOTES = ["1", "2", "10", "1,2", "2,1", "2,10", "7", "07", " 1", "", "99", "1,,2"]
+POINTS = ["3", "3,2", "2,3", "x", "", "1.0"]
+EXTRA = ["", "abc", "Psie Pole", "ó", "votes"]
+
+
+def outcome(data: bytes | str) -> tuple:
+    try:
+        election = pabulib.read(data, merge=True)
+    except pabulib.PabulibError as error:
+        return ("error", str(error))
+    return (election.meta, election.projects, election.vote_columns, election.votes, election.weights)
+
+
+@st.composite
+def sections(draw) -> str:
+    points = draw(st.booleans())
+    columns = ["voter_id", "vote"] + (["points"] if points else []) + (["district"] if draw(st.booleans()) else [])
+    if draw(st.booleans()):
+        columns[0], columns[1] = columns[1], columns[0]
+    common = st.sampled_from(VOTERS[:4])
+    rows = []
+    for number in range(draw(st.integers(1, 12))):
+        cells = {
+            "voter_id": str(number + 1) if draw(st.integers(0, 3)) else draw(st.one_of(st.just(f"v{number}"), st.sampled_from(VOTERS), common)),
+            "vote": draw(st.sampled_from(VOTES[:8]) if draw(st.integers(0, 4)) else st.sampled_from(VOTES)),
+            "points": draw(st.sampled_from(POINTS)),
+            "district": draw(st.sampled_from(EXTRA)),
+        }
+        row = [cells[column] for column in columns]
+        if not draw(st.integers(0, 12)):
+            row = row[: draw(st.integers(0, len(row)))] if draw(st.booleans()) else [*row, "more"]
+        rows.append(";".join(row))
+    line_end = draw(st.sampled_from(["\n", "\r\n"]))
+    text = HEAD.format(vote_type="cumulative" if points else "approval") + f"VOTES{line_end}" + ";".join(columns) + line_end + line_end.join(rows)
+    ending = draw(st.sampled_from([line_end, "", line_end * 2, "\r", f"{line_end}META{line_end}key;value{line_end}extra;1{line_end}"]))
+    if not draw(st.integers(0, 8)):
+        text = text.replace(line_end, "\r", 1) if draw(st.booleans()) else text + '"'
+    return text + ending
+
+
+@settings(max_examples=400, deadline=None)
+@given(sections())
+def test_the_bytes_read_gives_what_the_row_by_row_read_gives(text):
+    assert outcome(text.encode()) == outcome(text)
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+@pytest.mark.parametrize("final", [True, False])
+@pytest.mark.parametrize("vote_type", ["approval", "choose-1", "cumulative"])
+def test_plain_files_take_the_bytes_read(line_end, final, vote_type):
+    points = vote_type == "cumulative"
+    header = "voter_id;vote" + (";points" if points else "") + ";age"
+    rows = [f"{number * 3 + 1};{'1' if vote_type == 'choose-1' else ['1,2', '10', '2,1'][number % 3]}" + (";2,1" if points and number % 3 != 1 else ";3" if points else "") + f";{20 + number}" for number in range(40)]
+    text = HEAD.format(vote_type=vote_type).replace("\n", line_end) + f"VOTES{line_end}{header}{line_end}" + line_end.join(rows) + (line_end if final else "")
+    section = votes_in_bulk.votes_section(text.encode())
+    assert section is not None and section.first_line == 14
+    assert votes_in_bulk.merged(section) is not None
+    assert outcome(text.encode()) == outcome(text)
+    election = pabulib.read(text.encode(), merge=True)
+    assert sum(election.weights) == 40 and election.votes[0].voter_id == "1"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("4;2", "line 17: voter '4' appears twice"),
+        ("8;99", "line 17: voter 8 votes for unknown project '99'"),
+        (";2", "line 17: a vote without voter_id"),
+        ("8;2;3", "line 17: more cells than the header has columns"),
+        ("08;2", None),
+        ("4 ;2", "line 17: voter '4' appears twice"),
+    ],
+)
+def test_a_bad_row_after_plain_rows_is_named_by_its_line_as_before(row, message):
+    text = HEAD.format(vote_type="approval") + "VOTES\nvoter_id;vote\n1;1\n4;2\n7;10\n" + row + "\n9;1\n"
+    assert outcome(text.encode()) == outcome(text)
+    if message:
+        with pytest.raises(pabulib.PabulibError, match=message):
+            pabulib.read(text.encode(), merge=True)
+    else:
+        assert sum(pabulib.read(text.encode(), merge=True).weights) == 5
+
+
+def test_projects_whose_ids_are_the_same_number_written_differently_stay_two_ballots():
+    text = HEAD.format(vote_type="choose-1") + "VOTES\nvoter_id;vote\n1;7\n2;07\n3;7\n"
+    election = pabulib.read(text.encode(), merge=True)
+    assert [(vote.projects, weight) for vote, weight in zip(election.votes, election.weights)] == [(("7",), 2), (("07",), 1)]
+    assert outcome(text.encode()) == outcome(text)
+
+
+def test_a_file_that_is_not_utf8_after_its_votes_line_is_refused_as_before():
+    text = (HEAD.format(vote_type="approval") + "VOTES\nvoter_id;vote;district\n1;1;x\n2;2;y\n").encode()
+    broken = text.replace(b"y\n", b"\xff\n")
+    with pytest.raises(pabulib.PabulibError, match="not UTF-8"):
+        pabulib.read(broken, merge=True)
