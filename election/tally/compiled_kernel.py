@@ -33,6 +33,7 @@ EXPORTS = {
     "run": f"Tuple((i8, i8[::1], f8[::1]))({_HEAD}, f8, f8, f8)",
     "run_tracked": f"Tuple((i8, i8[::1], f8))({_HEAD}, f8, f8)",
     "bounded_run": f"Tuple((i8, b1[:, ::1], i8))({_HEAD}, f8, f8, f8, i8, f8)",
+    "overlap": "b1[:, ::1](i8[::1], i8[::1], i8)",
 }
 BUILD_SECONDS = 600
 

@@ -85,27 +85,8 @@ class Arrays:
     @cached_property
     def overlap(self) -> np.ndarray:
         """Which pairs of projects share a supporter: only the compiled kernel asks (plain equal shares in numpy does not)."""
-        return _overlap(*self._entries, len(self.columns))
-
-
-def _overlap(ballots: np.ndarray, projects: np.ndarray, count: int) -> np.ndarray:
-    """Which pairs of projects share a supporter, from the (ballot, project) entries in ballot order:
-    each entry paired with the one `step` places on in the same ballot, for every step a ballot is long
-    (work of the pairs within ballots, memory of the entries; far cheaper than a matrix product)."""
-    overlap = np.zeros(count * count, dtype=bool)
-    if len(ballots) == 0:
-        return overlap.reshape(count, count)
-    starts = np.flatnonzero(np.concatenate(([True], ballots[1:] != ballots[:-1])))
-    ends = np.repeat(np.append(starts[1:], len(ballots)), np.diff(np.append(starts, len(ballots))))
-    left = np.arange(len(ballots))
-    step = 0
-    while len(left):
-        one, other = projects[left], projects[left + step]
-        overlap[one * count + other] = True
-        overlap[other * count + one] = True
-        step += 1
-        left = left[left + step < ends[left]]
-    return overlap.reshape(count, count)
+        ballots, projects = self._entries
+        return compiled_kernel.load().overlap(np.ascontiguousarray(ballots, dtype=np.int64), np.ascontiguousarray(projects, dtype=np.int64), len(self.columns))
 
 
 def run(arrays: Arrays, share: float) -> Run:

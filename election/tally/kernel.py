@@ -3,9 +3,10 @@
 This is the inner loop of `completion`: per-ballot budgets, lazy evaluation of
 prices (a project's price only rises within a run), and the record of how close
 every decision was, so that the caller trusts only clear runs; a run tracked
-along the raise (`run_tracked`); and a run bounding a whole range of raises at
-once (`bounded_run`). Compiled once and cached on disk in the user's cache
-folder (`compiled_cache`).
+along the raise (`run_tracked`); a run bounding a whole range of raises at
+once (`bounded_run`); and which projects share a supporter (`overlap`). Built
+ahead of time into an extension module (`compiled_kernel`), else compiled by
+Numba's JIT once and cached in the user's cache folder (`compiled_cache`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,26 @@ from .kernel_codes import BOUNDED, FITS, OVERSPENDS, TOO_WIDE, UNCLEAR
 use_user_cache()
 from numba import njit  # noqa: E402
 
-__all__ = ["BOUNDED", "FITS", "OVERSPENDS", "TOO_WIDE", "UNCLEAR", "bounded_run", "run", "run_tracked"]
+__all__ = ["BOUNDED", "FITS", "OVERSPENDS", "TOO_WIDE", "UNCLEAR", "bounded_run", "overlap", "run", "run_tracked"]
+
+
+@njit(cache=True, nogil=True)
+def overlap(ballots, projects, count):
+    """Which pairs of projects share a supporter (each project with itself included), from the (ballot, project)
+    entries in ballot order: every pair within each ballot, the work of the pairs and no more."""
+    shared = np.zeros((count, count), dtype=np.bool_)
+    start = 0
+    entries = len(ballots)
+    while start < entries:
+        end = start + 1
+        while end < entries and ballots[end] == ballots[start]:
+            end += 1
+        for one in range(start, end):
+            for other in range(one, end):
+                shared[projects[one], projects[other]] = True
+                shared[projects[other], projects[one]] = True
+        start = end
+    return shared
 
 
 @njit(cache=True, nogil=True)

@@ -15,7 +15,8 @@ than the csv module and reads the same cells; merged, a plain VOTES section is
 counted and checked in bulk (C loops over the whole section), and only a section
 that fails a bulk check is read row by row, where each check names its line. Such a
 section's distinct ballots stay columns (`Election.ballots`), which the profile reads;
-their Vote objects are made only if asked for.
+their Vote objects are made only if asked for. Given bytes, as the tally command reads, a
+plain VOTES section is merged over the bytes in numpy before any of that (`votes_in_bulk`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from itertools import islice
 from operator import methodcaller
 
@@ -67,6 +69,30 @@ class Ballots:
         return [Vote(voter_id, projects, tuple(islice(points, len(projects)))) for voter_id, projects in zip(self.voter_ids, chosen)]
 
 
+class NumberedBallots:
+    """The distinct ballots of `votes_in_bulk.Counted`, as `Ballots` gives them: numbers for counting
+    (`columns`, each a place among the sorted project ids), text made only if asked."""
+
+    def __init__(self, counted, columns, project_ids: list[str]) -> None:
+        self.counted, self.columns, self.project_ids = counted, columns, project_ids
+        self.lengths, self.points = counted.lengths, counted.points
+
+    @cached_property
+    def voter_ids(self) -> list[str]:
+        return self.counted.voters_of(self.counted.first_rows.tolist())
+
+    @cached_property
+    def vote_cells(self) -> list[str]:
+        return self.counted.cells(self.counted.vote_bounds)
+
+    @property
+    def projects(self) -> list[str]:
+        return [self.project_ids[column] for column in self.columns.tolist()]
+
+    def votes(self) -> list[Vote]:
+        return Ballots(self.voter_ids, self.vote_cells, [], self.lengths.tolist(), None if self.points is None else self.points.tolist()).votes()
+
+
 @dataclass
 class Election:
     meta: dict[str, str]
@@ -78,7 +104,7 @@ class Election:
     # With `read(..., merge=True)`: how many voters cast each of `votes` (its voter_id is the first of them).
     weights: list[int] | None = None
     # With `read(..., merge=True)` and plain cells: the votes as columns, `votes` made from them when first asked.
-    ballots: Ballots | None = field(default=None, repr=False, compare=False)
+    ballots: Ballots | NumberedBallots | None = field(default=None, repr=False, compare=False)
 
     def weight(self, position: int) -> int:
         return 1 if self.weights is None else self.weights[position]
@@ -225,7 +251,13 @@ def _parse(data: bytes | str, merge: bool, merged_votes: tuple[list, ...] | None
     except csv.Error as error:
         raise PabulibError(f"line {line + 1}: {error}") from None
     weights = ballots = None
-    if merge:
+    numbered = bulk[0] if bulk and isinstance(bulk[0], votes_in_bulk.Counted) else None
+    columns = None if numbered is None else numbered.columns(sorted(projects))
+    if columns is not None:
+        votes, weights, ballots = None, numbered.weights.tolist(), NumberedBallots(numbered, columns, sorted(projects))
+    elif merge:
+        if numbered is not None:
+            bulk[0] = numbered.as_cells()
         vote_cells, point_cells, weights, first_lines, voter_ids = bulk[0] if bulk else (
             [key[0] for key in merged], [key[1] for key in merged], *([entry[column] for entry in merged.values()] for column in range(3))
         )

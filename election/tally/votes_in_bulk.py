@@ -82,8 +82,8 @@ def votes_section(data: bytes) -> Section | None:
     return Section(before_rows, header, rows if rows.endswith(b"\n") else rows + line_end, lines_before + 3)
 
 
-def merged(section: Section) -> tuple[list, ...] | None:
-    """The rows merged as `merge_rows` merges them; None where the ordinary checks must look row by row."""
+def merged(section: Section) -> Counted | tuple[list, ...] | None:
+    """The rows merged by number (`Counted`) or as `merge_rows` merges them; None where the ordinary checks must look row by row."""
     header = section.header
     width = len(header)
     tail = np.frombuffer(section.rows, dtype=np.uint8)
@@ -124,11 +124,14 @@ def merged(section: Section) -> tuple[list, ...] | None:
         return _cells(tail, starts[chosen], ends[chosen]) if chosen else []
 
     vote_starts, vote_ends = bounds(vote_column)
-    if "points" in header:
-        return merge_rows(voters_of, _cells(tail, vote_starts, vote_ends), _cells(tail, *bounds(header.index("points"))), section.first_line)
-    projects = _whole_numbers(tail, vote_starts, vote_ends)
+    point_bounds = bounds(header.index("points")) if "points" in header else None
+    projects = None if point_bounds is not None else _whole_numbers(tail, vote_starts, vote_ends)
     if projects is None or projects.max() >= COUNTED_BY_NUMBER_UP_TO:
-        return merge_rows(voters_of, _cells(tail, vote_starts, vote_ends), None, section.first_line)
+        counted = _counted(tail, (vote_starts, vote_ends), point_bounds, voters_of, section.first_line)
+        if counted is not None:
+            return counted
+        point_cells = None if point_bounds is None else _cells(tail, *point_bounds)
+        return merge_rows(voters_of, _cells(tail, vote_starts, vote_ends), point_cells, section.first_line)
     # One project per vote, a number (choose-1 and many approval files): counted without a string per row.
     counts = np.bincount(projects)
     first = np.full(len(counts), rows)
@@ -139,6 +142,105 @@ def merged(section: Section) -> tuple[list, ...] | None:
     return (
         _cells(tail, vote_starts[first_rows], vote_ends[first_rows]), [""] * len(first_rows), voters.tolist(),
         (first_rows + section.first_line).tolist(), voters_of(first_rows.tolist()),
+    )
+
+
+class Counted:
+    """Votes whose cells are lists of whole numbers (projects, and points if any), merged by number:
+    two cells are the same text exactly when they list the same numbers in the same order. The distinct
+    ballots in order of first appearance: how many voters cast each, its first line, its numbers
+    (`lengths` per ballot) and its text, made only when asked."""
+
+    def __init__(self, tail, vote_bounds, point_bounds, voters_of, first_rows, weights, lengths, numbers, points, first_line) -> None:
+        self.tail, self.vote_bounds, self.point_bounds, self.voters_of = tail, vote_bounds, point_bounds, voters_of
+        self.first_rows, self.weights, self.lengths, self.numbers, self.points = first_rows, weights, lengths, numbers, points
+        self.first_line = first_line
+
+    def cells(self, bounds) -> list[str]:
+        starts, ends = bounds
+        return _cells(self.tail, starts[self.first_rows], ends[self.first_rows])
+
+    def as_cells(self) -> tuple[list, ...]:
+        """The `merge_rows` form, for the checks that name a line."""
+        vote_cells = self.cells(self.vote_bounds)
+        point_cells = self.cells(self.point_bounds) if self.point_bounds is not None else [""] * len(vote_cells)
+        rows = self.first_rows.tolist()
+        return vote_cells, point_cells, self.weights.tolist(), [self.first_line + row for row in rows], self.voters_of(rows)
+
+    def columns(self, project_ids: list[str]) -> np.ndarray | None:
+        """Each number's place among the sorted project ids, or None if one names no project."""
+        numbered = {int(project_id): place for place, project_id in enumerate(project_ids) if project_id.isascii() and project_id.isdigit()
+                    and len(project_id) <= NUMBER_DIGITS and str(int(project_id)) == project_id}
+        if not numbered or not len(self.numbers):
+            return None
+        known = np.fromiter(numbered, dtype=np.int64, count=len(numbered))
+        order = np.argsort(known)
+        known, places = known[order], np.fromiter(numbered.values(), dtype=np.int64, count=len(numbered))[order]
+        found = np.minimum(np.searchsorted(known, self.numbers), len(known) - 1)
+        if np.any(known[found] != self.numbers):
+            return None
+        return places[found]
+
+
+# Odd 64-bit constants for mixing numbers into a ballot's key (those of splitmix64).
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+
+
+def _items(tail: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each cell's comma-separated items as whole numbers, all in one array, and how many each cell has; None if any is not one."""
+    commas = np.flatnonzero(tail == ord(","))
+    row = np.searchsorted(starts, commas, side="right") - 1
+    inside = (row >= 0) & (commas < ends[np.maximum(row, 0)])
+    commas, row = commas[inside], row[inside]
+    lengths = np.bincount(row, minlength=len(starts)) + 1
+    offsets = np.cumsum(lengths) - lengths
+    item_starts = np.empty(int(lengths.sum()), dtype=np.int64)
+    item_ends = np.empty_like(item_starts)
+    item_starts[offsets] = starts
+    item_ends[offsets + lengths - 1] = ends
+    commas_before = np.cumsum(lengths - 1) - (lengths - 1)
+    place = offsets[row] + np.arange(len(commas)) - commas_before[row]
+    item_ends[place] = commas
+    item_starts[place + 1] = commas + 1
+    numbers = _whole_numbers(tail, item_starts, item_ends)
+    return None if numbers is None else (numbers, lengths)
+
+
+def _counted(tail: np.ndarray, vote_bounds, point_bounds, voters_of, first_line: int) -> Counted | None:
+    """The votes merged by number (`Counted`); None if a cell is not a list of whole numbers, or points and projects differ in number."""
+    votes = _items(tail, *vote_bounds)
+    if votes is None:
+        return None
+    numbers, lengths = votes
+    points = None
+    if point_bounds is not None:
+        given = _items(tail, *point_bounds)
+        if given is None or not np.array_equal(given[1], lengths):
+            return None
+        points = given[0]
+    offsets = np.cumsum(lengths) - lengths
+    place = np.arange(len(numbers)) - np.repeat(offsets, lengths)
+    mixed = (numbers.astype(np.uint64) + np.uint64(1)) * _MIX[0] + place.astype(np.uint64) * _MIX[1]
+    if points is not None:
+        mixed = mixed ^ (points.astype(np.uint64) * _MIX[2])
+    mixed = (mixed ^ (mixed >> np.uint64(31))) * _MIX[1]
+    key = np.add.reduceat(mixed, offsets) ^ (lengths.astype(np.uint64) * _MIX[2])
+    _, first, inverse, weights = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
+    representative = first[inverse]
+    if not np.array_equal(lengths[representative], lengths):
+        return None
+    same_place = np.repeat(offsets[representative], lengths) + place
+    if not np.array_equal(numbers[same_place], numbers):
+        return None
+    if points is not None and not np.array_equal(points[same_place], points):
+        return None
+    by_first = np.argsort(first)
+    first_rows = first[by_first]
+    kept = lengths[first_rows]
+    items = np.repeat(offsets[first_rows] - (np.cumsum(kept) - kept), kept) + np.arange(int(kept.sum()))
+    return Counted(
+        tail, vote_bounds, point_bounds, voters_of, first_rows, weights[by_first], kept, numbers[items],
+        None if points is None else points[items], first_line,
     )
 
 

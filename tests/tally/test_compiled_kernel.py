@@ -37,7 +37,8 @@ def test_the_built_kernel_answers_exactly_as_the_jit_kernel(built):
     for seed in range(8):
         profile = random_profile(seed, ballots=400 + 300 * seed, projects=12 + 5 * seed, budget=10**6)
         for satisfaction in ("cost", "cardinality"):
-            arguments = completion.Arrays(profile, satisfaction).kernel
+            arrays = completion.Arrays(profile, satisfaction)
+            arguments = arrays.kernel
             share = float(profile.budget) / profile.voters
             budget = float(profile.budget)
             for factor in (1.0, 1.07, 1.6, 3.0):
@@ -49,6 +50,12 @@ def test_the_built_kernel_answers_exactly_as_the_jit_kernel(built):
                 aot = built.bounded_run(*arguments, low, high, completion.MARGIN, completion.WIDTH, budget)
                 assert (jit[0], jit[2]) == (aot[0], aot[2])
                 np.testing.assert_array_equal(jit[1][: 2 * jit[2]], aot[1][: 2 * aot[2]])
+            ballots, projects = arrays._entries
+            approvals = np.zeros((len(profile.weights), len(arrays.columns)), dtype=np.int64)
+            approvals[ballots, projects] = 1
+            shared = approvals.T @ approvals > 0
+            np.testing.assert_array_equal(kernel.overlap(ballots, projects, len(arrays.columns)), shared)
+            np.testing.assert_array_equal(built.overlap(ballots, projects, len(arrays.columns)), shared)
     assert (built.UNCLEAR, built.FITS, built.OVERSPENDS, built.BOUNDED) == (kernel.UNCLEAR, kernel.FITS, kernel.OVERSPENDS, kernel.BOUNDED)
 
 

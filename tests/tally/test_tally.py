@@ -139,6 +139,27 @@ def test_identical_ballots_are_merged_with_weights():
     assert list(profile.votes()) == [4, 1]
 
 
+@pytest.mark.parametrize("projects", [5, 64, 65, 300])
+@pytest.mark.parametrize("collide", [False, True])
+def test_ballots_are_merged_by_their_sets_of_projects_however_wide(projects, collide, monkeypatch):
+    """Rows up to 64 projects are merged by one number, wider ones by a mix of their words checked whole
+    (with every mix made to collide, the rows are merged as bytes): the same merge either way."""
+    if collide:
+        monkeypatch.setattr(profiles, "_MIX", (np.uint64(0), np.uint64(0), np.uint64(0)))
+    rng = np.random.default_rng(projects)
+    chosen = [sorted({int(project) for project in rng.choice(projects, rng.integers(1, 4))} | ({projects - 1} if number % 3 else set())) for number in range(400)]
+    votes = [pabulib.Vote(str(number), tuple(f"p{project}" for project in rng.permutation(ballot))) for number, ballot in enumerate(chosen)]
+    election = pabulib.Election({"budget": "100"}, {f"p{number}": {"cost": "10"} for number in range(projects)}, votes)
+    profile = profiles.from_pabulib(election)
+    sets = [frozenset(ballot) for ballot in chosen]
+    order = list(dict.fromkeys(sets))
+    assert profile.voters == 400 and len(profile.weights) == len(order)
+    columns = {project_id: index for index, project_id in enumerate(profile.project_ids)}
+    for row, weight, ballot in zip(profile.approvals, profile.weights, order):
+        assert set(np.flatnonzero(row)) == {columns[f"p{project}"] for project in ballot}
+        assert weight == sets.count(ballot)
+
+
 QUIRKS = (
     "\ufeffMETA\r\nkey;value\r\ndescription;\"A \"\"quoted\"\"; text\"\r\nbudget;1000.0\r\nvote_type;approval\r\n"
     "PROJECTS\r\nproject_id;cost;name;selected\r\nBO.OM.97/24;400.0;\"Park; north\";1\r\n10;300\r\n9;300.50;Nine\r\n"

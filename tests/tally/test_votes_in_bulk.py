@@ -3,9 +3,10 @@ the same error (with its line) as the row-by-row reader, which reads text, gives
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
-from vallokal.election.tally import pabulib, votes_in_bulk
+from vallokal.election.tally import pabulib, profile as profiles, votes_in_bulk
 
 HEAD = "META\nkey;value\nbudget;1000\nvote_type;{vote_type}\nPROJECTS\nproject_id;cost;name\n1;400;Park\n2;300;\"A \"\"B\"\"\"\n10;300;ó\n7;100;Sju\n07;200;Noll sju\n"
 VOTERS = ["1", "2", "3", "17", "0", "01", "v1", "v2", " 3", "4 ", "", "a b", "VOTES", "Meta", "9" * 18, "1" * 20, "ü1", "\xa05", "6\x1f"]
@@ -69,6 +70,27 @@ def test_plain_files_take_the_bytes_read(line_end, final, vote_type):
     assert outcome(text.encode()) == outcome(text)
     election = pabulib.read(text.encode(), merge=True)
     assert sum(election.weights) == 40 and election.votes[0].voter_id == "1"
+    by_text = pabulib.read(text, merge=True)
+    assert profiles.scores(election) == profiles.scores(by_text)
+    one, other = profiles.from_pabulib(election), profiles.from_pabulib(by_text)
+    assert (one.approvals == other.approvals).all() and (one.weights == other.weights).all()
+
+
+@pytest.mark.parametrize("points", [False, True])
+@pytest.mark.parametrize("collide", [False, True])
+def test_votes_of_several_numbered_projects_are_merged_by_number_and_checked_whole(collide, points, monkeypatch):
+    """Merged by a mix of their numbers, every ballot compared whole with the first of its kind: with every
+    mix made to collide, the bytes read gives up and the row-by-row read gives the same election."""
+    if collide:
+        monkeypatch.setattr(votes_in_bulk, "_MIX", tuple(np.uint64(0) for _ in range(3)))
+    rows = [f"{number + 1};{['1,2', '2,1', '10,2,1', '7', '1,2,7'][number % 5]}" + (f";{['3,2', '3,2', '1,1,1', '5', '2,3,1'][number % 5]}" if points else "") for number in range(50)]
+    header = "voter_id;vote;points" if points else "voter_id;vote"
+    text = HEAD.format(vote_type="cumulative" if points else "approval") + f"VOTES\n{header}\n" + "\n".join(rows) + "\n"
+    election = pabulib.read(text.encode(), merge=True)
+    assert isinstance(election.ballots, pabulib.NumberedBallots) != collide
+    assert election.weights == [10] * 5
+    assert outcome(text.encode()) == outcome(text)
+    assert profiles.scores(election) == profiles.scores(pabulib.read(text))
 
 
 @pytest.mark.parametrize(
