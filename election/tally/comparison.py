@@ -8,16 +8,22 @@ comparison); a voter with as many in both prefers neither.
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import completion, greedy
 from .profile import ApprovalProfile
 
 
 def preferences(profile: ApprovalProfile, first: list[str], second: list[str]) -> tuple[int, int]:
-    """How many voters prefer `first`, and how many prefer `second`."""
+    """How many voters prefer `first`, and how many prefer `second`: only the projects one funds and the other
+    does not can tip a voter, so only their columns are read (a few of a million rows' hundreds)."""
     column = {project_id: index for index, project_id in enumerate(profile.project_ids)}
-    in_first = profile.approvals[:, [column[project] for project in first]].sum(axis=1)
-    in_second = profile.approvals[:, [column[project] for project in second]].sum(axis=1)
-    return int(profile.weights[in_first > in_second].sum()), int(profile.weights[in_second > in_first].sum())
+
+    def approved(projects: set[str]):
+        return profile.approvals[:, sorted(column[project] for project in projects)].sum(axis=1, dtype=np.int64)
+
+    difference = approved(set(first) - set(second)) - approved(set(second) - set(first))
+    return int(profile.weights[difference > 0].sum()), int(profile.weights[difference < 0].sum())
 
 
 def compared(profile: ApprovalProfile) -> list[str]:

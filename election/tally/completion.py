@@ -293,7 +293,9 @@ def _by_ranges(arrays: Arrays, profile: ApprovalProfile, satisfaction: str, shar
       not (`kernel.run` with the budget; a raise the float run cannot decide is run exactly).
 
     Ranges are used while they cost less per raise passed than single raises do; a short
-    range that may overspend is stepped through raise by raise.
+    range that may overspend is stepped through raise by raise. A probe run beside one that
+    failed still counts: a range it proved within the budget is passed when reached, and one
+    that surely overspends ends the search before it.
     """
     probe = Probes(arrays, profile, satisfaction, share, overspends)
 
@@ -306,6 +308,18 @@ def _by_ranges(arrays: Arrays, profile: ApprovalProfile, satisfaction: str, shar
     low = 0
     stride = 1
     failed = last_raise
+    proven: dict[int, int] = {}
+
+    def before_proven(first: int) -> int:
+        """The last raise from `first` on before a range already proved (or the last raise)."""
+        return min([last_raise] + [start - 1 for start in proven if start > first])
+
+    def reach(passed: int) -> int:
+        """How far the raises are proved within the budget, given every one up to `passed` is."""
+        for start, end in sorted(proven.items()):
+            if start <= passed + 1:
+                passed = max(passed, end)
+        return passed
     step_until = 0
     cost = _Costs()
     workers = _workers()
@@ -316,15 +330,25 @@ def _by_ranges(arrays: Arrays, profile: ApprovalProfile, satisfaction: str, shar
                 end = min(low + workers, last_raise)
                 planned = [(first, first, False) for first in range(low + 1, end + 1)]
             else:
-                high = min(low + stride, last_raise)
+                high = min(low + stride, before_proven(low + 1))
                 planned = [(low + 1, high, high > low + 1)]
-                if workers > 1 and high < last_raise:
+                after = reach(high)
+                if workers > 1 and after < last_raise:
                     following = max(stride + 1, min(stride * 3 // 2, failed * GROW_AFTER_FAILURE // 8))
-                    planned.append((high + 1, min(high + following, last_raise), True))
-            for (_, last, ranged), (found, seconds) in zip(planned, pool.map(timed, planned)):
+                    planned.append((after + 1, min(after + following, before_proven(after + 1)), True))
+            for (first, last, ranged), (found, seconds) in zip(planned, pool.map(timed, planned)):
+                if first != low + 1:
+                    # A probe beside one that failed: what it proved still holds.
+                    if found.fits:
+                        proven[first] = last
+                    elif found.overspends:
+                        last_raise = max(low, min(last_raise, first - 1))
+                    continue
                 cost.record(ranged, seconds, last - low if found.fits else 0)
                 if found.fits:
-                    low = last
+                    low = reach(last)
+                    for start in [start for start, end in proven.items() if end <= low]:
+                        del proven[start]
                     if not stepping:
                         stride = max(stride + 1, min(stride * 3 // 2, failed * GROW_AFTER_FAILURE // 8))
                     continue
@@ -335,7 +359,6 @@ def _by_ranges(arrays: Arrays, profile: ApprovalProfile, satisfaction: str, shar
                 else:
                     failed = last - low
                     stride = max(1, (last - low) // 2)
-                break
     return outcome_at(low)
 
 

@@ -164,6 +164,29 @@ def test_a_thousand_raises_to_the_first_overspend_are_proved_in_a_few_dozen_boun
     assert len(calls) < 60
 
 
+def test_what_a_probe_beside_a_failing_one_proved_is_not_proved_again(monkeypatch):
+    """Two ranges run at once; when the first grew too wide, a second that fitted was thrown away and its raises proved
+    again (68 raises twice on this election)."""
+    profile = skewed_approvals(10_000, 200, 10**7, seed=1)
+    monkeypatch.setattr(completion, "_workers", lambda: 2)
+    monkeypatch.setattr(completion._Costs, "stepping", lambda self: False)
+    proved: list[tuple[int, int]] = []
+    original = completion.Probes.range
+
+    def recorded(self, first: int, last: int) -> completion.Verdict:
+        found = original(self, first, last)
+        if found.fits:
+            proved.append((first, last))
+        return found
+
+    monkeypatch.setattr(completion.Probes, "range", recorded)
+    winners = completion.float_completed(profile, by_ranges=True)
+    covered = [raise_by for first, last in proved for raise_by in range(first, last + 1)]
+    monkeypatch.setattr(completion, "_workers", lambda: 1)
+    assert winners == completion.float_completed(profile, by_ranges=True)
+    assert len(covered) == len(set(covered))
+
+
 def test_a_few_hundred_distinct_ballots_are_completed_by_ranges_not_by_jumps(monkeypatch):
     """Jumps took 15 to 48 s on public Pabulib files of 190 to 330 distinct ballots (Amsterdam, Targówek, South Lake Tahoe)."""
     profile = random_approvals(200, 25, 10**6, seed=8)
