@@ -11,10 +11,12 @@ from __future__ import annotations
 import sys
 import warnings
 
+from .compiled_cache import use_user_cache
 from .compiled_kernel import EXPORTS
 
 
 def build(folder: str, name: str) -> None:
+    use_user_cache()  # before Numba is imported: its JIT cache goes to the user's folder, never beside the package
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import numba.pycc.compiler as pycc_compiler
