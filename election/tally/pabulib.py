@@ -32,8 +32,8 @@ from itertools import islice
 from operator import methodcaller
 
 from . import votes_in_bulk
+from .votes_in_bulk import NUMBER_DIGITS, SECTIONS
 
-SECTIONS = ("meta", "projects", "votes")
 VOTE_TYPES = ("approval", "cumulative", "ordinal", "scoring", "choose-1")
 
 
@@ -137,7 +137,6 @@ Election._votes = None
 Election.votes = property(_votes, _set_votes, doc="The votes (with `ballots`: made from them when first asked).")
 
 
-NUMBER_DIGITS = 18
 NUMBER = re.compile(r"-?\d{1,18}(\.\d{1,9})?")
 
 
@@ -182,7 +181,7 @@ def _read(data: bytes | str, merge: bool) -> Election:
     return _parse(data, merge)
 
 
-def _parse(data: bytes | str, merge: bool, merged_votes: tuple[list, ...] | None = None) -> Election:
+def _parse(data: bytes | str, merge: bool, merged_votes: votes_in_bulk.Counted | tuple[list, ...] | None = None) -> Election:
     """The file, row by row; with `merged_votes` the file ends at its VOTES header and the rows after it come merged (`votes_in_bulk`)."""
     if isinstance(data, bytes):
         try:
@@ -252,9 +251,10 @@ def _parse(data: bytes | str, merge: bool, merged_votes: tuple[list, ...] | None
         raise PabulibError(f"line {line + 1}: {error}") from None
     weights = ballots = None
     numbered = bulk[0] if bulk and isinstance(bulk[0], votes_in_bulk.Counted) else None
-    columns = None if numbered is None else numbered.columns(sorted(projects))
+    project_ids = sorted(projects)
+    columns = None if numbered is None else numbered.columns(project_ids)
     if columns is not None:
-        votes, weights, ballots = None, numbered.weights.tolist(), NumberedBallots(numbered, columns, sorted(projects))
+        votes, weights, ballots = None, numbered.weights.tolist(), NumberedBallots(numbered, columns, project_ids)
     elif merge:
         if numbered is not None:
             bulk[0] = numbered.as_cells()

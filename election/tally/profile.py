@@ -14,6 +14,7 @@ from operator import attrgetter
 
 import numpy as np
 
+from . import votes_in_bulk
 from .pabulib import Election, NumberedBallots
 
 
@@ -103,10 +104,6 @@ def from_pabulib(election: Election) -> ApprovalProfile:
     )
 
 
-# Odd 64-bit constants for mixing a row's words into one (those of splitmix64).
-_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
-
-
 def _distinct_rows(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Like `np.unique(rows, return_index=True, return_inverse=True)` on the packed rows (first row of
     each distinct one, and which distinct one each row is), in some order of the distinct rows.
@@ -121,9 +118,9 @@ def _distinct_rows(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     words = words.view(np.uint64)
     key = words[:, 0].copy()
     for column in range(1, words.shape[1]):
-        key = (key ^ (key >> np.uint64(31))) * _MIX[1] + words[:, column] * _MIX[0]
+        key = (key ^ (key >> np.uint64(31))) * votes_in_bulk.MIX[1] + words[:, column] * votes_in_bulk.MIX[0]
     if words.shape[1] > 1:
-        key = (key ^ (key >> np.uint64(27))) * _MIX[2]
+        key = (key ^ (key >> np.uint64(27))) * votes_in_bulk.MIX[2]
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     if words.shape[1] == 1 or np.array_equal(words, words[first[inverse]]):
         return first, inverse

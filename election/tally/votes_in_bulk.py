@@ -27,7 +27,7 @@ _VOTES_LINE = re.compile(rb"[ \t]*votes[ \t;\r]*")
 # More lines than this that mention votes, and the ordinary way finds the section.
 MENTIONS_UP_TO = 1000
 SECTIONS = ("meta", "projects", "votes")
-# Voter ids of up to this many digits are compared as numbers (int64).
+# Whole numbers of up to this many digits (ids compared as int64, points and money as Pabulib writes them).
 NUMBER_DIGITS = 18
 # Votes of one project numbered below this are counted by number (`np.bincount`).
 COUNTED_BY_NUMBER_UP_TO = 1 << 20
@@ -182,8 +182,8 @@ class Counted:
         return places[found]
 
 
-# Odd 64-bit constants for mixing numbers into a ballot's key (those of splitmix64).
-_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+# Odd 64-bit constants for mixing numbers into one key (those of splitmix64); `profile` mixes its rows with them too.
+MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
 
 
 def _items(tail: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -220,11 +220,11 @@ def _counted(tail: np.ndarray, vote_bounds, point_bounds, voters_of, first_line:
         points = given[0]
     offsets = np.cumsum(lengths) - lengths
     place = np.arange(len(numbers)) - np.repeat(offsets, lengths)
-    mixed = (numbers.astype(np.uint64) + np.uint64(1)) * _MIX[0] + place.astype(np.uint64) * _MIX[1]
+    mixed = (numbers.astype(np.uint64) + np.uint64(1)) * MIX[0] + place.astype(np.uint64) * MIX[1]
     if points is not None:
-        mixed = mixed ^ (points.astype(np.uint64) * _MIX[2])
-    mixed = (mixed ^ (mixed >> np.uint64(31))) * _MIX[1]
-    key = np.add.reduceat(mixed, offsets) ^ (lengths.astype(np.uint64) * _MIX[2])
+        mixed = mixed ^ (points.astype(np.uint64) * MIX[2])
+    mixed = (mixed ^ (mixed >> np.uint64(31))) * MIX[1]
+    key = np.add.reduceat(mixed, offsets) ^ (lengths.astype(np.uint64) * MIX[2])
     _, first, inverse, weights = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
     representative = first[inverse]
     if not np.array_equal(lengths[representative], lengths):

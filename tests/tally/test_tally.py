@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 from pabutools.election import AbstractOrdinalBallot, Additive_Cardinal_Sat, AdditiveSatisfaction, Cardinality_Sat, Cost_Sat, parse_pabulib
 from pabutools.election.satisfaction.positionalsatisfaction import borda_sat_func
 from pabutools.rules import exhaustion_by_budget_increase, greedy_utilitarian_welfare, method_of_equal_shares
-from vallokal.election.tally import comparison, completion, greedy, mes, methods, pabulib, profile as profiles
+from vallokal.election.tally import comparison, completion, greedy, mes, methods, pabulib, profile as profiles, votes_in_bulk
 
 from vallokal.cli import cli
 
@@ -145,7 +145,7 @@ def test_ballots_are_merged_by_their_sets_of_projects_however_wide(projects, col
     """Rows up to 64 projects are merged by one number, wider ones by a mix of their words checked whole
     (with every mix made to collide, the rows are merged as bytes): the same merge either way."""
     if collide:
-        monkeypatch.setattr(profiles, "_MIX", (np.uint64(0), np.uint64(0), np.uint64(0)))
+        monkeypatch.setattr(votes_in_bulk, "MIX", (np.uint64(0), np.uint64(0), np.uint64(0)))
     rng = np.random.default_rng(projects)
     chosen = [sorted({int(project) for project in rng.choice(projects, rng.integers(1, 4))} | ({projects - 1} if number % 3 else set())) for number in range(400)]
     votes = [pabulib.Vote(str(number), tuple(f"p{project}" for project in rng.permutation(ballot))) for number, ballot in enumerate(chosen)]

@@ -82,7 +82,7 @@ def test_votes_of_several_numbered_projects_are_merged_by_number_and_checked_who
     """Merged by a mix of their numbers, every ballot compared whole with the first of its kind: with every
     mix made to collide, the bytes read gives up and the row-by-row read gives the same election."""
     if collide:
-        monkeypatch.setattr(votes_in_bulk, "_MIX", tuple(np.uint64(0) for _ in range(3)))
+        monkeypatch.setattr(votes_in_bulk, "MIX", tuple(np.uint64(0) for _ in range(3)))
     rows = [f"{number + 1};{['1,2', '2,1', '10,2,1', '7', '1,2,7'][number % 5]}" + (f";{['3,2', '3,2', '1,1,1', '5', '2,3,1'][number % 5]}" if points else "") for number in range(50)]
     header = "voter_id;vote;points" if points else "voter_id;vote"
     text = HEAD.format(vote_type="cumulative" if points else "approval") + f"VOTES\n{header}\n" + "\n".join(rows) + "\n"
