@@ -32,9 +32,13 @@ _HEAD = "i8, i8[::1], i4[::1], f8[::1], f8[::1], f8[::1], f8[::1], b1[:, ::1]"
 EXPORTS = {
     "run": f"Tuple((i8, i8[::1], f8[::1]))({_HEAD}, f8, f8, f8)",
     "run_tracked": f"Tuple((i8, i8[::1], f8))({_HEAD}, f8, f8)",
-    "bounded_run": f"Tuple((i8, b1[:, ::1], i8))({_HEAD}, f8, f8, f8, i8, f8)",
+    "bounded_run": f"Tuple((i8, b1[:, ::1], i8))({_HEAD}, f8, f8, f8, i8, f8, f8[:, ::1], f8[:, ::1])",
     "overlap": "b1[:, ::1](i8[::1], i8[::1], i8)",
+    "side_by_side": "Tuple((i8[::1], i4[::1], i8[::1]))(i8[::1], i8[::1], i8, i8)",
+    "whole_number_items": "Tuple((i8[::1], i8[::1], b1))(u1[::1], i8[::1], i8[::1], i8, i8)",
 }
+# The modules whose functions the built module holds (`kernel_build` exports each from the one that has it).
+SOURCES = ("kernel", "reading_kernel")
 BUILD_SECONDS = 600
 
 # Set to "jit" to count through Numba's JIT (the kernel's own tests compare the two).
@@ -61,18 +65,35 @@ def module_name() -> str:
     """A name that changes with everything the built code depends on: the kernel's source, this recipe, numpy and Python."""
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for source in ("kernel.py", "kernel_build.py", "compiled_kernel.py", "kernel_codes.py"):
-        digest.update((here / source).read_bytes())
+    for source in (*SOURCES, "kernel_build", "compiled_kernel", "kernel_codes"):
+        digest.update((here / f"{source}.py").read_bytes())
     digest.update(f"{np.__version__} {sys.version} {sys.platform}".encode())
     return f"kernel_{digest.hexdigest()[:20]}"
 
 
-def built() -> ModuleType | None:
-    """The built module, building it first if this machine has not; None if it cannot be built."""
+def ready() -> ModuleType | None:
+    """The built module if this machine already has it, never building it nor loading Numba: for work
+    that has a way of its own without it (the reader's numpy way)."""
+    global _loaded
+    if _loaded is None and os.environ.get(CHOICE) != "jit":
+        name, path, _ = _places()
+        if path.exists():
+            with contextlib.suppress(ImportError):
+                _loaded = _import(name, path)
+    return _loaded if _loaded is not None and hasattr(_loaded, "whole_number_items") else None
+
+
+def _places() -> tuple[str, Path, Path]:
+    """The built module's name, its file and the file that records why it could not be built."""
     name = module_name()
     folder = Path(extension_folder())
-    path = folder / (name + importlib.machinery.EXTENSION_SUFFIXES[0])
-    failed = folder / (name + ".failed")
+    return name, folder / (name + importlib.machinery.EXTENSION_SUFFIXES[0]), folder / (name + ".failed")
+
+
+def built() -> ModuleType | None:
+    """The built module, building it first if this machine has not; None if it cannot be built."""
+    name, path, failed = _places()
+    folder = path.parent
     if not path.exists() and (failed.exists() or not _build(folder, name, path, failed)):
         return None
     try:

@@ -1,4 +1,4 @@
-"""Builds `kernel` into an extension module with Numba's ahead-of-time compiler (`numba.pycc`).
+"""Builds `kernel` and `reading_kernel` into one extension module with Numba's ahead-of-time compiler (`numba.pycc`).
 
 Run in a process of its own by `compiled_kernel` (`python -m vallokal.election.tally.kernel_build
 FOLDER NAME`): the build imports Numba and LLVM, runs a C compiler and prints, none of which a
@@ -8,11 +8,12 @@ two probes still run on two cores.
 
 from __future__ import annotations
 
+import importlib
 import sys
 import warnings
 
 from .compiled_cache import use_user_cache
-from .compiled_kernel import EXPORTS
+from .compiled_kernel import EXPORTS, SOURCES
 
 
 def build(folder: str, name: str) -> None:
@@ -29,12 +30,12 @@ def build(folder: str, name: str) -> None:
             self.release_gil = True
 
     pycc_compiler.Flags = ReleasingTheGil
-    from . import kernel
-
+    sources = [importlib.import_module(f"{__package__}.{source}") for source in SOURCES]
     module = CC(name)
     module.output_dir = folder
     for function, signature in EXPORTS.items():
-        module.export(function, signature)(getattr(kernel, function).py_func)
+        (found,) = (getattr(source, function) for source in sources if hasattr(source, function))
+        module.export(function, signature)(found.py_func)
     module.compile()
 
 

@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import compiled_kernel
+
 # The characters `pabulib._NOT_PLAIN` sends to the csv module, and a long s, which a
 # case-insensitive match would read as the s of VOTES.
 _NOT_PLAIN = '"\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\u017f'
@@ -188,6 +190,15 @@ MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0
 
 def _items(tail: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Each cell's comma-separated items as whole numbers, all in one array, and how many each cell has; None if any is not one."""
+    compiled = compiled_kernel.ready()
+    if compiled is None:
+        return _items_in_numpy(tail, starts, ends)
+    numbers, lengths, whole = compiled.whole_number_items(tail, np.ascontiguousarray(starts), np.ascontiguousarray(ends), ord(","), NUMBER_DIGITS)
+    return (numbers, lengths) if whole else None
+
+
+def _items_in_numpy(tail: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """`_items` without the compiled module: where the commas fall, then the items' digits column by column."""
     commas = np.flatnonzero(tail == ord(","))
     row = np.searchsorted(starts, commas, side="right") - 1
     inside = (row >= 0) & (commas < ends[np.maximum(row, 0)])
@@ -202,7 +213,7 @@ def _items(tail: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.n
     place = offsets[row] + np.arange(len(commas)) - commas_before[row]
     item_ends[place] = commas
     item_starts[place + 1] = commas + 1
-    numbers = _whole_numbers(tail, item_starts, item_ends)
+    numbers = _whole_numbers_in_numpy(tail, item_starts, item_ends)
     return None if numbers is None else (numbers, lengths)
 
 
@@ -267,6 +278,15 @@ def _no_section_names(cells: list[str]) -> bool:
 def _whole_numbers(tail: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
     """The cells as numbers if every one is written as a whole number (digits, no leading zero), else None:
     two such cells are the same text exactly when they are the same number, which numpy compares quickly."""
+    compiled = compiled_kernel.ready()
+    if compiled is None:
+        return _whole_numbers_in_numpy(tail, starts, ends)
+    numbers, _, whole = compiled.whole_number_items(tail, np.ascontiguousarray(starts), np.ascontiguousarray(ends), -1, NUMBER_DIGITS)
+    return numbers if whole else None
+
+
+def _whole_numbers_in_numpy(tail: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray | None:
+    """`_whole_numbers` without the compiled module, digit by digit over every cell at once."""
     lengths = ends - starts
     if lengths.min() < 1 or lengths.max() > NUMBER_DIGITS or np.any((tail[starts] == ord("0")) & (lengths > 1)):
         return None

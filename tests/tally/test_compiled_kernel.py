@@ -46,8 +46,9 @@ def test_the_built_kernel_answers_exactly_as_the_jit_kernel(built):
                 for stop in (np.inf, budget):
                     assert meaningful_run(kernel.run(*arguments, low, completion.MARGIN, stop)) == meaningful_run(built.run(*arguments, low, completion.MARGIN, stop))
                 assert meaningful_run(kernel.run_tracked(*arguments, low, completion.MARGIN)) == meaningful_run(built.run_tracked(*arguments, low, completion.MARGIN))
-                jit = kernel.bounded_run(*arguments, low, high, completion.MARGIN, completion.WIDTH, budget)
-                aot = built.bounded_run(*arguments, low, high, completion.MARGIN, completion.WIDTH, budget)
+                room = completion.bounded_room(len(arrays.weights))
+                jit = kernel.bounded_run(*arguments, low, high, completion.MARGIN, completion.WIDTH, budget, *room)
+                aot = built.bounded_run(*arguments, low, high, completion.MARGIN, completion.WIDTH, budget, *room)
                 assert (jit[0], jit[2]) == (aot[0], aot[2])
                 np.testing.assert_array_equal(jit[1][: 2 * jit[2]], aot[1][: 2 * aot[2]])
             ballots, projects = arrays._entries
@@ -57,6 +58,28 @@ def test_the_built_kernel_answers_exactly_as_the_jit_kernel(built):
             np.testing.assert_array_equal(kernel.overlap(ballots, projects, len(arrays.columns)), shared)
             np.testing.assert_array_equal(built.overlap(ballots, projects, len(arrays.columns)), shared)
     assert (built.UNCLEAR, built.FITS, built.OVERSPENDS, built.BOUNDED) == (kernel.UNCLEAR, kernel.FITS, kernel.OVERSPENDS, kernel.BOUNDED)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ballots_side_by_side_are_each_numbered_once_and_keep_their_projects(built, seed):
+    """The runs read budgets where supporters of the popular projects sit together: the most supported project's
+    supporters become ballots 0, 1, 2 and so on, each project's supporters stay the same ballots, in the new order."""
+    profile = random_profile(seed, ballots=900, projects=70 + 10 * seed, budget=10**6)
+    arrays = completion.Arrays(profile, "cost")
+    ballots, projects = arrays._entries
+    count, project_count = len(profile.weights), len(arrays.columns)
+    indptr, indices, order = built.side_by_side(ballots, projects, count, project_count)
+    jit = kernel.side_by_side(ballots, projects, count, project_count)
+    for mine, theirs in zip((indptr, indices, order), jit):
+        np.testing.assert_array_equal(mine, theirs)
+    assert sorted(order.tolist()) == list(range(count))
+    np.testing.assert_array_equal(indptr, arrays.indptr)
+    most = int(np.argmax(np.diff(indptr)))
+    assert indices[indptr[most] : indptr[most + 1]].tolist() == list(range(indptr[most + 1] - indptr[most]))
+    for project in range(project_count):
+        mine = indices[indptr[project] : indptr[project + 1]]
+        assert np.all(np.diff(mine) > 0)
+        assert sorted(order[mine].tolist()) == arrays.indices[arrays.indptr[project] : arrays.indptr[project + 1]].tolist()
 
 
 def test_the_built_kernel_lets_other_threads_run(built):

@@ -151,6 +151,16 @@ def test_ranges_and_single_raises_on_one_or_two_cores_give_the_cities_completion
         assert completion.float_completed(profile, by_ranges=True) == mes.completed(profile)
 
 
+def test_ballots_renumbered_side_by_side_give_the_cities_completion(monkeypatch):
+    """From 200,000 distinct ballots the compiled runs read the ballots renumbered (`kernel.side_by_side`): here from one."""
+    monkeypatch.setattr(completion, "SIDE_BY_SIDE_FROM", 1)
+    for voters, projects, budget, seed in [(300, 20, 10**6, 1), (2_000, 30, 10**5, 3)]:
+        profile = random_approvals(voters, projects, budget, seed)
+        renumbered = completion.Arrays(profile, "cost", side_by_side=True)
+        assert not np.array_equal(renumbered.indices, completion.Arrays(profile, "cost").indices)
+        assert completion.float_completed(profile, by_ranges=True) == mes.completed(profile)
+
+
 def test_a_thousand_raises_to_the_first_overspend_are_proved_in_a_few_dozen_bounded_runs(monkeypatch):
     """10,000 voters, 200 projects, 1,000 units per voter, ballots as in `bench/tally_sizes.py`: 780 raises to the first
     overspend. Ranges took 118 bounded runs while a state stopped only once every project it had not ruled out fitted."""

@@ -3,10 +3,12 @@ the same error (with its line) as the row-by-row reader, which reads text, gives
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
-from vallokal.election.tally import pabulib, profile as profiles, votes_in_bulk
+from vallokal.election.tally import compiled_kernel, pabulib, profile as profiles, votes_in_bulk
 
 HEAD = "META\nkey;value\nbudget;1000\nvote_type;{vote_type}\nPROJECTS\nproject_id;cost;name\n1;400;Park\n2;300;\"A \"\"B\"\"\"\n10;300;ó\n7;100;Sju\n07;200;Noll sju\n"
 VOTERS = ["1", "2", "3", "17", "0", "01", "v1", "v2", " 3", "4 ", "", "a b", "VOTES", "Meta", "9" * 18, "1" * 20, "ü1", "\xa05", "6\x1f"]
@@ -50,10 +52,48 @@ def sections(draw) -> str:
     return text + ending
 
 
+@pytest.fixture(scope="module")
+def built_kernel():
+    module = compiled_kernel.built()
+    assert module is not None, "this machine has a C compiler and Numba's pycc: the kernel must build"
+    return module
+
+
+def parsed_by(parser: str, built_kernel):
+    """The bytes read with its numbers parsed by the built module (where a machine has it) or by numpy (where not)."""
+    return mock.patch.object(compiled_kernel, "ready", lambda: built_kernel if parser == "compiled" else None)
+
+
+@pytest.mark.parametrize("parser", ["compiled", "numpy"])
 @settings(max_examples=400, deadline=None)
-@given(sections())
-def test_the_bytes_read_gives_what_the_row_by_row_read_gives(text):
-    assert outcome(text.encode()) == outcome(text)
+@given(text=sections())
+def test_the_bytes_read_gives_what_the_row_by_row_read_gives(text, parser, built_kernel):
+    with parsed_by(parser, built_kernel):
+        assert outcome(text.encode()) == outcome(text)
+
+
+CELL_BYTES = st.sampled_from([b"0", b"1", b"7", b"9", b"12", b"007", b"9" * 18, b"9" * 19, b",", b",,", b" ", b"a", b"\xff", b"\xc3\xb3", b"-1", b"+2"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(cells=st.lists(st.lists(CELL_BYTES, max_size=6).map(b"".join), min_size=1, max_size=8))
+def test_the_compiled_parse_of_numbers_is_numpys(cells, built_kernel):
+    """Cells of digits, commas, leading zeros, 18 and 19 digits, signs, spaces and non-ASCII bytes: the same numbers or the same refusal."""
+    tail = np.frombuffer(b";".join(cells) + b"\n", dtype=np.uint8)
+    ends = np.cumsum([len(cell) + 1 for cell in cells]) - 1
+    starts = ends - [len(cell) for cell in cells]
+    with parsed_by("numpy", built_kernel):
+        by_numpy = votes_in_bulk._items(tail, starts, ends), votes_in_bulk._whole_numbers(tail, starts, ends)
+    with parsed_by("compiled", built_kernel):
+        compiled = votes_in_bulk._items(tail, starts, ends), votes_in_bulk._whole_numbers(tail, starts, ends)
+    items, numbers = by_numpy
+    assert (compiled[0] is None) == (items is None)
+    if items is not None:
+        np.testing.assert_array_equal(compiled[0][0], items[0])
+        np.testing.assert_array_equal(compiled[0][1], items[1])
+    assert (compiled[1] is None) == (numbers is None)
+    if numbers is not None:
+        np.testing.assert_array_equal(compiled[1], numbers)
 
 
 @pytest.mark.parametrize("line_end", ["\n", "\r\n"])
