@@ -27,13 +27,13 @@ import numpy as np
 from . import kernel_codes
 from .compiled_cache import extension_folder
 
-_HEAD = "i8, i8[::1], i4[::1], f8[::1], f8[::1], f8[::1], f8[::1], b1[:, ::1]"
+_HEAD = "i8, i8[::1], i4[::1], f8[::1], f8[::1], f8[::1], f8[::1], f8[:, ::1]"
 # Each exported function's Numba signature: the dtypes `completion.Arrays.kernel` passes.
 EXPORTS = {
     "run": f"Tuple((i8, i8[::1], f8[::1]))({_HEAD}, f8, f8, f8)",
     "run_tracked": f"Tuple((i8, i8[::1], f8))({_HEAD}, f8, f8)",
     "bounded_run": f"Tuple((i8, b1[:, ::1], i8))({_HEAD}, f8, f8, f8, i8, f8, f8[:, ::1], f8[:, ::1])",
-    "overlap": "b1[:, ::1](i8[::1], i8[::1], i8)",
+    "overlap": "f8[:, ::1](i8[::1], i8[::1], f8[::1], i8)",
     "side_by_side": "Tuple((i8[::1], i4[::1], i8[::1]))(i8[::1], i8[::1], i8, i8)",
     "whole_number_items": "Tuple((i8[::1], i8[::1], b1))(u1[::1], i8[::1], i8[::1], i8, i8)",
 }

@@ -77,12 +77,13 @@ class Arrays:
         kept = position[projects] >= 0
         ballots, local = ballots[kept], position[projects[kept]]
         self._entries = ballots, local
+        self._ballot_weights = profile.weights.astype(np.float64)
         if side_by_side and len(profile.weights) >= SIDE_BY_SIDE_FROM:
             self.indptr, self.indices, order = compiled_kernel.load().side_by_side(ballots, local, len(profile.weights), len(self.columns))
-            self.weights = profile.weights[order].astype(np.float64)
+            self.weights = self._ballot_weights[order]
             project_of = np.repeat(np.arange(len(self.columns)), np.diff(self.indptr))
         else:
-            self.weights = profile.weights.astype(np.float64)
+            self.weights = self._ballot_weights
             # A stable sort of 16-bit keys is numpy's radix sort: three times quicker than on 64-bit ones.
             by_project = np.argsort(local.astype(np.int16) if len(self.columns) < 2**15 else local, kind="stable")
             project_of, self.indices = local[by_project], ballots[by_project].astype(np.int32)
@@ -97,9 +98,11 @@ class Arrays:
 
     @cached_property
     def overlap(self) -> np.ndarray:
-        """Which pairs of projects share a supporter: only the compiled kernel asks (plain equal shares in numpy does not)."""
+        """How many voters each pair of projects shares: only the compiled kernel asks (plain equal shares in numpy does not)."""
         ballots, projects = self._entries
-        return compiled_kernel.load().overlap(np.ascontiguousarray(ballots, dtype=np.int64), np.ascontiguousarray(projects, dtype=np.int64), len(self.columns))
+        return compiled_kernel.load().overlap(
+            np.ascontiguousarray(ballots, dtype=np.int64), np.ascontiguousarray(projects, dtype=np.int64), self._ballot_weights, len(self.columns),
+        )
 
 
 def run(arrays: Arrays, share: float) -> Run:

@@ -4,7 +4,7 @@ This is the inner loop of `completion`: per-ballot budgets, lazy evaluation of
 prices (a project's price only rises within a run), and the record of how close
 every decision was, so that the caller trusts only clear runs; a run tracked
 along the raise (`run_tracked`); a run bounding a whole range of raises at
-once (`bounded_run`); which projects share a supporter (`overlap`); and each
+once (`bounded_run`); how many voters projects share (`overlap`); and each
 project's supporters with the ballots numbered side by side (`side_by_side`).
 Built ahead of time into an extension module (`compiled_kernel`), else compiled
 by Numba's JIT once and cached in the user's cache folder (`compiled_cache`).
@@ -24,20 +24,22 @@ __all__ = ["BOUNDED", "FITS", "OVERSPENDS", "TOO_WIDE", "UNCLEAR", "bounded_run"
 
 
 @njit(cache=True, nogil=True)
-def overlap(ballots, projects, count):
-    """Which pairs of projects share a supporter (each project with itself included), from the (ballot, project)
-    entries in ballot order: every pair within each ballot, the work of the pairs and no more."""
-    shared = np.zeros((count, count), dtype=np.bool_)
+def overlap(ballots, projects, weights, count):
+    """How many voters each pair of projects shares (each project with itself: its support; 0: none), from the
+    (ballot, project) entries in ballot order and each ballot's weight: every pair within each ballot, no more."""
+    shared = np.zeros((count, count))
     start = 0
     entries = len(ballots)
     while start < entries:
         end = start + 1
         while end < entries and ballots[end] == ballots[start]:
             end += 1
+        weight = weights[ballots[start]]
         for one in range(start, end):
-            for other in range(one, end):
-                shared[projects[one], projects[other]] = True
-                shared[projects[other], projects[one]] = True
+            shared[projects[one], projects[one]] += weight
+            for other in range(one + 1, end):
+                shared[projects[one], projects[other]] += weight
+                shared[projects[other], projects[one]] += weight
         start = end
     return shared
 
@@ -183,7 +185,7 @@ def run(ballots, indptr, indices, weights, costs, utility, support, overlap, sha
             if spent > budget * (1 + margin):
                 return OVERSPENDS, sequence, rhos
             room = budget * (1 - margin) - spent
-            if _prune(bought, out, reserve, by_cost, indptr, indices, weights, budgets, costs, spent, room, margin) <= room:
+            if _prune(bought, out, reserve, by_cost, indptr, indices, weights, budgets, costs, room, margin) <= room:
                 return FITS, sequence, rhos
         remaining = np.nonzero(~bought & ~out)[0]
         if len(remaining) == 0:
@@ -202,6 +204,7 @@ def run(ballots, indptr, indices, weights, costs, utility, support, overlap, sha
                     out[project] = True
                     continue
                 lowest[project] = price / utility[project]
+                reserve[project] = money
                 fresh[project] = True
             if lowest[project] < best_rho:
                 best = project
@@ -221,8 +224,9 @@ def run(ballots, indptr, indices, weights, costs, utility, support, overlap, sha
             row = indices[position]
             budgets[row] = max(budgets[row] - price, 0.0)
         for project in range(projects):
-            if overlap[best, project]:
+            if overlap[best, project] > 0:
                 fresh[project] = False
+        _paid(reserve, overlap[best], costs[best], price, margin)
     return rounds, sequence, rhos
 
 
@@ -361,7 +365,7 @@ def run_tracked(ballots, indptr, indices, weights, costs, utility, support, over
                 budgets[row] = 0.0
                 slopes[row] = 0.0
         for project in range(projects):
-            if overlap[best, project]:
+            if overlap[best, project] > 0:
                 fresh[project] = False
     return rounds, sequence, distance
 
@@ -384,35 +388,48 @@ def _upper(project, indptr, indices, weights, low, costs, support, utility, marg
 
 
 @njit(cache=True, nogil=True)
-def _prune(bought, out, reserve, by_cost, indptr, indices, weights, rich, costs, spent, room, margin):
-    """What the projects a state may still buy cost at most; those its richest budgets cannot pay for are put out on the way.
+def _paid(reserve, shared, cost, price, margin):
+    """After a purchase at `price` per supporter: each project keeps in `reserve` a lower bound of its supporters'
+    money, which lost at most the cost, and at most the price from each voter it shares with the purchase (`shared`)."""
+    for project in range(len(reserve)):
+        if shared[project] > 0:
+            reserve[project] -= min(cost, price * shared[project]) * (1 + margin)
+
+
+@njit(cache=True, nogil=True)
+def _prune(bought, out, reserve, by_cost, indptr, indices, weights, rich, costs, room, margin):
+    """What the projects a state may still buy cost at most (or, once that is surely more than `room`, a sum
+    above it); those its richest budgets cannot pay for are put out on the way.
 
     The dearest first: a project its supporters cannot afford at the upper budgets
     never becomes affordable (budgets only fall), so it is out for good. Stops as
     soon as the rest surely fits in `room`, or what is left affordable surely does not.
-    A project's supporters lose at most what the state has bought since their money
-    was counted (`reserve` is that money plus what was spent then), so one still
-    surely affordable is not counted again.
+    `reserve` is a lower bound of each project's supporters' money (counted here or
+    by a price, less what purchases since may have taken: `_paid`): the projects it
+    shows affordable are counted first, and may settle it without counting any money.
     """
     unchecked = 0.0
+    surely = 0.0
     for project in by_cost:
         if not bought[project] and not out[project]:
             unchecked += costs[project]
-    if unchecked <= room:
+            if reserve[project] >= costs[project] * (1 + margin):
+                surely += costs[project]
+    if unchecked <= room or surely > room:
         return unchecked
     affordable = 0.0
     for project in by_cost:
         if bought[project] or out[project]:
             continue
         unchecked -= costs[project]
-        if reserve[project] - spent < costs[project] * (1 + margin):
+        if reserve[project] < costs[project] * (1 + margin):
             money = money_of(project, indptr, indices, weights, rich)
             if money < costs[project] * (1 - margin):
                 out[project] = True
                 if affordable + unchecked <= room:
                     break
                 continue
-            reserve[project] = money + spent
+            reserve[project] = money
         affordable += costs[project]
         if affordable > room:
             return affordable + unchecked
@@ -488,6 +505,7 @@ def bounded_run(ballots, indptr, indices, weights, costs, utility, support, over
                         out[state, project] = True
                         continue
                     lowest[state, project] = price / utility[project]
+                    reserve[state, project] = money
                     upper[state, project] = np.nan
                     fresh[state, project] = True
                 if lowest[state, project] < ceiling:
@@ -502,7 +520,7 @@ def bounded_run(ballots, indptr, indices, weights, costs, utility, support, over
                 if bought[state, project]:
                     spent += costs[project]
             room = budget * (1 - margin) - spent
-            possible = _prune(bought[state], out[state], reserve[state], by_cost, indptr, indices, weights, rich, costs, spent, room, margin)
+            possible = _prune(bought[state], out[state], reserve[state], by_cost, indptr, indices, weights, rich, costs, room, margin)
             if spent + possible <= budget * (1 - margin) or spent > budget * (1 + margin):
                 if count == width:
                     return TOO_WIDE, leaves, 0
@@ -565,12 +583,13 @@ def bounded_run(ballots, indptr, indices, weights, costs, utility, support, over
                 next_upper[target] = upper[state]
                 next_fresh[target] = fresh[state]
                 next_reserve[target] = reserve[state]
+                _paid(next_reserve[target], overlap[project], costs[project], price_high, margin)
                 for position in range(indptr[project], indptr[project + 1]):
                     row = indices[position]
                     high[destination, row] = max(high[source, row] - price_high, 0.0)
                     low[destination, row] = max(low[source, row] - price_low, 0.0) if price_low != np.inf else 0.0
                 for index in range(projects):
-                    if overlap[project, index]:
+                    if overlap[project, index] > 0:
                         next_fresh[target, index] = False
             else:
                 joined[target] = True
@@ -588,15 +607,18 @@ def bounded_run(ballots, indptr, indices, weights, costs, utility, support, over
                     paid_low = max(low[source, row] - price_low, 0.0) if price_low != np.inf else 0.0
                     high[destination, row] = max(saved_high[position - start], high[source, row] - price_high, 0.0)
                     low[destination, row] = min(saved_low[position - start], paid_low)
+                # Richer budgets than either state's hold more money: the higher lower bound holds.
+                kept = reserve[state].copy()
+                _paid(kept, overlap[project], costs[project], price_high, margin)
                 for index in range(projects):
                     next_out[target, index] = next_out[target, index] and out[state, index]
+                    next_reserve[target, index] = max(next_reserve[target, index], kept[index])
         for state in range(states):
             if not reused[state]:
                 spare.append(row_of[state])
         for target in range(following):
             if joined[target]:
                 next_fresh[target] = False
-                next_reserve[target] = -np.inf
                 next_lowest[target] = anchor
         row_of, next_row = next_row, row_of
         bought, next_bought = next_bought, bought

@@ -54,9 +54,10 @@ def test_the_built_kernel_answers_exactly_as_the_jit_kernel(built):
             ballots, projects = arrays._entries
             approvals = np.zeros((len(profile.weights), len(arrays.columns)), dtype=np.int64)
             approvals[ballots, projects] = 1
-            shared = approvals.T @ approvals > 0
-            np.testing.assert_array_equal(kernel.overlap(ballots, projects, len(arrays.columns)), shared)
-            np.testing.assert_array_equal(built.overlap(ballots, projects, len(arrays.columns)), shared)
+            shared = approvals.T @ (approvals * profile.weights[:, None])
+            weights = profile.weights.astype(np.float64)
+            np.testing.assert_array_equal(kernel.overlap(ballots, projects, weights, len(arrays.columns)), shared)
+            np.testing.assert_array_equal(built.overlap(ballots, projects, weights, len(arrays.columns)), shared)
     assert (built.UNCLEAR, built.FITS, built.OVERSPENDS, built.BOUNDED) == (kernel.UNCLEAR, kernel.FITS, kernel.OVERSPENDS, kernel.BOUNDED)
 
 
