@@ -36,6 +36,8 @@ EXPORTS = {
     "overlap": "f8[:, ::1](i8[::1], i8[::1], f8[::1], i8)",
     "side_by_side": "Tuple((i8[::1], i4[::1], i8[::1]))(i8[::1], i8[::1], i8, i8)",
     "whole_number_items": "Tuple((i8[::1], i8[::1], b1))(u1[::1], i8[::1], i8[::1], i8, i8)",
+    "ballot_keys": "u8[::1](i8[::1], i8[::1], i8[::1], b1, u8[::1])",
+    "merged_by_key": "Tuple((i8[::1], i8[::1], i8[::1], i8[::1], i8[::1], b1))(u8[::1], i8[::1], i8[::1], i8[::1], i8[::1], b1)",
 }
 # The modules whose functions the built module holds (`kernel_build` exports each from the one that has it).
 SOURCES = ("kernel", "reading_kernel")

@@ -68,7 +68,7 @@ def side_by_side(ballots, projects, count, project_count):
     for ballot in range(count):
         starts[ballot + 1] += starts[ballot]
         keys[ballot] = ~keys[ballot]
-    order = np.argsort(keys, kind="mergesort")
+    order = np.argsort(keys)
     indptr = np.zeros(project_count + 1, dtype=np.int64)
     for project in range(project_count):
         indptr[project + 1] = indptr[project] + supporters[project]

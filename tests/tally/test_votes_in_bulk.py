@@ -116,11 +116,13 @@ def test_plain_files_take_the_bytes_read(line_end, final, vote_type):
     assert (one.approvals == other.approvals).all() and (one.weights == other.weights).all()
 
 
+@pytest.mark.parametrize("parser", ["compiled", "numpy"])
 @pytest.mark.parametrize("points", [False, True])
 @pytest.mark.parametrize("collide", [False, True])
-def test_votes_of_several_numbered_projects_are_merged_by_number_and_checked_whole(collide, points, monkeypatch):
+def test_votes_of_several_numbered_projects_are_merged_by_number_and_checked_whole(collide, points, parser, built_kernel, monkeypatch):
     """Merged by a mix of their numbers, every ballot compared whole with the first of its kind: with every
     mix made to collide, the bytes read gives up and the row-by-row read gives the same election."""
+    monkeypatch.setattr(compiled_kernel, "ready", lambda: built_kernel if parser == "compiled" else None)
     if collide:
         monkeypatch.setattr(votes_in_bulk, "MIX", tuple(np.uint64(0) for _ in range(3)))
     rows = [f"{number + 1};{['1,2', '2,1', '10,2,1', '7', '1,2,7'][number % 5]}" + (f";{['3,2', '3,2', '1,1,1', '5', '2,3,1'][number % 5]}" if points else "") for number in range(50)]
@@ -166,3 +168,43 @@ def test_a_file_that_is_not_utf8_after_its_votes_line_is_refused_as_before():
     broken = text.replace(b"y\n", b"\xff\n")
     with pytest.raises(pabulib.PabulibError, match="not UTF-8"):
         pabulib.read(broken, merge=True)
+
+
+@pytest.mark.parametrize("ids", [("3", "12", "40"), ("3", "1048576", "999999999999")], ids=["small numbers", "large numbers"])
+@pytest.mark.parametrize("unknown", [False, True])
+def test_numbered_votes_find_their_projects_by_table_or_by_search(ids, unknown):
+    """Projects numbered below 2^20 are looked up in a table, larger ones searched: the same election, or the same error."""
+    projects = "".join(f"{project_id};100\n" for project_id in ids)
+    votes = [f"{ids[0]},{ids[1]}", f"{ids[2]}", f"{ids[1]},{ids[0]},{ids[2]}", f"{ids[0]},{ids[1]}"] + (["5,3"] if unknown else [])
+    text = f"META\nkey;value\nbudget;250\nvote_type;approval\nPROJECTS\nproject_id;cost\n{projects}VOTES\nvoter_id;vote\n"
+    text += "".join(f"{voter + 1};{vote}\n" for voter, vote in enumerate(votes))
+    assert outcome(text.encode()) == outcome(text)
+    if unknown:
+        assert outcome(text.encode())[0] == "error"
+    else:
+        election = pabulib.read(text.encode(), merge=True)
+        assert isinstance(election.ballots, pabulib.NumberedBallots) and election.weights == [2, 1, 1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    ballots=st.lists(st.sampled_from([(1,), (2,), (1, 2), (2, 1), (1, 2, 10), (10, 2, 1), (7,), (0, 7)]), min_size=1, max_size=30),
+    points=st.one_of(st.none(), st.lists(st.integers(1, 3), min_size=30, max_size=30)),
+    collide=st.booleans(),
+)
+def test_the_compiled_merge_of_numbered_votes_is_numpys(ballots, points, collide, built_kernel):
+    """Ballots merged by their numbers in order (and points): the same first ballots, weights and numbers, or with every
+    key colliding the same refusal."""
+    numbers = np.array([number for ballot in ballots for number in ballot], dtype=np.int64)
+    lengths = np.array([len(ballot) for ballot in ballots], dtype=np.int64)
+    given = None if points is None else np.array((points * 4)[: len(numbers)], dtype=np.int64)
+    mix = tuple(np.uint64(0) for _ in range(3)) if collide else votes_in_bulk.MIX
+    with mock.patch.object(votes_in_bulk, "MIX", mix):
+        by_numpy = votes_in_bulk._merged_in_numpy(numbers, lengths, given)
+        compiled = votes_in_bulk._merged_compiled(built_kernel, numbers, lengths, given)
+    assert (compiled is None) == (by_numpy is None)
+    if by_numpy is not None:
+        for mine, theirs in zip(compiled, by_numpy):
+            assert (mine is None) == (theirs is None)
+            if theirs is not None:
+                np.testing.assert_array_equal(mine, theirs)
