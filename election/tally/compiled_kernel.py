@@ -120,9 +120,19 @@ def _build(folder: Path, name: str, path: Path, failed: Path) -> bool:
                 failed.write_text(f"building {name} failed ({done.returncode}):\n{done.stdout[-4000:]}{done.stderr[-4000:]}")
                 return False
             os.replace(made, path)
+        _remove_older_builds(folder, name)
         return True
     except (OSError, subprocess.SubprocessError):
         return False
+
+
+def _remove_older_builds(folder: Path, name: str) -> None:
+    """Each new kernel, Numba or Python leaves a module of about a megabyte behind: keep only this one
+    (a count still running an older one keeps it open; a deleted file stays mapped)."""
+    for older in folder.glob("kernel_*"):
+        if older.name.split(".")[0] != name and (older.name.endswith(importlib.machinery.EXTENSION_SUFFIXES[0]) or older.suffix == ".failed"):
+            with contextlib.suppress(OSError):
+                older.unlink()
 
 
 def _import(name: str, path: Path) -> ModuleType:

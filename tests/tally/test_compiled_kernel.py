@@ -3,6 +3,7 @@ once per machine, and a machine that cannot build it still counts."""
 
 from __future__ import annotations
 
+import importlib.machinery
 import json
 import os
 import subprocess
@@ -156,9 +157,14 @@ def test_the_first_count_builds_the_kernel_into_the_users_cache_and_later_counts
         return sorted(str(path) for path in package.rglob("*") if path.suffix in (".so", ".o", ".nbi", ".nbc") or path.name.startswith("building-"))
 
     before = compiled_beside_the_package()
+    folder = tmp_path / "cache" / "vallokal" / "kernel"
+    folder.mkdir(parents=True)
+    for older in ("kernel_0123456789abcdef0123" + importlib.machinery.EXTENSION_SUFFIXES[0], "kernel_fedcba9876543210fedc.failed"):
+        (folder / older).write_text("a build of an older version")
     first = count_in_a_fresh_interpreter(election, environment)
-    built = list((tmp_path / "cache" / "vallokal" / "kernel").glob("kernel_*"))
+    built = list(folder.glob("kernel_*"))
     assert [path.suffix for path in built] == [".so"], built
+    assert built[0].name.startswith(compiled_kernel.module_name())
     second = count_in_a_fresh_interpreter(election, environment)
     assert first["result"]["winners"] == second["result"]["winners"]
     assert first["result"]["winners"] == count_in_a_fresh_interpreter(election, environment | {compiled_kernel.CHOICE: "jit"})["result"]["winners"]
