@@ -6,7 +6,7 @@ functions (`kernel`) into an ordinary extension module: the first count builds i
 cache folder (`compiled_cache`, about 10 s, as long as Numba's first compile), and every later
 count imports it. Where it cannot be built (no C compiler, a Numba without `pycc`) the count
 runs the kernel through Numba's JIT as before, and the failure is kept beside it so that later
-counts do not try again; a changed kernel, Numba or Python builds anew.
+counts do not try again; a changed kernel, numpy or Python builds anew.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -101,8 +102,9 @@ def built() -> ModuleType | None:
     try:
         return _import(name, path)
     except ImportError as error:
-        with contextlib.suppress(OSError):
-            failed.write_text(f"importing {path.name}: {error}\n")
+        if path.exists():  # not a module another version's clean-up removed just now
+            with contextlib.suppress(OSError):
+                failed.write_text(f"importing {path.name}: {error}\n")
         return None
 
 
@@ -126,16 +128,25 @@ def _build(folder: Path, name: str, path: Path, failed: Path) -> bool:
         return False
 
 
+# A build no count has loaded for this long belongs to a version no longer run here.
+UNUSED_DAYS = 30
+
+
 def _remove_older_builds(folder: Path, name: str) -> None:
-    """Each new kernel, Numba or Python leaves a module of about a megabyte behind: keep only this one
-    (a count still running an older one keeps it open; a deleted file stays mapped)."""
+    """Each new kernel, numpy or Python leaves a module of about a megabyte behind: remove those no count
+    has loaded for UNUSED_DAYS (loading one marks it), so that two installs sharing the cache keep theirs."""
+    oldest = time.time() - UNUSED_DAYS * 86400
     for older in folder.glob("kernel_*"):
-        if older.name.split(".")[0] != name and (older.name.endswith(importlib.machinery.EXTENSION_SUFFIXES[0]) or older.suffix == ".failed"):
-            with contextlib.suppress(OSError):
+        if older.name.split(".")[0] == name or not (older.name.endswith(importlib.machinery.EXTENSION_SUFFIXES[0]) or older.suffix == ".failed"):
+            continue
+        with contextlib.suppress(OSError):
+            if older.stat().st_mtime < oldest:
                 older.unlink()
 
 
 def _import(name: str, path: Path) -> ModuleType:
+    with contextlib.suppress(OSError):
+        os.utime(path)  # in use: kept by other versions' clean-up (`_remove_older_builds`)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

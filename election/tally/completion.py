@@ -79,7 +79,9 @@ class Arrays:
         self._entries = ballots, local
         self._ballot_weights = profile.weights.astype(np.float64)
         if side_by_side and len(profile.weights) >= SIDE_BY_SIDE_FROM:
-            self.indptr, self.indices, order = compiled_kernel.load().side_by_side(ballots, local, len(profile.weights), len(self.columns))
+            self.indptr, self.indices, order = compiled_kernel.load().side_by_side(
+                np.ascontiguousarray(ballots, dtype=np.int64), np.ascontiguousarray(local, dtype=np.int64), len(profile.weights), len(self.columns),
+            )
             self.weights = self._ballot_weights[order]
             project_of = np.repeat(np.arange(len(self.columns)), np.diff(self.indptr))
         else:

@@ -244,7 +244,9 @@ def _counted(tail: np.ndarray, vote_bounds, point_bounds, voters_of, first_line:
 def _merged_compiled(compiled, numbers: np.ndarray, lengths: np.ndarray, points: np.ndarray | None) -> tuple | None:
     """`_merged_in_numpy` by the built module (`reading_kernel`): the same keys mixed in one pass, grouped after one sort."""
     with_points = points is not None
-    given = points if with_points else np.zeros(0, dtype=np.int64)
+    # The built functions trust their arguments' layout (they check no dtype nor stride): give them exactly it.
+    numbers, lengths = np.ascontiguousarray(numbers, dtype=np.int64), np.ascontiguousarray(lengths, dtype=np.int64)
+    given = np.ascontiguousarray(points, dtype=np.int64) if with_points else np.zeros(0, dtype=np.int64)
     keys = compiled.ballot_keys(numbers, lengths, given, with_points, np.array(MIX, dtype=np.uint64))
     first_rows, weights, kept, kept_numbers, kept_points, whole = compiled.merged_by_key(
         keys, np.argsort(keys, kind="stable"), numbers, lengths, given, with_points,

@@ -159,12 +159,15 @@ def test_the_first_count_builds_the_kernel_into_the_users_cache_and_later_counts
     before = compiled_beside_the_package()
     folder = tmp_path / "cache" / "vallokal" / "kernel"
     folder.mkdir(parents=True)
-    for older in ("kernel_0123456789abcdef0123" + importlib.machinery.EXTENSION_SUFFIXES[0], "kernel_fedcba9876543210fedc.failed"):
-        (folder / older).write_text("a build of an older version")
+    unused, recent = (f"kernel_{digits * 20}{importlib.machinery.EXTENSION_SUFFIXES[0]}" for digits in "01")
+    for older in (unused, "kernel_22222222222222222222.failed", recent):
+        (folder / older).write_text("a build of another version")
+    for older in (unused, "kernel_22222222222222222222.failed"):
+        long_ago = time.time() - (compiled_kernel.UNUSED_DAYS + 1) * 86400
+        os.utime(folder / older, (long_ago, long_ago))
     first = count_in_a_fresh_interpreter(election, environment)
-    built = list(folder.glob("kernel_*"))
-    assert [path.suffix for path in built] == [".so"], built
-    assert built[0].name.startswith(compiled_kernel.module_name())
+    built = sorted(folder.glob("kernel_*"))
+    assert [path.name for path in built] == [recent, compiled_kernel.module_name() + importlib.machinery.EXTENSION_SUFFIXES[0]]
     second = count_in_a_fresh_interpreter(election, environment)
     assert first["result"]["winners"] == second["result"]["winners"]
     assert first["result"]["winners"] == count_in_a_fresh_interpreter(election, environment | {compiled_kernel.CHOICE: "jit"})["result"]["winners"]
