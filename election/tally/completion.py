@@ -179,7 +179,6 @@ def float_completed(profile: ApprovalProfile, satisfaction: str = "cost", by_ran
     """
     if profile.voters == 0:
         return []
-    mes = _exact()
     arrays = Arrays(profile, satisfaction, side_by_side=True)
     names = profile.project_ids
     budget = Fraction(profile.budget)
@@ -196,12 +195,14 @@ def float_completed(profile: ApprovalProfile, satisfaction: str = "cost", by_ran
         done = run(arrays, share(raise_by))
         if done.clear:
             return free + [names[arrays.columns[index]] for index in done.sequence]
+        mes = _exact()
         return mes._run(profile, satisfaction, None, mes.mpq(raise_by), False)[0]
 
     def reach(raise_by: int) -> tuple[list[str], int | None]:
         """The outcome at `raise_by`, and how many raises from it on surely give it (None: every one)."""
         sequence, distance = tracked(arrays, share(raise_by))
         if sequence is None:
+            mes = _exact()
             outcome, following = mes._run(profile, satisfaction, None, mes.mpq(raise_by), track=True)
             return outcome, None if following is None else int(following) - raise_by
         outcome = free + [names[arrays.columns[index]] for index in sequence]

@@ -6,10 +6,12 @@ import json
 import re
 from pathlib import Path
 
+import sqlalchemy as sa
 from click.testing import CliRunner
-from syncing import PASSWORD, bundle_of, cast, finished_job, log_in, post_bundle, token
+from syncing import PASSWORD, bundle_of, cast, finished_job, log_in, now, post_bundle, token
 from vallokal.election import shares as sharing
-from vallokal.sync.office import key_shares
+from vallokal.sync.office import counting, jobs, key_shares
+from vallokal.sync.office.models import Count, Job
 
 from vallokal.cli import cli
 
@@ -146,6 +148,33 @@ def test_the_board_counts_from_the_office_pages(election, staff, sealing_key):
     count_id = int(re.search(r"/counts/(\d+)/", done.headers["Location"]).group(1))
     protocol = staff.get(f"/counts/{count_id}/protocol").get_data(as_text=True)
     assert "Bo Ek" in protocol and "Carin Lund" in protocol and "Dawit Alemu" in protocol and "Amina Hassan" not in protocol
+
+
+def test_a_count_interrupted_by_a_restart_goes_on_once_the_board_types_its_shares_again(election, staff, sealing_key):
+    from vallokal.sync.office import store as office_store
+
+    shares = deal(election, sealing_key)
+    synced_votes(election)
+    log_in(staff)
+    with election.office.app_context():
+        office_store.db.session.add(Job(kind=jobs.COUNT, state="running", phase="opening", done=2, total=4, message="", requested_by="anna", queued_at=now()))
+        office_store.db.session.commit()
+        job_id = office_store.db.session.scalar(sa.select(Job.id))
+    assert jobs.recover(election.office) == 1
+    waiting = staff.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert 'name="share_3"' in waiting and 'name="passphrase"' not in waiting
+    too_few = staff.post(f"/jobs/{job_id}/key", data={"csrf_token": token(staff, f"/jobs/{job_id}"), "share_1": shares[0], "share_2": shares[4]})
+    assert too_few.status_code == 422 and "3 different board members" in too_few.get_data(as_text=True)
+    with election.office.app_context():
+        assert office_store.db.session.scalar(sa.select(sa.func.count()).select_from(Count)) == 0
+    given = staff.post(f"/jobs/{job_id}/key", data={"csrf_token": token(staff, f"/jobs/{job_id}"), "share_1": shares[0], "share_2": shares[2], "share_3": shares[4]})
+    done = finished_job(staff, given.headers["Location"])
+    assert done.status_code == 303
+    with election.office.app_context():
+        count = office_store.db.session.scalars(sa.select(Count)).one()
+        assert counting.outcome(count)["valid"] == 4
+    protocol = staff.get(f"/counts/{count.id}/protocol").get_data(as_text=True)
+    assert "Amina Hassan" in protocol and "Carin Lund" in protocol and "Eija Mäki" in protocol and "Bo Ek" not in protocol
 
 
 def test_a_count_with_the_trial_passphrase_says_so_in_the_protocol(election, staff, sealing_key):

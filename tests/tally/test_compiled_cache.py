@@ -1,6 +1,6 @@
 """Loading what a count needs: Numba's compiled kernel (where the kernel is not built ahead of time) is kept in the
 user's cache folder, so an install the user cannot write to compiles once, not on every count; a greedy count loads neither Numba nor the exact arithmetic,
-and plain equal shares no Numba."""
+plain equal shares no Numba, and a completed count whose float runs are all clear no exact arithmetic."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from vallokal.election.tally import compiled_cache
 
@@ -90,3 +91,24 @@ def test_a_plain_equal_shares_count_loads_no_numba(tmp_path):
     result, loaded = tally_in_a_fresh_interpreter(election, "mes-cost", ("numba", "vallokal.election.tally.kernel"), setup)
     assert result["winners"]
     assert loaded == []
+
+
+def test_a_completed_count_whose_float_runs_are_clear_loads_no_exact_arithmetic_and_leaves_no_blas_threads(tmp_path):
+    """gmpy2 and the exact code cost 20 ms; numpy's OpenBLAS, left to itself, starts a thread per core that spins for 0.1 s."""
+    rng = np.random.default_rng(5)
+    votes = "".join(f"{voter};{','.join(map(str, sorted(rng.choice(20, rng.integers(1, 5), replace=False) + 1)))}\n" for voter in range(600))
+    projects = "".join(f"{number};{int(cost)}\n" for number, cost in zip(range(1, 21), rng.integers(5, 40, 20) * 1000))
+    election = tmp_path / "completed.pb"
+    election.write_text(f"META\nkey;value\nbudget;100000\nPROJECTS\nproject_id;cost\n{projects}VOTES\nvoter_id;vote\n{votes}")
+    probe = (
+        "import json, os, sys\nfrom click.testing import CliRunner\nfrom vallokal.cli import cli\n"
+        f"result = CliRunner().invoke(cli, ['tally', {str(election)!r}, '--rule', 'mes-completed', '--json'])\n"
+        "print(result.output.strip())\n"
+        "print(json.dumps({'loaded': [name for name in ('gmpy2', 'vallokal.election.tally.mes') if name in sys.modules],"
+        " 'threads': len(os.listdir('/proc/self/task'))}))\n"
+    )
+    environment = {key: value for key, value in os.environ.items() if key != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run([sys.executable, "-c", probe], env=environment, capture_output=True, text=True, timeout=600, check=True)
+    output, seen = done.stdout.strip().splitlines()
+    assert json.loads(output)["winners"]
+    assert json.loads(seen) == {"loaded": [], "threads": 1}
