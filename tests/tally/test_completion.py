@@ -48,6 +48,19 @@ def test_few_voters_and_a_large_budget_take_a_few_runs_not_one_per_unit(voters, 
     assert time.perf_counter() - started < 2
 
 
+def test_once_the_kernel_is_built_a_small_election_is_completed_by_float_jumps_not_by_the_exact_code(monkeypatch):
+    """50 distinct ballots, 20 projects: the exact code took 31 exact runs (0.27 s on the bench's election, half a
+    rehearsal's whole command), float jumps take no exact run and milliseconds."""
+    profile = random_approvals(50, 20, 100_000, seed=50)
+    expected = mes.completed(profile)
+    compiled_kernel.load()
+    assert compiled_kernel.ready() is not None
+    calls = counting_runs(monkeypatch)
+    monkeypatch.setattr(completion, "_exact", lambda: pytest.fail("a small election with no close decision ran the exact code"))
+    assert completion.completed(profile) == expected
+    assert calls
+
+
 def test_a_hundred_times_the_budget_needs_about_as_many_runs(monkeypatch):
     calls = counting_runs(monkeypatch)
     completion.float_completed(random_approvals(2, 12, 10_000, seed=3))
