@@ -82,3 +82,13 @@ def skewed_approvals(voters: int, projects: int, budget: int, seed: int) -> prof
     rows = np.zeros((voters, projects), dtype=bool)
     rows[np.arange(voters).repeat(sizes), np.concatenate([order[row, :size] for row, size in enumerate(sizes)])] = True
     return profiles.approval_profile([f"p{number}" for number in range(projects)], costs, Fraction(budget), rows)
+
+
+def completed_election(tmp_path: Path) -> Path:
+    """Enough distinct ballots that the completion runs the kernel (ranges), not the exact code."""
+    rng = np.random.default_rng(5)
+    votes = "".join(f"{voter};{','.join(map(str, sorted(rng.choice(20, rng.integers(1, 5), replace=False) + 1)))}\n" for voter in range(600))
+    election = tmp_path / "completed.pb"
+    projects = "".join(f"{number};{int(cost)}\n" for number, cost in zip(range(1, 21), rng.integers(5, 40, 20) * 1000))
+    election.write_text(f"META\nkey;value\nbudget;100000\nPROJECTS\nproject_id;cost\n{projects}VOTES\nvoter_id;vote\n{votes}")
+    return election

@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
+from elections import completed_election
 from vallokal.election.tally import compiled_cache
 
 COUNT_ONCE = """
@@ -61,23 +61,27 @@ def test_the_second_count_loads_the_kernel_from_the_users_cache_instead_of_compi
     assert sorted(beside_kernel.glob("kernel.*.nb[ic]")) == before
 
 
-def tally_in_a_fresh_interpreter(election, rule: str, watched: tuple[str, ...], setup: str = "") -> tuple[dict, list[str]]:
-    """`vallokal tally` in its own interpreter: its JSON, and which of `watched` it imported."""
+def tally_in_a_fresh_interpreter(election, rule: str, watched: tuple[str, ...], setup: str = "", environment: dict[str, str] | None = None) -> tuple[dict, list[str], int]:
+    """`vallokal tally` in its own interpreter: its JSON, which of `watched` it imported, and how many threads it keeps
+    (a thread that ended leaves the process a moment after it is joined; those that wait for work never do)."""
     probe = (
-        f"import json, sys\nfrom click.testing import CliRunner\nfrom vallokal.cli import cli\n{setup}"
+        f"import json, os, sys\nfrom click.testing import CliRunner\nfrom vallokal.cli import cli\n{setup}"
         f"result = CliRunner().invoke(cli, ['tally', {str(election)!r}, '--rule', {rule!r}, '--json'])\n"
         "print(result.output.strip())\n"
         f"print(json.dumps([name for name in {watched!r} if name in sys.modules]))\n"
+        "import time\ndeadline = time.monotonic() + 2\n"
+        "while len(os.listdir('/proc/self/task')) > 1 and time.monotonic() < deadline:\n    time.sleep(0.01)\n"
+        "print(len(os.listdir('/proc/self/task')))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
-    output, loaded = done.stdout.strip().splitlines()
-    return json.loads(output), json.loads(loaded)
+    done = subprocess.run([sys.executable, "-c", probe], env=environment, capture_output=True, text=True, timeout=600, check=True)
+    output, loaded, threads = done.stdout.strip().splitlines()
+    return json.loads(output), json.loads(loaded), int(threads)
 
 
 def test_a_greedy_count_loads_neither_numba_nor_the_equal_shares_code(tmp_path):
     election = tmp_path / "small.pb"
     election.write_text("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n1;60\n2;50\nVOTES\nvoter_id;vote\nv1;1\nv2;1,2\nv3;2\nv4;2\n")
-    result, loaded = tally_in_a_fresh_interpreter(election, "greedy", ("numba", "gmpy2", "vallokal.election.tally.completion", "flask"))
+    result, loaded, _ = tally_in_a_fresh_interpreter(election, "greedy", ("numba", "gmpy2", "vallokal.election.tally.completion", "flask"))
     assert result["winners"] == ["2"]
     assert loaded == []
 
@@ -88,27 +92,14 @@ def test_a_plain_equal_shares_count_loads_no_numba(tmp_path):
     votes = "".join(f"v{number};{1 + number % 3},{1 + (number * 7) % 5}\n" for number in range(40))
     election.write_text("META\nkey;value\nbudget;100\nPROJECTS\nproject_id;cost\n" + "".join(f"{number};{10 * number}\n" for number in range(1, 6)) + "VOTES\nvoter_id;vote\n" + votes)
     setup = "from vallokal.election.tally import completion\ncompletion.EXACT_PLAIN_UP_TO = 0\n"
-    result, loaded = tally_in_a_fresh_interpreter(election, "mes-cost", ("numba", "vallokal.election.tally.kernel"), setup)
+    result, loaded, _ = tally_in_a_fresh_interpreter(election, "mes-cost", ("numba", "vallokal.election.tally.kernel"), setup)
     assert result["winners"]
     assert loaded == []
 
 
 def test_a_completed_count_whose_float_runs_are_clear_loads_no_exact_arithmetic_and_leaves_no_blas_threads(tmp_path):
     """gmpy2 and the exact code cost 20 ms; numpy's OpenBLAS, left to itself, starts a thread per core that spins for 0.1 s."""
-    rng = np.random.default_rng(5)
-    votes = "".join(f"{voter};{','.join(map(str, sorted(rng.choice(20, rng.integers(1, 5), replace=False) + 1)))}\n" for voter in range(600))
-    projects = "".join(f"{number};{int(cost)}\n" for number, cost in zip(range(1, 21), rng.integers(5, 40, 20) * 1000))
-    election = tmp_path / "completed.pb"
-    election.write_text(f"META\nkey;value\nbudget;100000\nPROJECTS\nproject_id;cost\n{projects}VOTES\nvoter_id;vote\n{votes}")
-    probe = (
-        "import json, os, sys\nfrom click.testing import CliRunner\nfrom vallokal.cli import cli\n"
-        f"result = CliRunner().invoke(cli, ['tally', {str(election)!r}, '--rule', 'mes-completed', '--json'])\n"
-        "print(result.output.strip())\n"
-        "print(json.dumps({'loaded': [name for name in ('gmpy2', 'vallokal.election.tally.mes') if name in sys.modules],"
-        " 'threads': len(os.listdir('/proc/self/task'))}))\n"
-    )
     environment = {key: value for key, value in os.environ.items() if key != "OPENBLAS_NUM_THREADS"}
-    done = subprocess.run([sys.executable, "-c", probe], env=environment, capture_output=True, text=True, timeout=600, check=True)
-    output, seen = done.stdout.strip().splitlines()
-    assert json.loads(output)["winners"]
-    assert json.loads(seen) == {"loaded": [], "threads": 1}
+    result, loaded, threads = tally_in_a_fresh_interpreter(completed_election(tmp_path), "mes-completed", ("gmpy2", "vallokal.election.tally.mes"), environment=environment)
+    assert result["winners"]
+    assert (loaded, threads) == ([], 1)

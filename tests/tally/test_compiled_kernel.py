@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from elections import completed_election
 from test_vectorised import random_profile
 from vallokal.election.tally import compiled_kernel, completion, kernel
 
@@ -131,16 +132,6 @@ print(json.dumps({"result": json.loads(result.output), "numba": "numba" in sys.m
 def count_in_a_fresh_interpreter(election: Path, environment: dict[str, str]) -> dict:
     done = subprocess.run([sys.executable, "-c", COUNT, str(election)], env=environment, capture_output=True, text=True, check=True, timeout=900)
     return json.loads(done.stdout)
-
-
-def completed_election(tmp_path: Path) -> Path:
-    """Enough distinct ballots that the completion runs the kernel (ranges), not the exact code."""
-    rng = np.random.default_rng(5)
-    votes = "".join(f"{voter};{','.join(map(str, sorted(rng.choice(20, rng.integers(1, 5), replace=False) + 1)))}\n" for voter in range(600))
-    election = tmp_path / "completed.pb"
-    projects = "".join(f"{number};{int(cost)}\n" for number, cost in zip(range(1, 21), rng.integers(5, 40, 20) * 1000))
-    election.write_text(f"META\nkey;value\nbudget;100000\nPROJECTS\nproject_id;cost\n{projects}VOTES\nvoter_id;vote\n{votes}")
-    return election
 
 
 def fresh_cache(tmp_path: Path, **extra: str) -> dict[str, str]:
